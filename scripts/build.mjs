@@ -1,0 +1,39 @@
+// Builds dist/: one bundled ESM file for the CLI (fast start-up: a single file to load) and
+// dist/rules.json, the rule catalogue validated by the zod schema at build time, so a plain run
+// needs neither yaml nor zod (they are only used for --rules).
+import { mkdir, rm, writeFile } from "node:fs/promises";
+import { fileURLToPath, pathToFileURL } from "node:url";
+import { build } from "esbuild";
+
+const root = fileURLToPath(new URL("../", import.meta.url));
+await mkdir(`${root}dist`, { recursive: true });
+
+// Validate the catalogue with the very loader the CLI uses for --rules.
+const loaderFile = `${root}dist/.rule-loader.mjs`;
+await build({ entryPoints: [`${root}src/rules/load.ts`], outfile: loaderFile, bundle: true, packages: "external", platform: "node", format: "esm", logLevel: "warning" });
+const { loadRuleDir } = await import(pathToFileURL(loaderFile).href);
+await rm(loaderFile);
+try {
+  const rules = await loadRuleDir(`${root}rules`);
+  await writeFile(`${root}dist/rules.json`, JSON.stringify(rules));
+} catch (error) {
+  for (const problem of error.problems ?? [error.message]) console.error(problem);
+  process.exit(1);
+}
+
+await build({
+  entryPoints: [`${root}src/cli/entry.ts`],
+  outfile: `${root}dist/kamal-doctor.js`,
+  bundle: true,
+  platform: "node",
+  format: "esm",
+  target: "node20",
+  mainFields: ["module", "main"],
+  sourcemap: true,
+  legalComments: "none",
+  banner: {
+    // Bundled CommonJS dependencies call require(): give them one.
+    js: "import { createRequire as __createRequire } from 'node:module'; const require = __createRequire(import.meta.url);",
+  },
+  logLevel: "warning",
+});

@@ -1,0 +1,54 @@
+// Options shared by every command that prints a report, and the code that turns them into
+// rules and a rendered report.
+
+import { Option, type Command } from "commander";
+import type { Report } from "../core/report.js";
+import { FORMATTERS, FORMAT_NAMES, type FormatName } from "../format/index.js";
+import { makeStyle, wantsColour } from "../format/style.js";
+import { compileRules, RuleCompileError, type CompiledRule } from "../rules/compile.js";
+import { builtinRules } from "../rules/builtin.js";
+import { loadRuleDir, mergeRules, RuleFileError } from "../rules/load.js";
+import { CliError, EXIT, type CliIO } from "./io.js";
+
+export interface ReportOptions {
+  format: FormatName;
+  rules?: string[];
+  color?: boolean;
+  verbose?: boolean;
+}
+
+export function addReportOptions(command: Command): Command {
+  return command
+    .addOption(new Option("-f, --format <format>", "output format").choices(FORMAT_NAMES).default("pretty"))
+    .option("--rules <dir>", "extra rule files (a user rule with a built-in's id replaces it)", collect, [])
+    .option("--no-color", "no colour (also NO_COLOR=1)")
+    .option("--verbose", "show all evidence lines and every finding in full");
+}
+
+function collect(value: string, previous: string[]): string[] {
+  return [...previous, value];
+}
+
+/** Built-in rules plus `--rules` directories, compiled. Rule problems are exit 2. */
+export async function loadRules(dirs: readonly string[] = []): Promise<CompiledRule[]> {
+  try {
+    let rules = await builtinRules();
+    for (const dir of dirs) rules = mergeRules(rules, await loadRuleDir(dir));
+    return compileRules(rules);
+  } catch (error) {
+    if (error instanceof RuleFileError) throw new CliError(error.problems.join("\n"), EXIT.USAGE);
+    if (error instanceof RuleCompileError) throw new CliError(error.message, EXIT.USAGE);
+    throw error;
+  }
+}
+
+export function render(report: Report, options: ReportOptions, io: CliIO): string {
+  const colour = options.format === "pretty" && wantsColour(options, io.env, io.stdout.isTTY === true);
+  const formatter = FORMATTERS[options.format];
+  return formatter(report, { style: makeStyle(colour), verbose: options.verbose === true, width: io.stdout.columns ?? 100 });
+}
+
+/** 1 when a failure was diagnosed, else 0. */
+export function exitCodeFor(report: Report): number {
+  return report.outcome === "failed" ? EXIT.FAILURE : EXIT.OK;
+}

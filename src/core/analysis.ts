@@ -1,0 +1,287 @@
+// One analysis over one or more sources: normalize → parse → model → rules, line by line,
+// then `finish()` ranks the findings (root cause first), picks the unmatched error lines and
+// decides the outcome. Pure: lines in, a Report out.
+
+import type { CompiledRule } from "../rules/compile.js";
+import type { RemediationStep } from "../rules/schema.js";
+import { RuleEngine, type Hit } from "./engine.js";
+import { LineParser, type ParsedLine } from "./parse.js";
+import { Normalizer } from "./normalize.js";
+import { DeployModel } from "./model.js";
+import type { Counts, Finding, JobRef, Outcome, Report, SourceSummary, UnmatchedLine } from "./report.js";
+import type { LineKind } from "./vocabulary.js";
+
+export const MAX_UNMATCHED = 20;
+const MAX_UNMATCHED_CANDIDATES = 400;
+const SEVERITY_WEIGHT = { error: 300, warning: 200, info: 100 } as const;
+const INTERESTING = /\b(?:error|fatal|failed|failure|exception|denied|refused|cannot|can't|unable|not found|no such|invalid|missing|timed? ?out|unauthorized|forbidden|panic|aborted|killed)\b/i;
+const BORING = /^\s*(?:docker|[\w./-]+) (?:stdout|stderr): Nothing written$|^\s*$|Finished in .* \(failed\)\.$/;
+
+export interface SourceMeta {
+  name: string;
+  job?: JobRef | null;
+}
+
+export interface AnalysisOptions {
+  rules: readonly CompiledRule[];
+  toolVersion: string;
+  /** The exit code of the command whose output this is, when known (`exec`). */
+  exitCode?: number | null;
+  /** The Kamal command, when known from outside the log (`exec -- kamal deploy`). */
+  command?: string | null;
+}
+
+interface Candidate extends UnmatchedLine {
+  priority: number;
+}
+
+export class Analysis {
+  private readonly engine: RuleEngine;
+  private readonly model = new DeployModel();
+  private readonly sources: SourceSummary[] = [];
+  private readonly counts: Counts = { error: 0, warn: 0, info: 0, debug: 0 };
+  private readonly candidates: Candidate[] = [];
+  private normalizer: Normalizer | null = null;
+  private parser: LineParser | null = null;
+  private current: SourceSummary | null = null;
+
+  constructor(private readonly options: AnalysisOptions) {
+    this.engine = new RuleEngine(options.rules);
+    if (options.command) this.model.setCommand(options.command);
+  }
+
+  beginSource(meta: SourceMeta): void {
+    if (this.current) this.endSource();
+    this.current = { name: meta.name, job: meta.job ?? null, step: null, lines: 0 };
+    this.sources.push(this.current);
+    this.normalizer = new Normalizer();
+    this.parser = new LineParser(meta.name);
+  }
+
+  /** Feeds one raw line (without its line end) of the current source. */
+  line(raw: string): void {
+    if (!this.current || !this.normalizer || !this.parser) this.beginSource({ name: "stdin" });
+    const normalized = (this.normalizer as Normalizer).normalize(raw);
+    const parsed = (this.parser as LineParser).parse(normalized);
+    this.model.consume(parsed);
+    this.count(parsed);
+    this.engine.consume(parsed, this.model.phaseNow());
+    this.maybeCandidate(parsed);
+    (this.current as SourceSummary).lines = normalized.line;
+  }
+
+  endSource(): void {
+    this.engine.endSource();
+    this.current = null;
+    this.normalizer = null;
+    this.parser = null;
+  }
+
+  finish(): Report {
+    if (this.current) this.endSource();
+    const model = this.model;
+    const hits = [...this.engine.hits.values()];
+    const hardFailure =
+      model.topError !== null ||
+      (model.runnerExitCode !== null && model.runnerExitCode !== 0) ||
+      (this.options.exitCode !== undefined && this.options.exitCode !== null && this.options.exitCode !== 0) ||
+      hits.some((hit) => hit.compiled.rule.failsDeploy === true);
+    const explicitSuccess = this.options.exitCode === 0 || (model.finishedAll && !hardFailure);
+    const errorHits = hits.some((hit) => hit.compiled.rule.severity === "error");
+    let outcome: Outcome;
+    if (hardFailure) outcome = "failed";
+    else if (explicitSuccess) outcome = "succeeded";
+    else if (errorHits) outcome = "failed";
+    else outcome = "unknown";
+
+    const kamalVersion = model.kamalVersion();
+    const findings = this.rank(hits, outcome).map((hit, index) => this.toFinding(hit, index === 0 && outcome === "failed", outcome, kamalVersion));
+
+    return {
+      schemaVersion: 1,
+      tool: { name: "kamal-doctor", version: this.options.toolVersion },
+      outcome,
+      sources: this.sources,
+      deploy: {
+        kamalVersion,
+        command: model.command,
+        hosts: [...model.hosts],
+        phases: model.phaseSummaries(),
+        failedPhase: outcome === "failed" ? (model.failedPhase() ?? findings[0]?.phase ?? null) : null,
+        seconds: model.finishedAllSeconds,
+        failedCommand: outcome === "failed" ? model.failedCommand : null,
+      },
+      findings,
+      unmatched: this.unmatched(),
+      counts: this.counts,
+    };
+  }
+
+  /** Root cause first: a finding another finding explains goes after it; then by score. */
+  private rank(hits: Hit[], outcome: Outcome): Hit[] {
+    const score = (hit: Hit) =>
+      SEVERITY_WEIGHT[hit.compiled.rule.severity] + (hit.inErrorBlock ? 60 : 0) + (hit.compiled.rule.priority ?? 50);
+    const explainedBy = (hit: Hit) =>
+      hits.some(
+        (other) =>
+          other !== hit &&
+          (other.compiled.rule.explains ?? []).some(
+            (target) => target === hit.compiled.rule.id || target === `category:${hit.compiled.rule.category}`,
+          ),
+      );
+    const decorated = hits.map((hit) => ({ hit, explained: explainedBy(hit), score: score(hit) }));
+    decorated.sort((a, b) => {
+      if (a.explained !== b.explained) return a.explained ? 1 : -1;
+      if (a.score !== b.score) return b.score - a.score;
+      if (a.hit.source !== b.hit.source) return 0;
+      return a.hit.line - b.hit.line;
+    });
+    void outcome;
+    return decorated.map((d) => d.hit);
+  }
+
+  private toFinding(hit: Hit, rootCause: boolean, outcome: Outcome, kamalVersion: string | null): Finding {
+    const rule = hit.compiled.rule;
+    const top = this.model.topError;
+    const vars: Record<string, string> = { ...hit.captures };
+    if (hit.host && vars["host"] === undefined) vars["host"] = hit.host;
+    if (hit.hosts.size > 1) vars["hosts"] = [...hit.hosts].join(", ");
+    else if (hit.host) vars["hosts"] = hit.host;
+    if (hit.phase) vars["phase"] = hit.phase;
+    const failed = this.model.failedCommand;
+    if (failed) {
+      vars["command"] ??= failed.command;
+      if (failed.exitCode !== null) vars["exitCode"] ??= String(failed.exitCode);
+    }
+    const evidenceLines = [...hit.evidence];
+    if (hit.inErrorBlock && top && top.source === hit.source && !evidenceLines.some((e) => e.line === top.line)) {
+      const errorLine = this.errorLineText();
+      if (errorLine) evidenceLines.unshift({ line: top.line, text: errorLine });
+    }
+    evidenceLines.sort((a, b) => a.line - b.line);
+    // A deploy that succeeded in the end has no failure: what matched is only a warning.
+    const severity = outcome === "succeeded" && rule.severity === "error" ? "warning" : rule.severity;
+    return {
+      ruleId: rule.id,
+      title: fill(rule.title, vars),
+      category: rule.category,
+      severity,
+      rootCause,
+      source: hit.source,
+      line: hit.line,
+      endLine: hit.endLine,
+      host: hit.host,
+      hosts: [...hit.hosts],
+      phase: hit.phase,
+      evidence: evidenceLines.map((e) => e.text),
+      evidenceLines,
+      captures: hit.captures,
+      explanation: fill(rule.explanation.trim(), vars),
+      remediation: selectRemediation(rule.remediation, kamalVersion).map((step) => fill(step, vars)),
+      docs: rule.docs ?? [],
+      occurrences: hit.occurrences,
+      url: null,
+      step: null,
+    };
+  }
+
+  private errorText: string | null = null;
+  private errorLineText(): string | null {
+    return this.errorText;
+  }
+
+  private count(p: ParsedLine): void {
+    switch (p.level) {
+      case "ERROR":
+      case "FATAL":
+        this.counts.error++;
+        break;
+      case "WARN":
+        this.counts.warn++;
+        break;
+      case "INFO":
+        this.counts.info++;
+        break;
+      case "DEBUG":
+        this.counts.debug++;
+        break;
+      default:
+        break;
+    }
+  }
+
+  private maybeCandidate(p: ParsedLine): void {
+    if (p.kind === "error") {
+      this.errorText = p.text;
+      // A new final error: the lines of an earlier one are no longer the failure.
+      for (const c of this.candidates) if (c.priority === 3) c.priority = 1;
+    }
+    const priority = candidatePriority(p);
+    if (priority === 0 || BORING.test(p.text)) return;
+    if (this.candidates.length >= MAX_UNMATCHED_CANDIDATES) {
+      if (priority < 3) return;
+      const index = this.candidates.findIndex((c) => c.priority < 3);
+      if (index === -1) return;
+      this.candidates.splice(index, 1);
+    }
+    this.candidates.push({ source: p.source, line: p.line, text: p.text.slice(0, 2000), kind: p.kind, priority });
+  }
+
+  private unmatched(): UnmatchedLine[] {
+    const seen = new Set<string>();
+    const kept: Candidate[] = [];
+    const ordered = [...this.candidates].sort((a, b) => b.priority - a.priority);
+    const top = this.model.topError;
+    const errorExplained = top !== null && [...this.engine.hits.values()].some((hit) => hit.inErrorBlock);
+    for (const c of ordered) {
+      if (this.engine.evidenceKeys.has(`${c.source}:${c.line}`)) continue;
+      if (errorExplained && top && c.source === top.source && c.line === top.line) continue;
+      const key = shape(c.text);
+      if (seen.has(key)) continue;
+      seen.add(key);
+      kept.push(c);
+      if (kept.length >= MAX_UNMATCHED) break;
+    }
+    kept.sort((a, b) => (a.source === b.source ? a.line - b.line : 0));
+    return kept.map(({ source, line, text, kind }) => ({ source, line, text, kind }));
+  }
+}
+
+/** 3: the final error and its payload; 2: ERROR-level lines and runner errors; 1: other lines that read like errors. */
+function candidatePriority(p: ParsedLine): number {
+  const kind: LineKind = p.kind;
+  if (kind === "error" || kind === "payload") return 3;
+  if (kind === "backtrace" || kind === "step" || kind === "command-start" || kind === "command-text" || kind === "command-finish") return 0;
+  if (kind === "runner") return p.text.length > 0 && /^(?:Error|error)/.test(p.text) && p.runnerExitCode === null ? 2 : 0;
+  if (p.level === "ERROR" || p.level === "FATAL") return 2;
+  return INTERESTING.test(p.text) ? 1 : 0;
+}
+
+/** A line's shape for de-duplication: digits, hex ids and timestamps do not make a line new. */
+function shape(text: string): string {
+  return text
+    .replace(/\d{4}-\d{2}-\d{2}[T ][\d:.]+Z?/g, "T")
+    .replace(/\b[0-9a-f]{7,64}\b/gi, "H")
+    .replace(/\d+/g, "0")
+    .trim();
+}
+
+function selectRemediation(steps: readonly RemediationStep[], version: string | null): string[] {
+  const out: string[] = [];
+  for (const step of steps) {
+    if (typeof step === "string") out.push(step);
+    else if (version === null) out.push(`(Kamal ${step.kamal.join("/")}) ${step.text}`);
+    else if ((step.kamal as string[]).includes(version)) out.push(step.text);
+  }
+  return out;
+}
+
+/** `{name}` → the capture; `{name|fallback}` → the capture or the fallback text. */
+export function fill(template: string, vars: Record<string, string>): string {
+  return template.replace(/\{([A-Za-z_][\w]*)(?:\|([^{}]*))?\}/g, (whole, name: string, fallback: string | undefined) => {
+    const value = vars[name];
+    if (value !== undefined && value !== "") return value;
+    if (fallback !== undefined) return fallback;
+    return whole;
+  });
+}

@@ -1,0 +1,207 @@
+// The rule engine: every parsed line is tested against every compiled rule in one streaming
+// pass. A match becomes (or adds to) a finding accumulator; `near` conditions are checked
+// against a short memory of recent matches and, for forward conditions, a pending list.
+
+import { execPattern, type CompiledRule } from "../rules/compile.js";
+import type { ParsedLine } from "./parse.js";
+import type { EvidenceLine } from "./report.js";
+import type { Phase } from "./vocabulary.js";
+
+const MAX_EVIDENCE = 8;
+const RECENT_LINES = 20;
+
+export interface Hit {
+  compiled: CompiledRule;
+  source: string;
+  line: number;
+  endLine: number;
+  host: string | null;
+  hosts: Set<string>;
+  phase: Phase | null;
+  captures: Record<string, string>;
+  evidence: EvidenceLine[];
+  occurrences: number;
+  /** Some evidence is in the final error block or the failing command: on the failure path. */
+  inErrorBlock: boolean;
+  commandIds: Set<string>;
+  /** Lines still to be collected after the match (`evidence.after`). */
+  afterRemaining: number;
+}
+
+interface NearMemory {
+  line: number;
+  id: string | null;
+  host: string | null;
+  source: string;
+}
+
+interface Pending {
+  compiled: CompiledRule;
+  line: ParsedLine;
+  match: RegExpExecArray;
+  phase: Phase | null;
+  recent: EvidenceLine[];
+}
+
+export class RuleEngine {
+  /** Findings by rule id, in order of first match. */
+  readonly hits = new Map<string, Hit>();
+  private readonly recent: EvidenceLine[] = [];
+  private readonly nearSeen = new Map<string, NearMemory[]>();
+  private pending: Pending[] = [];
+  private readonly collecting: Hit[] = [];
+  /** Evidence line keys (`source:line`) of every hit, so unmatched lines can skip them. */
+  readonly evidenceKeys = new Set<string>();
+
+  constructor(private readonly rules: readonly CompiledRule[]) {}
+
+  consume(p: ParsedLine, phase: Phase | null): void {
+    if (this.collecting.length > 0) this.collectAfter(p);
+    if (this.pending.length > 0) this.resolvePending(p);
+
+    if (p.kind !== "runner" || p.runnerExitCode === null) {
+      let lowered: string | null = null;
+      for (const compiled of this.rules) {
+        if (compiled.kinds !== null && !compiled.kinds.has(p.kind)) continue;
+        if (p.kind === "runner" && compiled.kinds === null) continue;
+        if (compiled.ignoreCase && lowered === null) lowered = p.text.toLowerCase();
+        const low = compiled.ignoreCase ? lowered : null;
+        if (compiled.near !== null && execPattern(compiled.near, p.text, low)) this.rememberNear(compiled, p);
+        for (const pattern of compiled.patterns) {
+          const match = execPattern(pattern, p.text, low);
+          if (match === null) continue;
+          this.onMatch(compiled, p, match, phase);
+          break;
+        }
+      }
+    }
+
+    this.recent.push({ line: p.line, text: p.text });
+    if (this.recent.length > RECENT_LINES) this.recent.shift();
+  }
+
+  /** Drops pending forward conditions at the end of a source. */
+  endSource(): void {
+    this.pending = [];
+    this.collecting.length = 0;
+    this.recent.length = 0;
+    this.nearSeen.clear();
+  }
+
+  private onMatch(compiled: CompiledRule, p: ParsedLine, match: RegExpExecArray, phase: Phase | null): void {
+    if (compiled.near !== null) {
+      if (!this.nearBefore(compiled, p)) {
+        this.pending.push({ compiled, line: p, match, phase, recent: this.recent.slice() });
+        return;
+      }
+    }
+    this.record(compiled, p, match, phase, this.recent);
+  }
+
+  private nearBefore(compiled: CompiledRule, p: ParsedLine): boolean {
+    const memory = this.nearSeen.get(compiled.rule.id);
+    if (!memory) return false;
+    return memory.some((m) => this.nearFits(compiled, m, p));
+  }
+
+  private nearFits(compiled: CompiledRule, m: NearMemory, p: ParsedLine): boolean {
+    if (m.source !== p.source || Math.abs(p.line - m.line) > compiled.within) return false;
+    if (compiled.rule.context?.sameCommand && (m.id === null || m.id !== p.id)) return false;
+    if (compiled.rule.context?.sameHost && m.host !== p.host) return false;
+    return true;
+  }
+
+  private rememberNear(compiled: CompiledRule, p: ParsedLine): void {
+    const memory = this.nearSeen.get(compiled.rule.id) ?? [];
+    memory.push({ line: p.line, id: p.id, host: p.host, source: p.source });
+    while (memory.length > 0 && (memory[0] as NearMemory).line < p.line - compiled.within) memory.shift();
+    if (memory.length > 64) memory.shift();
+    this.nearSeen.set(compiled.rule.id, memory);
+  }
+
+  private resolvePending(p: ParsedLine): void {
+    const still: Pending[] = [];
+    for (const pending of this.pending) {
+      const near = pending.compiled.near;
+      if (p.line - pending.line.line > pending.compiled.within) continue;
+      const low = pending.compiled.ignoreCase ? p.text.toLowerCase() : null;
+      if (near !== null && execPattern(near, p.text, low) && this.nearFits(pending.compiled, { line: p.line, id: p.id, host: p.host, source: p.source }, pending.line)) {
+        this.record(pending.compiled, pending.line, pending.match, pending.phase, pending.recent);
+        continue;
+      }
+      still.push(pending);
+    }
+    this.pending = still;
+  }
+
+  private record(compiled: CompiledRule, p: ParsedLine, match: RegExpExecArray, phase: Phase | null, recent: readonly EvidenceLine[]): void {
+    const id = compiled.rule.id;
+    const captures: Record<string, string> = {};
+    if (match.groups) for (const [key, value] of Object.entries(match.groups)) if (value !== undefined) captures[key] = value;
+    const host = captures["host"] ?? p.host;
+    const onFailurePath = p.kind === "error" || p.kind === "payload";
+    let hit = this.hits.get(id);
+    if (!hit) {
+      hit = {
+        compiled,
+        source: p.source,
+        line: p.line,
+        endLine: p.line,
+        host: host ?? null,
+        hosts: new Set(),
+        phase,
+        captures,
+        evidence: [],
+        occurrences: 0,
+        inErrorBlock: false,
+        commandIds: new Set(),
+        afterRemaining: 0,
+      };
+      this.hits.set(id, hit);
+      const before = compiled.rule.evidence?.before ?? 0;
+      for (const line of recent.slice(Math.max(0, recent.length - before))) this.addEvidence(hit, p.source, line);
+    } else {
+      for (const [key, value] of Object.entries(captures)) if (!(key in hit.captures)) hit.captures[key] = value;
+      if (hit.host === null && host) hit.host = host;
+    }
+    hit.occurrences++;
+    if (host) hit.hosts.add(host);
+    if (p.id) hit.commandIds.add(p.id);
+    if (onFailurePath && !hit.inErrorBlock) {
+      hit.inErrorBlock = true;
+      // The evidence that matters most is the failure itself: lead with it.
+      if (hit.source !== p.source) hit.evidence = [];
+      hit.source = p.source;
+      hit.line = p.line;
+      hit.endLine = p.line;
+      if (phase) hit.phase = phase;
+    }
+    if (p.source === hit.source) hit.endLine = Math.max(hit.endLine, p.line);
+    this.addEvidence(hit, p.source, { line: p.line, text: p.text });
+    const after = compiled.rule.evidence?.after ?? 0;
+    if (after > 0 && hit.afterRemaining === 0 && hit.evidence.length < MAX_EVIDENCE) {
+      hit.afterRemaining = after;
+      this.collecting.push(hit);
+    }
+  }
+
+  private collectAfter(p: ParsedLine): void {
+    for (let i = this.collecting.length - 1; i >= 0; i--) {
+      const hit = this.collecting[i] as Hit;
+      if (p.source === hit.source && p.kind !== "backtrace" && p.kind !== "runner") {
+        this.addEvidence(hit, p.source, { line: p.line, text: p.text });
+        hit.endLine = Math.max(hit.endLine, p.line);
+      }
+      hit.afterRemaining--;
+      if (hit.afterRemaining <= 0) this.collecting.splice(i, 1);
+    }
+  }
+
+  private addEvidence(hit: Hit, source: string, line: EvidenceLine): void {
+    if (source !== hit.source) return;
+    if (hit.evidence.some((e) => e.line === line.line)) return;
+    if (hit.evidence.length >= MAX_EVIDENCE) return;
+    hit.evidence.push(line);
+    this.evidenceKeys.add(`${source}:${line.line}`);
+  }
+}

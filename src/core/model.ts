@@ -1,0 +1,258 @@
+// The deploy model: what happened, built line by line in bounded memory — commands by id,
+// hosts, phases with durations, the command that failed, the final error and the outcome
+// markers. Keeps tails and small maps, never the log itself.
+
+import type { FailedCommand, PhaseSummary } from "./report.js";
+import { exitCodeOf, phaseOfCommand, type ParsedLine } from "./parse.js";
+import type { Phase } from "./vocabulary.js";
+
+const MAX_OPEN_COMMANDS = 2048;
+const MAX_HOSTS = 256;
+const MAX_PHASES = 256;
+const MAX_COMMAND_TEXT = 400;
+
+interface OpenCommand {
+  id: string;
+  host: string | null;
+  command: string;
+  line: number;
+  source: string;
+  phase: Phase | null;
+}
+
+interface PhaseRecord {
+  name: Phase;
+  startLine: number;
+  source: string;
+  startTime: number | null;
+  endTime: number | null;
+  commandSeconds: number;
+  failed: boolean;
+}
+
+export interface TopError {
+  source: string;
+  line: number;
+  errorClass: string;
+  message: string;
+  host: string | null;
+  exitStatus: number | null;
+}
+
+export class DeployModel {
+  readonly hosts = new Set<string>();
+  private readonly open = new Map<string, OpenCommand>();
+  private readonly phases: PhaseRecord[] = [];
+  private currentPhase: PhaseRecord | null = null;
+  /** The phase a line belongs to: the running command's phase, else the last step's. */
+  private commandPhase: Phase | null = null;
+
+  topError: TopError | null = null;
+  failedCommand: FailedCommand | null = null;
+  finishedAllSeconds: number | null = null;
+  /** "Finished all in" seen with no error after it (yet). */
+  finishedAll = false;
+  runnerExitCode: number | null = null;
+  versionHint: "0.x" | "1.x" | "2.x" | null = null;
+  exactVersion: string | null = null;
+  command: string | null = null;
+  firstErrorLogPhase: Phase | null = null;
+
+  /** The phase the given line happens in. Call after `consume`. */
+  phaseNow(): Phase | null {
+    return this.commandPhase ?? this.currentPhase?.name ?? null;
+  }
+
+  consume(p: ParsedLine): void {
+    const time = p.timestamp ? Date.parse(p.timestamp) : NaN;
+    switch (p.kind) {
+      case "step":
+        if (p.phase) this.startPhase(p.phase, p, time);
+        this.commandPhase = null;
+        this.noteVersion(p.text);
+        this.noteCommand(p.phase);
+        break;
+      case "command-start": {
+        const command = (p.command ?? "").slice(0, MAX_COMMAND_TEXT);
+        const phase = phaseOfCommand(command);
+        this.commandPhase = phase;
+        if (p.host) this.addHost(p.host);
+        if (p.id) {
+          if (this.open.size >= MAX_OPEN_COMMANDS) this.open.delete(this.open.keys().next().value as string);
+          this.open.set(p.id, { id: p.id, host: p.host, command, line: p.line, source: p.source, phase: phase ?? this.currentPhase?.name ?? null });
+        }
+        this.noteVersion(command);
+        break;
+      }
+      case "command-finish":
+        if (p.id) this.open.delete(p.id);
+        if (this.currentPhase && p.seconds !== null) this.currentPhase.commandSeconds += p.seconds;
+        this.commandPhase = null;
+        break;
+      case "log":
+        if (p.seconds !== null && /Finished all in/.test(p.text)) {
+          this.finishedAllSeconds = p.seconds;
+          this.finishedAll = true;
+        } else if ((p.level === "ERROR" || p.level === "FATAL") && this.firstErrorLogPhase === null) {
+          this.firstErrorLogPhase = this.phaseNow();
+        }
+        if (/container (?:is )?(?:not ready|healthy|unhealthy)|First \w+ container is/.test(p.message)) this.commandPhase = "health-check";
+        this.noteVersion(p.text);
+        break;
+      case "error":
+        this.onTopError(p);
+        break;
+      case "payload":
+        if (this.topError && p.exitStatus !== null && this.topError.exitStatus === null) this.topError.exitStatus = p.exitStatus;
+        if (this.failedCommand && p.exitStatus !== null && this.failedCommand.exitStatus === null) {
+          this.failedCommand.exitStatus = p.exitStatus;
+          this.failedCommand.exitCode = exitCodeOf(p.exitStatus);
+        }
+        break;
+      case "backtrace":
+        if (this.exactVersion === null) {
+          const gem = /gems\/(kamal|mrsk)-(\d+\.\d+\.\d+)/.exec(p.text);
+          if (gem) this.exactVersion = `${gem[1] === "mrsk" ? "mrsk " : ""}${gem[2]}`;
+        }
+        break;
+      case "runner":
+        if (p.runnerExitCode !== null) this.runnerExitCode = p.runnerExitCode;
+        this.noteCommandFromScript(p.text);
+        break;
+      default:
+        if (p.runnerExitCode !== null) this.runnerExitCode = p.runnerExitCode;
+        break;
+    }
+    if (this.currentPhase && !Number.isNaN(time)) {
+      if (this.currentPhase.startTime === null) this.currentPhase.startTime = time;
+      this.currentPhase.endTime = time;
+    }
+  }
+
+  private onTopError(p: ParsedLine): void {
+    this.finishedAll = false;
+    const errorClass = p.errorClass ?? "";
+    this.topError = { source: p.source, line: p.line, errorClass, message: p.message, host: p.host, exitStatus: null };
+    if (errorClass.startsWith("Mrsk::")) this.versionHint = "0.x";
+    if (p.host) this.addHost(p.host);
+    // The fatal command: the latest command that started and never finished, on the failing host.
+    let candidate: OpenCommand | null = null;
+    for (const command of this.open.values()) {
+      if (command.source !== p.source) continue;
+      if (p.host && command.host !== p.host && command.host !== "localhost") continue;
+      if (!candidate || command.line > candidate.line) candidate = command;
+    }
+    if (candidate) {
+      this.failedCommand = {
+        id: candidate.id,
+        host: candidate.host,
+        command: candidate.command,
+        line: candidate.line,
+        source: candidate.source,
+        exitStatus: null,
+        exitCode: null,
+      };
+      const phase = candidate.phase;
+      if (phase) this.markFailed(phase);
+    } else {
+      const phase = this.firstErrorLogPhase ?? this.commandPhase ?? this.lastWorkPhase();
+      if (phase) this.markFailed(phase);
+    }
+    const exit = /exit status: (\d+)/.exec(p.message);
+    if (exit) this.topError.exitStatus = Number(exit[1]);
+  }
+
+  /** The last phase before Kamal started cleaning up (releasing the lock runs in an ensure). */
+  private lastWorkPhase(): Phase | null {
+    for (let i = this.phases.length - 1; i >= 0; i--) {
+      const phase = this.phases[i];
+      if (phase && phase.name !== "release-lock") return phase.name;
+    }
+    return null;
+  }
+
+  private markFailed(name: Phase): void {
+    for (let i = this.phases.length - 1; i >= 0; i--) {
+      const phase = this.phases[i];
+      if (phase && phase.name === name) {
+        phase.failed = true;
+        return;
+      }
+    }
+    // A phase known only from the failing command (e.g. the health check inside "Start container").
+    const record: PhaseRecord = {
+      name,
+      startLine: this.failedCommand?.line ?? this.topError?.line ?? 0,
+      source: this.topError?.source ?? "",
+      startTime: null,
+      endTime: null,
+      commandSeconds: 0,
+      failed: true,
+    };
+    const index = this.phases.findIndex((phase) => phase.startLine > record.startLine && phase.source === record.source);
+    if (index === -1) this.phases.push(record);
+    else this.phases.splice(index, 0, record);
+  }
+
+  private startPhase(name: Phase, p: ParsedLine, time: number): void {
+    if (this.phases.length >= MAX_PHASES) this.phases.shift();
+    const record: PhaseRecord = {
+      name,
+      startLine: p.line,
+      source: p.source,
+      startTime: Number.isNaN(time) ? null : time,
+      endTime: null,
+      commandSeconds: 0,
+      failed: false,
+    };
+    this.phases.push(record);
+    this.currentPhase = record;
+  }
+
+  private addHost(host: string): void {
+    if (this.hosts.size < MAX_HOSTS && host !== "localhost") this.hosts.add(host);
+  }
+
+  private noteVersion(text: string): void {
+    if (this.versionHint === "0.x") return;
+    if (/kamal-proxy/.test(text)) this.versionHint = "2.x";
+    else if (this.versionHint === null && /\btraefik\b|Ensure Traefik|Ensure app can pass healthcheck|container not ready \(/i.test(text)) this.versionHint = "1.x";
+    else if (/\bmrsk\b|Mrsk::/.test(text)) this.versionHint = "0.x";
+  }
+
+  private noteCommand(phase: Phase | null): void {
+    if (this.command !== null) return;
+    if (phase === "bootstrap") this.command = "setup";
+    else if (phase === "rollback") this.command = "rollback";
+    else if (phase === "build" || phase === "pull" || phase === "registry-login" || phase === "lock") this.command = "deploy";
+  }
+
+  private noteCommandFromScript(text: string): void {
+    const match = /\b(?:kamal|mrsk)\s+([a-z][\w:-]*)/.exec(text);
+    if (match?.[1] && this.command === null) this.command = match[1];
+  }
+
+  setCommand(command: string): void {
+    this.command = command;
+  }
+
+  /** Phases with durations, for the report. */
+  phaseSummaries(): PhaseSummary[] {
+    return this.phases.map((phase) => {
+      let seconds: number | null = null;
+      if (phase.startTime !== null && phase.endTime !== null) seconds = Math.round((phase.endTime - phase.startTime) / 100) / 10;
+      else if (phase.commandSeconds > 0) seconds = Math.round(phase.commandSeconds * 10) / 10;
+      return { name: phase.name, status: phase.failed ? "failed" : "ok", startLine: phase.startLine, seconds };
+    });
+  }
+
+  failedPhase(): Phase | null {
+    for (const phase of this.phases) if (phase.failed) return phase.name;
+    return null;
+  }
+
+  kamalVersion(): string | null {
+    if (this.exactVersion) return this.exactVersion.startsWith("mrsk") ? "0.x" : `${this.exactVersion.split(".")[0]}.x`;
+    return this.versionHint;
+  }
+}

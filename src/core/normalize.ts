@@ -1,0 +1,94 @@
+// GitHub Actions and terminal hygiene: turns one raw line into the text Kamal printed.
+// Removes a BOM, the runner's timestamp prefix (kept as a timestamp), ANSI escapes, and
+// recognises the runner's `##[…]` markers and its echo of a `run:` script, which is not output.
+
+import stripAnsi from "strip-ansi";
+
+/** The runner's prefix: ISO-8601 UTC with 1–9 fraction digits, a literal Z, one space. */
+const RUNNER_TIMESTAMP = /^(\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(?:\.\d{1,9})?Z) ?/;
+const MARKER = /^##\[(group|endgroup|error|warning|notice|debug|command|section)\](.*)$/;
+/** `Error: Process completed with exit code 1.` is how the web UI shows the runner's error. */
+const EXIT_LINE = /^(?:##\[error\]|Error: )Process completed with exit code (\d+)\.$/;
+
+export type RunnerMarker = "group" | "endgroup" | "error" | "warning" | "notice" | "debug" | "command" | "section";
+
+export interface NormalizedLine {
+  /** 1-based line number in the source (after splitting on CR, LF and CRLF). */
+  line: number;
+  text: string;
+  timestamp: string | null;
+  marker: RunnerMarker | null;
+  /** The line is the runner's echo of a step's script (`##[group]Run …` … `##[endgroup]`). */
+  echo: boolean;
+  /** Set on a `##[group]Run <title>` line: a new step starts. */
+  stepTitle: string | null;
+  /** Set on the runner's "Process completed with exit code N." line. */
+  exitCode: number | null;
+}
+
+export class Normalizer {
+  private lineNumber = 0;
+  /** Decided by the first non-empty line: does this source carry runner timestamps? */
+  private wrapped: boolean | null = null;
+  private lastTimestamp: string | null = null;
+  private inEcho = false;
+
+  get lines(): number {
+    return this.lineNumber;
+  }
+
+  get isWrapped(): boolean {
+    return this.wrapped === true;
+  }
+
+  normalize(raw: string): NormalizedLine {
+    this.lineNumber++;
+    let text = raw;
+    if (text.charCodeAt(0) === 0xfeff) text = text.slice(1);
+
+    let timestamp: string | null = null;
+    if (this.wrapped === null && text.trim().length > 0) this.wrapped = RUNNER_TIMESTAMP.test(text);
+    if (this.wrapped) {
+      const match = RUNNER_TIMESTAMP.exec(text);
+      if (match) {
+        timestamp = match[1] ?? null;
+        this.lastTimestamp = timestamp;
+        text = text.slice(match[0].length);
+        if (text.charCodeAt(0) === 0xfeff) text = text.slice(1);
+      } else {
+        timestamp = this.lastTimestamp;
+      }
+    }
+    if (text.includes("\x1b") || text.includes("\x9b")) text = stripAnsi(text);
+
+    let marker: RunnerMarker | null = null;
+    let stepTitle: string | null = null;
+    let exitCode: number | null = null;
+    let echo = false;
+    if (text.startsWith("##[")) {
+      const match = MARKER.exec(text);
+      if (match) {
+        marker = match[1] as RunnerMarker;
+        const rest = match[2] ?? "";
+        if (marker === "group") {
+          if (rest.startsWith("Run ")) {
+            stepTitle = rest.slice(4).trim();
+            this.inEcho = true;
+          } else {
+            this.inEcho = false;
+          }
+        } else if (marker === "endgroup") {
+          this.inEcho = false;
+        }
+      }
+    } else if (this.inEcho) {
+      echo = true;
+    }
+    if (marker === "error" || text.startsWith("Error: Process")) {
+      const exit = EXIT_LINE.exec(text);
+      if (exit) exitCode = Number(exit[1]);
+    }
+    if (marker !== null && marker !== "group" && marker !== "endgroup") text = text.slice(marker.length + 3);
+    return { line: this.lineNumber, text, timestamp, marker, echo, stepTitle, exitCode };
+  }
+}

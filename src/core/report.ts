@@ -1,0 +1,120 @@
+// The report: the one data structure every formatter and sink renders. Its JSON form is the
+// public `--format json` contract (schemaVersion 1, see DESIGN.md and README "JSON schema").
+import type { Category, LineKind, Phase, Severity } from "./vocabulary.js";
+
+export type Outcome = "failed" | "succeeded" | "unknown";
+
+/** Where a source came from when it was fetched from GitHub Actions. */
+export interface JobRef {
+  id: number;
+  name: string;
+  url: string;
+  runId: number;
+  attempt: number | null;
+  repo: string;
+}
+
+/** A step of a GitHub Actions job: its number (1-based, as in `#step:N:LINE`) and name. */
+export interface StepRef {
+  number: number;
+  name: string;
+}
+
+export interface SourceSummary {
+  name: string;
+  job: JobRef | null;
+  /** The step the root cause (or else the first failure) of this source is in. */
+  step: StepRef | null;
+  lines: number;
+}
+
+export interface PhaseSummary {
+  name: Phase;
+  status: "ok" | "failed" | "unknown";
+  startLine: number;
+  /** Seconds spent in the phase: from timestamps when present, else the sum of command runtimes. */
+  seconds: number | null;
+}
+
+export interface DeploySummary {
+  kamalVersion: string | null;
+  command: string | null;
+  hosts: string[];
+  phases: PhaseSummary[];
+  /** The phase the deploy failed in, if it failed. */
+  failedPhase: Phase | null;
+  /** Total duration from "Finished all in N seconds", if printed. */
+  seconds: number | null;
+  /** The command that failed (a `Running` with no `Finished` followed by the error), if known. */
+  failedCommand: FailedCommand | null;
+}
+
+export interface FailedCommand {
+  id: string | null;
+  host: string | null;
+  command: string;
+  line: number;
+  source: string;
+  /** The exit status as printed (SSHKit prints local statuses ×256) and as the shell meant it. */
+  exitStatus: number | null;
+  exitCode: number | null;
+}
+
+export interface EvidenceLine {
+  line: number;
+  text: string;
+}
+
+export interface Finding {
+  ruleId: string;
+  title: string;
+  category: Category;
+  severity: Severity;
+  rootCause: boolean;
+  source: string;
+  line: number;
+  endLine: number;
+  host: string | null;
+  /** Every host the rule matched on (multi-host failures name them all). */
+  hosts: string[];
+  phase: Phase | null;
+  /** The exact lines (ANSI and runner timestamps removed) that prove the finding. */
+  evidence: string[];
+  /** The same evidence with line numbers, for deep links and pretty output. */
+  evidenceLines: EvidenceLine[];
+  captures: Record<string, string>;
+  explanation: string;
+  remediation: string[];
+  docs: string[];
+  /** How many lines matched (the finding is reported once). */
+  occurrences: number;
+  /** GitHub deep link to the first evidence line, when the source came from GitHub. */
+  url: string | null;
+  /** The GitHub Actions step the finding is in, when known. */
+  step: StepRef | null;
+}
+
+export interface UnmatchedLine {
+  source: string;
+  line: number;
+  text: string;
+  kind: LineKind;
+}
+
+export interface Counts {
+  error: number;
+  warn: number;
+  info: number;
+  debug: number;
+}
+
+export interface Report {
+  schemaVersion: 1;
+  tool: { name: "kamal-doctor"; version: string };
+  outcome: Outcome;
+  sources: SourceSummary[];
+  deploy: DeploySummary;
+  findings: Finding[];
+  unmatched: UnmatchedLine[];
+  counts: Counts;
+}

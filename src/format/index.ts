@@ -1,0 +1,21 @@
+// The formatter registry: every output format is a pure function (report, options) => string.
+import type { Report } from "../core/report.js";
+import { formatJson } from "./json.js";
+import { formatPretty } from "./pretty.js";
+import type { Style } from "./style.js";
+
+export interface FormatOptions {
+  style: Style;
+  verbose: boolean;
+  width?: number;
+}
+
+export type Formatter = (report: Report, options: FormatOptions) => string;
+
+export const FORMATTERS = {
+  pretty: (report, options) => formatPretty(report, options),
+  json: (report) => formatJson(report),
+} satisfies Record<string, Formatter>;
+
+export type FormatName = keyof typeof FORMATTERS;
+export const FORMAT_NAMES = Object.keys(FORMATTERS) as FormatName[];

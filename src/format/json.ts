@@ -1,0 +1,7 @@
+// `--format json`: the public schemaVersion 1 contract (README "JSON schema").
+import type { Report } from "../core/report.js";
+
+export function formatJson(report: Report): string {
+  const findings = report.findings.map(({ evidenceLines: _lines, ...finding }) => finding);
+  return `${JSON.stringify({ ...report, findings }, null, 2)}\n`;
+}

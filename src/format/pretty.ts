@@ -1,0 +1,159 @@
+// `--format pretty`: for a person at a terminal. Root cause first — title, where, evidence,
+// why, fix, docs — then the other findings, the unmatched error lines and the phase timeline.
+// Readable without colour; colour comes from the Style passed in.
+
+import type { Finding, Report } from "../core/report.js";
+import { plain, type Style } from "./style.js";
+
+export interface PrettyOptions {
+  style?: Style;
+  /** Show every evidence line and every finding in full. */
+  verbose?: boolean;
+  width?: number;
+}
+
+const EVIDENCE_LINES = 6;
+const LINE_TEXT = 220;
+
+export function formatPretty(report: Report, options: PrettyOptions = {}): string {
+  const s = options.style ?? plain;
+  const width = Math.max(60, Math.min(options.width ?? 100, 140));
+  const out: string[] = [];
+  out.push(header(report, s));
+  out.push("");
+
+  const [first, ...rest] = report.findings;
+  if (report.findings.length === 0) {
+    if (report.outcome === "failed") {
+      out.push(`${s.red(s.bold("✖ Failure not recognised"))} — no rule matched. These are the lines that matter:`);
+    } else if (report.outcome === "succeeded") {
+      out.push(s.green("✔ No failure found: the deploy finished."));
+    } else if (report.sources.every((source) => source.lines === 0)) {
+      out.push("The input was empty: nothing to diagnose.");
+    } else {
+      out.push("No failure found.");
+    }
+  } else if (first) {
+    out.push(...finding(first, s, width, true, options.verbose === true));
+  }
+
+  if (rest.length > 0) {
+    out.push("");
+    out.push(s.bold(first?.rootCause ? "Also found" : "Other findings"));
+    for (const f of rest) {
+      if (options.verbose) {
+        out.push(...finding(f, s, width, false, true));
+        out.push("");
+      } else {
+        out.push(`  ${mark(f, s)} ${f.title} ${s.dim(`(${where(f)} · ${f.ruleId})`)}`);
+      }
+    }
+  }
+
+  if (report.unmatched.length > 0) {
+    out.push("");
+    out.push(s.bold(report.findings.length > 0 ? "Error lines no rule explains" : "Key lines"));
+    for (const u of report.unmatched) out.push(`  ${s.dim(`${u.source}:${u.line}`)}  ${clip(u.text)}`);
+  }
+
+  const timeline = phases(report, s);
+  if (timeline) {
+    out.push("");
+    out.push(timeline);
+  }
+  return `${out.join("\n").replace(/\n{3,}/g, "\n\n")}\n`;
+}
+
+function header(report: Report, s: Style): string {
+  const d = report.deploy;
+  const outcome =
+    report.outcome === "failed"
+      ? s.red(s.bold(`${d.command ?? "kamal"} failed`))
+      : report.outcome === "succeeded"
+        ? s.green(s.bold(`${d.command ?? "kamal"} succeeded`))
+        : s.bold("outcome unknown");
+  const parts = [s.bold("kamal-doctor"), outcome];
+  if (d.kamalVersion) parts.push(`Kamal ${d.kamalVersion}`);
+  if (d.hosts.length > 0) parts.push(d.hosts.length === 1 ? `host ${d.hosts[0]}` : `${d.hosts.length} hosts (${d.hosts.slice(0, 4).join(", ")}${d.hosts.length > 4 ? ", …" : ""})`);
+  if (d.failedPhase) parts.push(`failed in ${s.bold(d.failedPhase)}`);
+  if (d.seconds !== null) parts.push(`${d.seconds}s`);
+  const sources = report.sources.length === 1 ? report.sources[0]?.name : `${report.sources.length} sources`;
+  if (sources) parts.push(s.dim(sources));
+  return parts.join(" · ");
+}
+
+function finding(f: Finding, s: Style, width: number, lead: boolean, verbose: boolean): string[] {
+  const out: string[] = [];
+  const label = f.rootCause ? s.red(s.bold("✖ ROOT CAUSE")) : lead ? `${mark(f, s)} ${s.bold(f.severity.toUpperCase())}` : mark(f, s);
+  out.push(`${label}  ${s.bold(f.title)}  ${s.dim(`[${f.category} · ${f.ruleId}]`)}`);
+  const at = [where(f)];
+  if (f.hosts.length > 1) at.push(`hosts ${f.hosts.join(", ")}`);
+  else if (f.host) at.push(`host ${f.host}`);
+  if (f.phase) at.push(`phase ${f.phase}`);
+  if (f.step) at.push(`step ${f.step.number} "${f.step.name}"`);
+  if (f.occurrences > 1) at.push(`${f.occurrences} matches`);
+  out.push(`  ${s.dim("where")}     ${at.join(" · ")}`);
+  if (f.url) out.push(`  ${s.dim("log")}       ${f.url}`);
+  const lines = verbose ? f.evidenceLines : f.evidenceLines.slice(0, EVIDENCE_LINES);
+  if (lines.length > 0) {
+    out.push(`  ${s.dim("evidence")}`);
+    const pad = String(lines[lines.length - 1]?.line ?? 0).length;
+    for (const e of lines) out.push(`    ${s.dim(`${String(e.line).padStart(pad)} │`)} ${s.yellow(clip(e.text))}`);
+    if (lines.length < f.evidenceLines.length) out.push(`    ${s.dim(`… ${f.evidenceLines.length - lines.length} more (--verbose)`)}`);
+  }
+  out.push(...block("why", wrap(f.explanation, width - 12), s));
+  if (f.remediation.length > 0) {
+    const steps = f.remediation.flatMap((step, i) => wrap(step, width - 15).map((line, j) => (j === 0 ? `${i + 1}. ${line}` : `   ${line}`)));
+    out.push(...block("fix", steps, s));
+  }
+  if (f.docs.length > 0) out.push(...block("docs", f.docs, s));
+  return out;
+}
+
+function block(label: string, lines: string[], s: Style): string[] {
+  return lines.map((line, i) => `  ${i === 0 ? s.dim(label.padEnd(9)) : " ".repeat(9)} ${line}`);
+}
+
+function mark(f: Finding, s: Style): string {
+  if (f.severity === "error") return s.red("✖");
+  if (f.severity === "warning") return s.yellow("⚠");
+  return s.cyan("ℹ");
+}
+
+function where(f: Finding): string {
+  return f.endLine > f.line ? `${f.source}:${f.line}-${f.endLine}` : `${f.source}:${f.line}`;
+}
+
+function phases(report: Report, s: Style): string | null {
+  const list = report.deploy.phases;
+  if (list.length === 0) return null;
+  const items = list.slice(-16).map((p) => {
+    const time = p.seconds !== null ? ` ${p.seconds}s` : "";
+    return p.status === "failed" ? s.red(s.bold(`${p.name}${time} ✖`)) : `${p.name}${s.dim(time)}`;
+  });
+  return `${s.dim("phases")}  ${items.join(s.dim(" → "))}`;
+}
+
+function clip(text: string): string {
+  // Control characters in a log line must not drive the user's terminal.
+  const safe = text.replace(/[\x00-\x08\x0b-\x1f\x7f\x9b]/g, "�").replace(/\t/g, "  ");
+  return safe.length > LINE_TEXT ? `${safe.slice(0, LINE_TEXT - 1)}…` : safe;
+}
+
+/** Greedy word wrap; keeps words longer than the width whole. */
+export function wrap(text: string, width: number): string[] {
+  const lines: string[] = [];
+  for (const paragraph of text.split("\n")) {
+    let current = "";
+    for (const word of paragraph.split(/\s+/).filter(Boolean)) {
+      if (current.length === 0) current = word;
+      else if (current.length + 1 + word.length > width) {
+        lines.push(current);
+        current = word;
+      } else current += ` ${word}`;
+    }
+    lines.push(current);
+  }
+  while (lines.length > 1 && lines[lines.length - 1] === "") lines.pop();
+  return lines;
+}

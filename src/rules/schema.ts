@@ -1,0 +1,77 @@
+// The rule-file schema: the single source of truth for `rules/<category>/<id>.yml` and for the
+// Rule type. Strict objects, so a typo in a key is an error, not a silently ignored field.
+import { z } from "zod";
+import { CATEGORIES, LINE_KINDS, PHASES, SEVERITIES } from "../core/vocabulary.js";
+
+const pattern = z
+  .string()
+  .min(1)
+  .superRefine((source, ctx) => {
+    try {
+      new RegExp(source, "u");
+    } catch (error) {
+      ctx.addIssue({ code: "custom", message: `invalid regular expression: ${(error as Error).message}` });
+    }
+  });
+
+/** A remediation step: plain text, or text that only applies to some Kamal major versions. */
+const remediationStep = z.union([
+  z.string().min(1),
+  z.strictObject({
+    kamal: z.enum(["0.x", "1.x", "2.x"]).array().min(1),
+    text: z.string().min(1),
+  }),
+]);
+
+export const ruleSchema = z.strictObject({
+  id: z.string().regex(/^[a-z0-9]+(?:-[a-z0-9]+)*$/, "expected a kebab-case id"),
+  title: z.string().min(1),
+  category: z.enum(CATEGORIES),
+  severity: z.enum(SEVERITIES),
+  phase: z.enum(PHASES).optional(),
+  match: z.strictObject({
+    /** A line matching any of these patterns fires the rule. Named groups become captures. */
+    any: z.array(pattern).min(1),
+    ignoreCase: z.boolean().optional(),
+  }),
+  context: z
+    .strictObject({
+      /** Only lines of these kinds can match (see LINE_KINDS). */
+      kinds: z.array(z.enum(LINE_KINDS)).min(1).optional(),
+      /** Another line matching this pattern must be within `within` lines (before or after). */
+      near: pattern.optional(),
+      within: z.number().int().positive().max(1000).optional(),
+      /** The `near` line must belong to the same SSHKit command id / the same host. */
+      sameCommand: z.boolean().optional(),
+      sameHost: z.boolean().optional(),
+    })
+    .optional(),
+  /** Rule ids (or `category:NAME`) this rule is the root cause of when both fire. */
+  explains: z.array(z.string().min(1)).optional(),
+  /** The matched line proves the command failed even if Kamal exited 0 without an ERROR line. */
+  failsDeploy: z.boolean().optional(),
+  /** Tie-breaker when ranking findings that do not explain each other (default 50). */
+  priority: z.number().int().min(0).max(100).optional(),
+  /** Surrounding lines to keep as evidence. */
+  evidence: z
+    .strictObject({ before: z.number().int().min(0).max(20).optional(), after: z.number().int().min(0).max(20).optional() })
+    .optional(),
+  explanation: z.string().min(1),
+  remediation: z.array(remediationStep).min(1),
+  docs: z.array(z.url()).optional(),
+  examples: z.strictObject({
+    match: z.array(z.string()).min(1),
+    noMatch: z.array(z.string()).min(1),
+  }),
+});
+
+export type Rule = z.infer<typeof ruleSchema>;
+export type RemediationStep = Rule["remediation"][number];
+
+/** One line per problem: `path: field.path: message`. */
+export function formatIssues(file: string, error: z.ZodError): string[] {
+  return error.issues.map((issue) => {
+    const where = issue.path.length > 0 ? issue.path.join(".") : "(root)";
+    return `${file}: ${where}: ${issue.message}`;
+  });
+}

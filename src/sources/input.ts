@@ -1,0 +1,112 @@
+// Opens what the user gave (files, '-', stdin) as sources of decoded text: plain text, gzip
+// (by magic bytes, whatever the name), a zip of logs (each entry its own source, e.g. a GitHub
+// run-logs archive) and UTF-16 text from PowerShell redirection. Binary input is refused.
+
+import { createReadStream } from "node:fs";
+import { open, stat } from "node:fs/promises";
+import path from "node:path";
+import { createGunzip } from "node:zlib";
+import { TextDecoder } from "node:util";
+import type { Readable } from "node:stream";
+import { readZipEntries } from "./zip.js";
+
+export class InputError extends Error {}
+
+export interface SourceInput {
+  name: string;
+  /** Decoded text, in chunks of any size (lines may span chunks). */
+  text: AsyncIterable<string>;
+}
+
+const CHUNK = 1 << 20;
+const SNIFF = 8192;
+
+/** Opens one path argument. A directory, a missing or unreadable file gets an InputError. */
+export async function openPath(file: string): Promise<SourceInput[]> {
+  const info = await stat(file).catch((error: NodeJS.ErrnoException) => {
+    if (error.code === "ENOENT") throw new InputError(`${file}: no such file`);
+    if (error.code === "EACCES") throw new InputError(`${file}: permission denied`);
+    throw new InputError(`${file}: ${error.message}`);
+  });
+  if (info.isDirectory()) throw new InputError(`${file}: is a directory (give log files, or a run-logs .zip)`);
+  const head = await readHead(file);
+  if (isZip(head)) {
+    const entries = await readZipEntries(file);
+    return entries.map((entry) => ({ name: `${path.basename(file)}/${entry.name}`, text: decode(entry.stream, `${file}/${entry.name}`) }));
+  }
+  const name = file;
+  const stream = createReadStream(file, { highWaterMark: CHUNK });
+  if (isGzip(head)) return [{ name, text: decode(stream.pipe(createGunzip({ chunkSize: CHUNK })), file) }];
+  return [{ name, text: decode(stream, file) }];
+}
+
+export function openStream(name: string, stream: Readable): SourceInput {
+  return { name, text: decodeSniffing(stream, name) };
+}
+
+async function readHead(file: string): Promise<Buffer> {
+  const handle = await open(file, "r").catch((error: NodeJS.ErrnoException) => {
+    if (error.code === "EACCES") throw new InputError(`${file}: permission denied`);
+    throw new InputError(`${file}: ${error.message}`);
+  });
+  try {
+    const buffer = Buffer.alloc(SNIFF);
+    const { bytesRead } = await handle.read(buffer, 0, SNIFF, 0);
+    return buffer.subarray(0, bytesRead);
+  } catch (error) {
+    throw new InputError(`${file}: ${(error as NodeJS.ErrnoException).code === "EISDIR" ? "is a directory" : (error as Error).message}`);
+  } finally {
+    await handle.close();
+  }
+}
+
+const isZip = (head: Buffer) => head.length >= 4 && head[0] === 0x50 && head[1] === 0x4b && (head[2] === 3 || head[2] === 5) && (head[3] === 4 || head[3] === 6);
+const isGzip = (head: Buffer) => head.length >= 2 && head[0] === 0x1f && head[1] === 0x8b;
+
+/** Control bytes that never appear in a text log: NUL and most C0 codes outside \t \n \r \f \v ESC. */
+export function looksBinary(bytes: Uint8Array): boolean {
+  const n = Math.min(bytes.length, SNIFF);
+  let suspicious = 0;
+  for (let i = 0; i < n; i++) {
+    const b = bytes[i] as number;
+    if (b === 0) return true;
+    if (b < 8 || (b > 13 && b < 27 && b !== 26) || (b > 27 && b < 32)) suspicious++;
+  }
+  return n > 0 && suspicious / n > 0.1;
+}
+
+/** Decodes a byte stream (UTF-8 with replacement; UTF-16 by BOM), refusing binary data. */
+async function* decode(stream: AsyncIterable<Buffer | string> | Readable, name: string): AsyncGenerator<string> {
+  yield* decodeSniffing(stream as AsyncIterable<Buffer | string>, name);
+}
+
+async function* decodeSniffing(stream: AsyncIterable<Buffer | string>, name: string): AsyncGenerator<string> {
+  let decoder: TextDecoder | null = null;
+  try {
+    for await (const chunk of stream) {
+      if (typeof chunk === "string") {
+        yield chunk;
+        continue;
+      }
+      if (decoder === null) {
+        let encoding = "utf-8";
+        if (chunk.length >= 2 && chunk[0] === 0xff && chunk[1] === 0xfe) encoding = "utf-16le";
+        else if (chunk.length >= 2 && chunk[0] === 0xfe && chunk[1] === 0xff) encoding = "utf-16be";
+        else if (looksBinary(chunk)) throw new InputError(`${name}: looks like binary data, not a log`);
+        decoder = new TextDecoder(encoding, { fatal: false, ignoreBOM: false });
+      }
+      const text = decoder.decode(chunk, { stream: true });
+      if (text.length > 0) yield text;
+    }
+    if (decoder) {
+      const rest = decoder.decode();
+      if (rest.length > 0) yield rest;
+    }
+  } catch (error) {
+    if (error instanceof InputError) throw error;
+    const code = (error as NodeJS.ErrnoException).code;
+    if (code === "Z_DATA_ERROR" || code === "Z_BUF_ERROR") throw new InputError(`${name}: corrupt or truncated gzip data`);
+    if (code === "EISDIR") throw new InputError(`${name}: is a directory`);
+    throw new InputError(`${name}: ${(error as Error).message}`);
+  }
+}
