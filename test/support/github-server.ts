@@ -1,0 +1,105 @@
+// A real HTTP server on 127.0.0.1 that tests program with GitHub's REST shapes: an "api" origin
+// (the API base) and a second "blob" origin (another port) standing in for the signed log-download
+// host. Routes are registered per test; every request is recorded with its origin and headers.
+import { createServer, type IncomingHttpHeaders, type IncomingMessage, type Server, type ServerResponse } from "node:http";
+import type { AddressInfo } from "node:net";
+
+export type Handler = (req: IncomingMessage & { body: string }, res: ServerResponse, match: RegExpMatchArray | null) => void | Promise<void>;
+
+export interface RecordedRequest {
+  method: string;
+  path: string;
+  headers: IncomingHttpHeaders;
+  body: string;
+  origin: "api" | "blob";
+}
+
+export interface GitHubServer {
+  /** API base, e.g. http://127.0.0.1:PORT */
+  url: string;
+  /** A second origin (another port) for signed log URLs. */
+  blobUrl: string;
+  route(method: string, path: string | RegExp, handler: Handler): void;
+  requests: RecordedRequest[];
+  close(): Promise<void>;
+}
+
+interface Route {
+  method: string;
+  path: string | RegExp;
+  handler: Handler;
+}
+
+export async function startGitHubServer(): Promise<GitHubServer> {
+  const routes: Route[] = [];
+  const requests: RecordedRequest[] = [];
+
+  const listener = (origin: "api" | "blob") => async (req: IncomingMessage, res: ServerResponse) => {
+    const chunks: Buffer[] = [];
+    for await (const chunk of req) chunks.push(chunk as Buffer);
+    const body = Buffer.concat(chunks).toString("utf8");
+    const method = req.method ?? "GET";
+    const path = req.url ?? "/";
+    requests.push({ method, path, headers: req.headers, body, origin });
+    const pathname = path.split("?")[0] ?? path;
+    // Later routes win, so a test can override a default registered earlier.
+    for (let i = routes.length - 1; i >= 0; i--) {
+      const route = routes[i] as Route;
+      if (route.method !== method) continue;
+      let match: RegExpMatchArray | null = null;
+      if (typeof route.path === "string") {
+        if (route.path !== pathname && route.path !== path) continue;
+      } else {
+        match = path.match(route.path) ?? pathname.match(route.path);
+        if (!match) continue;
+      }
+      try {
+        await route.handler(Object.assign(req, { body }), res, match);
+      } catch (error) {
+        if (!res.headersSent) res.writeHead(500, { "content-type": "text/plain" });
+        res.end(String(error));
+      }
+      return;
+    }
+    res.writeHead(404, { "content-type": "application/json; charset=utf-8" });
+    res.end(JSON.stringify({ message: "Not Found", documentation_url: "https://docs.github.com/rest", status: "404" }));
+  };
+
+  const api = createServer(listener("api"));
+  const blob = createServer(listener("blob"));
+  const listen = (server: Server) =>
+    new Promise<number>((resolve) => server.listen(0, "127.0.0.1", () => resolve((server.address() as AddressInfo).port)));
+  const [apiPort, blobPort] = await Promise.all([listen(api), listen(blob)]);
+  const shut = (server: Server) =>
+    new Promise<void>((resolve) => {
+      server.closeAllConnections();
+      server.close(() => resolve());
+    });
+
+  return {
+    url: `http://127.0.0.1:${apiPort}`,
+    blobUrl: `http://127.0.0.1:${blobPort}`,
+    route(method, path, handler) {
+      routes.push({ method: method.toUpperCase(), path, handler });
+    },
+    requests,
+    close: async () => {
+      await Promise.all([shut(api), shut(blob)]);
+    },
+  };
+}
+
+/** Sends JSON the way the API does (content type, a rate-limit budget, optional extra headers). */
+export function sendJson(res: ServerResponse, status: number, body: unknown, headers: Record<string, string> = {}): void {
+  res.writeHead(status, {
+    "content-type": "application/json; charset=utf-8",
+    "x-ratelimit-limit": "5000",
+    "x-ratelimit-remaining": "4999",
+    "x-ratelimit-reset": String(Math.floor(Date.now() / 1000) + 3600),
+    "x-ratelimit-used": "1",
+    "x-ratelimit-resource": "core",
+    "x-github-api-version-selected": "2022-11-28",
+    ...headers,
+  });
+  res.end(JSON.stringify(body));
+}
