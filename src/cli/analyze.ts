@@ -1,5 +1,6 @@
 // `kamal-doctor [analyze] [FILE...]`: diagnose local logs — files, '-' or piped stdin.
 
+import path from "node:path";
 import type { Command } from "commander";
 import { analyzeSources, type AnalyzableSource } from "../analyze.js";
 import { InputError, openPath, openStream, type SourceInput } from "../sources/input.js";
@@ -30,19 +31,11 @@ async function* sourcesOf(files: string[], io: CliIO): AsyncGenerator<Analyzable
   const opened: SourceInput[][] = [];
   for (const file of files) {
     try {
-      opened.push(file === "-" ? [openStream("stdin", io.stdin)] : await openPath(resolve(io.cwd, file)));
+      opened.push(file === "-" ? [openStream("stdin", io.stdin)] : await openPath(path.resolve(io.cwd, file), file));
     } catch (error) {
-      if (error instanceof InputError) throw new CliError(error.message.replace(io.cwd + "/", ""), EXIT.USAGE);
+      if (error instanceof InputError) throw new CliError(error.message, EXIT.USAGE);
       throw error;
     }
   }
-  for (const [i, sources] of opened.entries()) {
-    for (const source of sources) {
-      yield { name: files[i] === "-" ? "stdin" : source.name.replace(io.cwd + "/", ""), text: source.text };
-    }
-  }
-}
-
-function resolve(cwd: string, file: string): string {
-  return file.startsWith("/") ? file : `${cwd}/${file}`;
+  for (const sources of opened) yield* sources;
 }

@@ -20,6 +20,7 @@ export class LineSplitter {
   ) {}
 
   push(chunk: string): void {
+    if (chunk.length === 0) return;
     let start = 0;
     const length = chunk.length;
     if (this.pendingCR) {

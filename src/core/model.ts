@@ -10,6 +10,10 @@ const MAX_OPEN_COMMANDS = 2048;
 const MAX_HOSTS = 256;
 const MAX_PHASES = 256;
 const MAX_COMMAND_TEXT = 400;
+/** Log lines that show Kamal polling the new container's health (v1 poller, v2 non-proxy roles). */
+const HEALTH_LOG = /^container not ready|^Container is (?:healthy|running, waiting)|^First \w+ container is (?:un)?healthy|^Waiting for the first healthy/;
+/** Error classes raised by a command that ran (so the open command is the one that failed). */
+const COMMAND_ERRORS = /Command::Failed|ExecuteError|Net::SSH|Errno::|HookError|SocketError|IOError|Timeout/;
 
 interface OpenCommand {
   id: string;
@@ -18,6 +22,8 @@ interface OpenCommand {
   line: number;
   source: string;
   phase: Phase | null;
+  superseded: boolean;
+  erroredAfter: boolean;
 }
 
 interface PhaseRecord {
@@ -77,9 +83,26 @@ export class DeployModel {
         const phase = phaseOfCommand(command);
         this.commandPhase = phase;
         if (p.host) this.addHost(p.host);
+        // SSHKit runs one command at a time per host: an earlier command on this host that never
+        // printed "Finished" failed and Kamal rescued it. It stays a suspect only if Kamal logged
+        // an ERROR right after it (e.g. "Failed to boot web", re-raised after the logs are shown).
+        for (const [id, open] of this.open) {
+          if (open.host !== p.host || open.source !== p.source || open.superseded) continue;
+          if (open.erroredAfter) open.superseded = true;
+          else this.open.delete(id);
+        }
         if (p.id) {
           if (this.open.size >= MAX_OPEN_COMMANDS) this.open.delete(this.open.keys().next().value as string);
-          this.open.set(p.id, { id: p.id, host: p.host, command, line: p.line, source: p.source, phase: phase ?? this.currentPhase?.name ?? null });
+          this.open.set(p.id, {
+            id: p.id,
+            host: p.host,
+            command,
+            line: p.line,
+            source: p.source,
+            phase: phase ?? this.currentPhase?.name ?? null,
+            superseded: false,
+            erroredAfter: false,
+          });
         }
         this.noteVersion(command);
         break;
@@ -93,10 +116,11 @@ export class DeployModel {
         if (p.seconds !== null && /Finished all in/.test(p.text)) {
           this.finishedAllSeconds = p.seconds;
           this.finishedAll = true;
-        } else if ((p.level === "ERROR" || p.level === "FATAL") && this.firstErrorLogPhase === null) {
-          this.firstErrorLogPhase = this.phaseNow();
+        } else if (p.level === "ERROR" || p.level === "FATAL") {
+          if (this.firstErrorLogPhase === null) this.firstErrorLogPhase = this.phaseNow();
+          for (const open of this.open.values()) if (!open.superseded && open.source === p.source) open.erroredAfter = true;
         }
-        if (/container (?:is )?(?:not ready|healthy|unhealthy)|First \w+ container is/.test(p.message)) this.commandPhase = "health-check";
+        if (HEALTH_LOG.test(p.message) && this.currentPhase?.name !== "health-check") this.startPhase("health-check", p, time);
         this.noteVersion(p.text);
         break;
       case "error":
@@ -137,10 +161,13 @@ export class DeployModel {
     if (p.host) this.addHost(p.host);
     // The fatal command: the latest command that started and never finished, on the failing host.
     let candidate: OpenCommand | null = null;
-    for (const command of this.open.values()) {
+    const byCommand = COMMAND_ERRORS.test(errorClass);
+    for (const command of byCommand ? this.open.values() : []) {
       if (command.source !== p.source) continue;
       if (p.host && command.host !== p.host && command.host !== "localhost") continue;
-      if (!candidate || command.line > candidate.line) candidate = command;
+      if (!candidate) candidate = command;
+      else if (candidate.superseded !== command.superseded) candidate = command.superseded ? candidate : command;
+      else if (command.line > candidate.line) candidate = command;
     }
     if (candidate) {
       this.failedCommand = {
@@ -159,7 +186,13 @@ export class DeployModel {
       if (phase) this.markFailed(phase);
     }
     const exit = /exit status: (\d+)/.exec(p.message);
-    if (exit) this.topError.exitStatus = Number(exit[1]);
+    if (exit) {
+      this.topError.exitStatus = Number(exit[1]);
+      if (this.failedCommand) {
+        this.failedCommand.exitStatus = this.topError.exitStatus;
+        this.failedCommand.exitCode = exitCodeOf(this.topError.exitStatus);
+      }
+    }
   }
 
   /** The last phase before Kamal started cleaning up (releasing the lock runs in an ensure). */
@@ -215,12 +248,16 @@ export class DeployModel {
 
   private noteVersion(text: string): void {
     if (this.versionHint === "0.x") return;
-    if (/kamal-proxy/.test(text)) this.versionHint = "2.x";
-    else if (this.versionHint === null && /\btraefik\b|Ensure Traefik|Ensure app can pass healthcheck|container not ready \(/i.test(text)) this.versionHint = "1.x";
+    if (/kamal-proxy|\.kamal\/apps\/|Container is running, waiting for readiness/.test(text)) this.versionHint = "2.x";
+    else if (this.versionHint === null && /\btraefik\b|Ensure app can pass healthcheck|container not ready \(|\.kamal\/(?:env|locks|cords)\/|--health-cmd|readiness delay/i.test(text)) this.versionHint = "1.x";
     else if (/\bmrsk\b|Mrsk::/.test(text)) this.versionHint = "0.x";
   }
 
   private noteCommand(phase: Phase | null): void {
+    if (phase === "bootstrap" && (this.command === null || this.command === "deploy")) {
+      this.command = "setup";
+      return;
+    }
     if (this.command !== null) return;
     if (phase === "bootstrap") this.command = "setup";
     else if (phase === "rollback") this.command = "rollback";

@@ -88,7 +88,7 @@ export class Normalizer {
       const exit = EXIT_LINE.exec(text);
       if (exit) exitCode = Number(exit[1]);
     }
-    if (marker !== null && marker !== "group" && marker !== "endgroup") text = text.slice(marker.length + 3);
+    if (marker !== null && marker !== "group" && marker !== "endgroup") text = text.slice(marker.length + 4);
     return { line: this.lineNumber, text, timestamp, marker, echo, stepTitle, exitCode };
   }
 }

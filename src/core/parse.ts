@@ -36,7 +36,7 @@ const RUNNING = /^Running (.*) (?:on|as) (\S+)$/;
 const FINISHED = /^Finished in (\d+(?:\.\d+)?) seconds with exit status (\d+) \((successful|failed)\)\.?$/;
 const FINISHED_ALL = /^\s*Finished all in (\d+(?:\.\d+)?) seconds/;
 const EXCEPTION_ON_HOST = /Exception while executing (?:on host |as [^@\s]+@)([^\s:]+):/;
-const PAYLOAD_STATUS = /^(\S+) exit status: (\d+)$/;
+const PAYLOAD_STATUS = /(?:^|: )(\S+) exit status: (\d+)$/;
 const BACKTRACE = /^\s*(?:from )?(?:\/|[A-Za-z]:[\\/]|\.{0,2}\/?[\w.-]+\/)[^:\s]*\.rb:\d+:in /;
 
 /** Kamal's step lines (Thor `say`) and the phase each starts, across versions. */
@@ -64,6 +64,7 @@ export function phaseOfCommand(command: string): Phase | null {
   if (command.includes(".kamal/hooks/")) return "hook";
   if (command.includes("kamal-proxy deploy") || command.includes("docker inspect --format '{{if .State.Health}}")) return "health-check";
   if (/\bdocker login\b/.test(command)) return "registry-login";
+  if (/--env-file \S*\/accessories\//.test(command)) return "accessory";
   if (/\bdocker (?:buildx build|build)\b/.test(command)) return "build";
   if (/\bdocker (?:image )?pull\b/.test(command)) return "pull";
   if (/\bdocker run\b.*--name (?:traefik|kamal-proxy)\b|\bkamal-proxy\b.*\bdocker (?:container )?start\b|docker container start kamal-proxy/.test(command)) return "proxy-boot";

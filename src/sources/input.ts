@@ -4,7 +4,6 @@
 
 import { createReadStream } from "node:fs";
 import { open, stat } from "node:fs/promises";
-import path from "node:path";
 import { createGunzip } from "node:zlib";
 import { TextDecoder } from "node:util";
 import type { Readable } from "node:stream";
@@ -22,20 +21,20 @@ const CHUNK = 1 << 20;
 const SNIFF = 8192;
 
 /** Opens one path argument. A directory, a missing or unreadable file gets an InputError. */
-export async function openPath(file: string): Promise<SourceInput[]> {
-  const info = await stat(file).catch((error: NodeJS.ErrnoException) => {
+export async function openPath(absolute: string, file = absolute): Promise<SourceInput[]> {
+  const info = await stat(absolute).catch((error: NodeJS.ErrnoException) => {
     if (error.code === "ENOENT") throw new InputError(`${file}: no such file`);
     if (error.code === "EACCES") throw new InputError(`${file}: permission denied`);
     throw new InputError(`${file}: ${error.message}`);
   });
   if (info.isDirectory()) throw new InputError(`${file}: is a directory (give log files, or a run-logs .zip)`);
-  const head = await readHead(file);
+  const head = await readHead(absolute, file);
   if (isZip(head)) {
-    const entries = await readZipEntries(file);
-    return entries.map((entry) => ({ name: `${path.basename(file)}/${entry.name}`, text: decode(entry.stream, `${file}/${entry.name}`) }));
+    const entries = await readZipEntries(absolute, file);
+    return entries.map((entry) => ({ name: `${file}/${entry.name}`, text: decode(entry.stream, `${file}/${entry.name}`) }));
   }
   const name = file;
-  const stream = createReadStream(file, { highWaterMark: CHUNK });
+  const stream = createReadStream(absolute, { highWaterMark: CHUNK });
   if (isGzip(head)) return [{ name, text: decode(stream.pipe(createGunzip({ chunkSize: CHUNK })), file) }];
   return [{ name, text: decode(stream, file) }];
 }
@@ -44,8 +43,8 @@ export function openStream(name: string, stream: Readable): SourceInput {
   return { name, text: decodeSniffing(stream, name) };
 }
 
-async function readHead(file: string): Promise<Buffer> {
-  const handle = await open(file, "r").catch((error: NodeJS.ErrnoException) => {
+async function readHead(absolute: string, file: string): Promise<Buffer> {
+  const handle = await open(absolute, "r").catch((error: NodeJS.ErrnoException) => {
     if (error.code === "EACCES") throw new InputError(`${file}: permission denied`);
     throw new InputError(`${file}: ${error.message}`);
   });

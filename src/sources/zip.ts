@@ -27,9 +27,9 @@ interface EntryMeta {
   name: string;
 }
 
-export async function readZipEntries(file: string, limits = ZIP_LIMITS): Promise<ZipEntryStream[]> {
+export async function readZipEntries(absolute: string, file = absolute, limits = ZIP_LIMITS): Promise<ZipEntryStream[]> {
   const zip = await new Promise<yauzl.ZipFile>((resolve, reject) => {
-    yauzl.open(file, { lazyEntries: true, autoClose: false, strictFileNames: false, validateEntrySizes: true }, (error, zipfile) => {
+    yauzl.open(absolute, { lazyEntries: true, autoClose: false, strictFileNames: false, validateEntrySizes: true }, (error, zipfile) => {
       if (error || !zipfile) reject(new InputError(`${file}: not a readable zip archive (${error?.message ?? "unknown error"})`));
       else resolve(zipfile);
     });

@@ -1,0 +1,190 @@
+// The CLI in-process (run(argv, io)) and as a child process (bin/kamal-doctor.js, built dist/).
+import { execFile, spawnSync } from "node:child_process";
+import { chmodSync, mkdirSync, mkdtempSync, readFileSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import path from "node:path";
+import { promisify } from "node:util";
+import { gzipSync } from "node:zlib";
+import { describe, expect, it } from "vitest";
+import { run } from "../src/cli/main.js";
+import { memoryIO } from "./support/io.js";
+
+const root = path.resolve(import.meta.dirname, "..");
+const sample = path.join(root, "fixtures/sample/kamal2-healthcheck-failed.log");
+const sampleText = readFileSync(sample, "utf8");
+const bin = path.join(root, "bin/kamal-doctor.js");
+const exec = promisify(execFile);
+const tmp = () => mkdtempSync(path.join(tmpdir(), "kamal-doctor-"));
+
+describe("analyze (in-process)", () => {
+  it("diagnoses a file, root cause first, and exits 1", async () => {
+    const io = memoryIO();
+    expect(await run([sample], io)).toBe(1);
+    const out = io.out();
+    expect(out).toMatch(/ROOT CAUSE\s+The new container never became healthy/);
+    expect(out.indexOf("ROOT CAUSE")).toBeLessThan(out.indexOf("evidence"));
+    expect(out).toContain("target failed to become healthy within configured timeout (30s)");
+    expect(io.err()).toBe("");
+  });
+
+  it("reads piped stdin when no file is given, and '-' explicitly", async () => {
+    const piped = memoryIO({ stdin: sampleText });
+    expect(await run(["--format", "json"], piped)).toBe(1);
+    expect(JSON.parse(piped.out()).sources[0].name).toBe("stdin");
+    const dash = memoryIO({ stdin: sampleText });
+    expect(await run(["-", "-f", "json"], dash)).toBe(1);
+    expect(JSON.parse(dash.out()).outcome).toBe("failed");
+  });
+
+  it("prints usage and exits 2 when stdin is a terminal and no file is given", async () => {
+    const io = memoryIO({ stdinIsTTY: true });
+    expect(await run([], io)).toBe(2);
+    expect(io.err()).toMatch(/^kamal-doctor: no input: give a log file/);
+    expect(io.err().trim().split("\n")).toHaveLength(1);
+  });
+
+  it("exits 0 with outcome unknown on empty input and says so", async () => {
+    const io = memoryIO({ stdin: "" });
+    expect(await run([], io)).toBe(0);
+    expect(io.out()).toContain("The input was empty");
+    const json = memoryIO({ stdin: "" });
+    expect(await run(["-f", "json"], json)).toBe(0);
+    expect(JSON.parse(json.out()).outcome).toBe("unknown");
+  });
+
+  it("exits 0 on a successful deploy", async () => {
+    const io = memoryIO({ stdin: "Acquiring the deploy lock...\nReleasing the deploy lock...\n  Finished all in 4.6 seconds\n" });
+    expect(await run([], io)).toBe(0);
+    expect(io.out()).toContain("No failure found");
+  });
+
+  it.each([
+    [["missing.log"], /^kamal-doctor: missing\.log: no such file\n$/],
+    [["--format", "xml", "x.log"], /option '-f, --format <format>' argument 'xml' is invalid/],
+    [["--bogus"], /unknown option '--bogus'/],
+    [["-", "-"], /'-' \(stdin\) can be given only once/],
+  ])("bad usage %j → one line, exit 2", async (argv, message) => {
+    const io = memoryIO({ cwd: tmp() });
+    expect(await run(argv, io)).toBe(2);
+    expect(io.err()).toMatch(message);
+    expect(io.err()).not.toMatch(/\n\s+at /);
+  });
+
+  it("refuses a directory and binary data with one line, exit 2", async () => {
+    const dir = tmp();
+    const io = memoryIO({ cwd: dir });
+    mkdirSync(path.join(dir, "logs"));
+    expect(await run(["logs"], io)).toBe(2);
+    expect(io.err()).toBe("kamal-doctor: logs: is a directory (give log files, or a run-logs .zip)\n");
+    writeFileSync(path.join(dir, "core.bin"), Buffer.from([0x7f, 0x45, 0x4c, 0x46, 0, 0, 1, 2, 3]));
+    const binary = memoryIO({ cwd: dir });
+    expect(await run(["core.bin"], binary)).toBe(2);
+    expect(binary.err()).toBe("kamal-doctor: core.bin: looks like binary data, not a log\n");
+  });
+
+  it("refuses an unreadable file", async () => {
+    if (process.getuid?.() === 0) return; // root reads everything
+    const dir = tmp();
+    const file = path.join(dir, "secret.log");
+    writeFileSync(file, "x");
+    chmodSync(file, 0);
+    const io = memoryIO({ cwd: dir });
+    expect(await run(["secret.log"], io)).toBe(2);
+    expect(io.err()).toMatch(/permission denied/);
+  });
+
+  it("replaces invalid UTF-8 instead of failing", async () => {
+    const io = memoryIO({ stdin: Buffer.concat([Buffer.from("docker stderr: Error: target failed to become healthy \xff\xfe"), Buffer.from([0xc3, 0x28, 0x0a])]) });
+    expect(await run(["-f", "json"], io)).toBe(1);
+    expect(JSON.parse(io.out()).findings[0].ruleId).toBe("proxy-target-unhealthy");
+  });
+
+  it("reads gzip by its magic bytes, whatever the name", async () => {
+    const dir = tmp();
+    writeFileSync(path.join(dir, "deploy.log"), gzipSync(sampleText));
+    const io = memoryIO({ cwd: dir });
+    expect(await run(["deploy.log", "-f", "json"], io)).toBe(1);
+    expect(JSON.parse(io.out()).findings[0].ruleId).toBe("proxy-target-unhealthy");
+  });
+
+  it("reads UTF-16 text (PowerShell redirection)", async () => {
+    const io = memoryIO({ stdin: Buffer.concat([Buffer.from([0xff, 0xfe]), Buffer.from(sampleText, "utf16le")]) });
+    expect(await run(["-f", "json"], io)).toBe(1);
+    expect(JSON.parse(io.out()).findings[0].ruleId).toBe("proxy-target-unhealthy");
+  });
+
+  it("analyses several files as separate sources", async () => {
+    const dir = tmp();
+    writeFileSync(path.join(dir, "ok.log"), "  Finished all in 1.0 seconds\n");
+    writeFileSync(path.join(dir, "bad.log"), sampleText);
+    const io = memoryIO({ cwd: dir });
+    expect(await run(["ok.log", "bad.log", "-f", "json"], io)).toBe(1);
+    const report = JSON.parse(io.out());
+    expect(report.sources.map((s: { name: string }) => s.name)).toEqual(["ok.log", "bad.log"]);
+    expect(report.findings[0].source).toBe("bad.log");
+  });
+
+  it("shows the key lines when no rule matches", async () => {
+    const io = memoryIO({ stdin: "Acquiring the deploy lock...\n  ERROR (RuntimeError): Exception while executing on host 10.0.0.1: something nobody has seen before\n" });
+    expect(await run([], io)).toBe(1);
+    expect(io.out()).toContain("Failure not recognised");
+    expect(io.out()).toContain("something nobody has seen before");
+  });
+
+  it("prints help with the exit codes, and the version", async () => {
+    const io = memoryIO();
+    expect(await run(["--help"], io)).toBe(0);
+    expect(io.out()).toMatch(/Exit codes:[\s\S]*1 {2}a failure was diagnosed/);
+    const version = memoryIO();
+    expect(await run(["--version"], version)).toBe(0);
+    expect(version.out().trim()).toMatch(/^\d+\.\d+\.\d+/);
+  });
+});
+
+describe("colour", () => {
+  it("is off when piped, on with FORCE_COLOR, off again with NO_COLOR or --no-color", async () => {
+    const piped = memoryIO();
+    await run([sample], piped);
+    expect(piped.out()).not.toContain("\x1b[");
+    const forced = memoryIO({ env: { FORCE_COLOR: "1" } });
+    await run([sample], forced);
+    expect(forced.out()).toContain("\x1b[");
+    const noColor = memoryIO({ env: { FORCE_COLOR: "1", NO_COLOR: "1" } });
+    await run([sample], noColor);
+    expect(noColor.out()).not.toContain("\x1b[");
+    const flag = memoryIO({ env: { FORCE_COLOR: "1" } });
+    await run([sample, "--no-color"], flag);
+    expect(flag.out()).not.toContain("\x1b[");
+  });
+
+  it("neutralises control characters of log lines in pretty output", async () => {
+    const io = memoryIO({ stdin: "docker stderr: Error: target failed to become healthy \x07\x1b]0;pwned\x07\n" });
+    await run([], io);
+    expect(io.out()).not.toContain("\x07");
+  });
+});
+
+describe("bin/kamal-doctor.js (child process)", () => {
+  it("diagnoses a file and exits 1", async () => {
+    const child = spawnSync(process.execPath, [bin, sample, "--format", "json"], { encoding: "utf8" });
+    expect(child.status).toBe(1);
+    expect(JSON.parse(child.stdout).findings[0].ruleId).toBe("proxy-target-unhealthy");
+  });
+
+  it("reads stdin from a pipe", () => {
+    const child = spawnSync(process.execPath, [bin], { input: sampleText, encoding: "utf8" });
+    expect(child.status).toBe(1);
+    expect(child.stdout).toContain("ROOT CAUSE");
+  });
+
+  it("exits 2 with one line for a missing file", async () => {
+    const error = await exec(process.execPath, [bin, "/nonexistent/deploy.log"]).catch((e: { code: number; stderr: string }) => e);
+    expect(error).toMatchObject({ code: 2, stderr: "kamal-doctor: /nonexistent/deploy.log: no such file\n" });
+  });
+
+  it("exits 0 quietly when the reader closes the pipe early", () => {
+    const child = spawnSync("sh", ["-c", `"${process.execPath}" "${bin}" "${sample}" --verbose | head -1`], { encoding: "utf8" });
+    expect(child.status).toBe(0);
+    expect(child.stderr).toBe("");
+  });
+});
