@@ -1,0 +1,229 @@
+// Engine and report semantics, with rules defined here so the test pins the mechanism, not the catalogue.
+import { describe, expect, it } from "vitest";
+import { analyzeText } from "../src/analyze.js";
+import { compileRules } from "../src/rules/compile.js";
+import { ruleSchema, type Rule } from "../src/rules/schema.js";
+
+function rule(partial: Partial<Rule> & Pick<Rule, "id">): Rule {
+  return ruleSchema.parse({
+    title: `title of ${partial.id}`,
+    category: "other",
+    severity: "error",
+    match: { any: ["never matches anything"] },
+    explanation: "why",
+    remediation: ["fix"],
+    examples: { match: ["x"], noMatch: ["y"] },
+    ...partial,
+  });
+}
+
+const analyze = (text: string, rules: Rule[], extra: { exitCode?: number } = {}) =>
+  analyzeText("deploy.log", text, { rules: compileRules(rules), toolVersion: "test", ...extra });
+
+const crash = rule({ id: "app-crash", category: "app-boot", match: { any: ["InvalidMessage"] }, explains: ["category:health-check"] });
+const unhealthy = rule({ id: "unhealthy", category: "health-check", match: { any: ["target failed to become healthy"] } });
+
+const HEALTH_LOG = `Start container with version abc (or reboot if already running)...
+  INFO [92a3b4c5] Running docker exec kamal-proxy kamal-proxy deploy app-web --target="5c1d:80" on 192.0.2.10
+ ERROR Failed to boot web on 192.0.2.10
+  INFO [a3b4c5d6] Running docker logs app-web on 192.0.2.10
+  INFO [a3b4c5d6] Finished in 0.188 seconds with exit status 0 (successful).
+ ERROR 2026-03-02T10:14:01.118204312Z => Booting Puma
+2026-03-02T10:14:02.902230144Z ActiveSupport::MessageEncryptor::InvalidMessage: ActiveSupport::MessageEncryptor::InvalidMessage
+Releasing the deploy lock...
+  Finished all in 41.7 seconds
+  ERROR (SSHKit::Command::Failed): Exception while executing on host 192.0.2.10: docker exit status: 1
+docker stdout: Nothing written
+docker stderr: Error: target failed to become healthy within configured timeout (30s)
+`;
+
+describe("ranking", () => {
+  it("puts the finding that explains another first, even when the symptom is in the final error", () => {
+    const report = analyze(HEALTH_LOG, [unhealthy, crash]);
+    expect(report.findings.map((f) => f.ruleId)).toEqual(["app-crash", "unhealthy"]);
+    expect(report.findings.map((f) => f.rootCause)).toEqual([true, false]);
+  });
+
+  it("without an explanation, prefers what is in the final error block", () => {
+    const report = analyze(HEALTH_LOG, [unhealthy, rule({ id: "puma", match: { any: ["Booting Puma"] } })]);
+    expect(report.findings[0]?.ruleId).toBe("unhealthy");
+  });
+
+  it("breaks ties by priority, then by severity", () => {
+    const low = rule({ id: "low", priority: 10, match: { any: ["Booting Puma"] } });
+    const high = rule({ id: "high", priority: 90, match: { any: ["InvalidMessage"] } });
+    expect(analyze(HEALTH_LOG, [low, high]).findings.map((f) => f.ruleId)).toEqual(["high", "low"]);
+    const warning = rule({ id: "warn", severity: "warning", priority: 100, match: { any: ["Booting Puma"] } });
+    expect(analyze(HEALTH_LOG, [warning, low]).findings.map((f) => f.ruleId)).toEqual(["low", "warn"]);
+  });
+
+  it("leads a finding in the final error block with the ERROR line as evidence", () => {
+    const [finding] = analyze(HEALTH_LOG, [unhealthy]).findings;
+    expect(finding?.evidence).toEqual([
+      "  ERROR (SSHKit::Command::Failed): Exception while executing on host 192.0.2.10: docker exit status: 1",
+      "docker stderr: Error: target failed to become healthy within configured timeout (30s)",
+    ]);
+    expect(finding?.line).toBe(12);
+    expect(finding?.host).toBe("192.0.2.10");
+  });
+});
+
+describe("deploy model", () => {
+  it("finds the failing command, phase, hosts, duration and version", () => {
+    const report = analyze(HEALTH_LOG, [unhealthy]);
+    expect(report.outcome).toBe("failed");
+    expect(report.deploy).toMatchObject({
+      kamalVersion: "2.x",
+      hosts: ["192.0.2.10"],
+      failedPhase: "health-check",
+      seconds: 41.7,
+      failedCommand: { id: "92a3b4c5", host: "192.0.2.10", exitStatus: 1, exitCode: 1 },
+    });
+  });
+
+  it("reads a local hook's exit status 256 as exit code 1", () => {
+    const log = `Acquiring the deploy lock...
+  INFO [cc9046a0] Running /usr/bin/env .kamal/hooks/pre-deploy as deploy@localhost
+Releasing the deploy lock...
+  Finished all in 1.8 seconds
+  ERROR (Kamal::Cli::HookError): Hook \`pre-deploy\` failed:
+.kamal/hooks/pre-deploy exit status: 256
+.kamal/hooks/pre-deploy stdout: Nothing written
+`;
+    const report = analyze(log, []);
+    expect(report.deploy.failedCommand).toMatchObject({ command: "/usr/bin/env .kamal/hooks/pre-deploy", exitStatus: 256, exitCode: 1 });
+    expect(report.deploy.failedPhase).toBe("hook");
+  });
+
+  it("does not blame a command whose failure Kamal rescued", () => {
+    const log = `Ensure kamal-proxy is running...
+  INFO [83a6b416] Running docker network create kamal on 10.0.0.1
+  INFO [95a79c85] Running docker login r.example.com -u [REDACTED] -p [REDACTED] on 10.0.0.1
+  INFO [95a79c85] Finished in 0.055 seconds with exit status 0 (successful).
+  ERROR (RuntimeError): Exception while executing on host 10.0.0.1: kamal-proxy version v0.8.1 is too old
+`;
+    const report = analyze(log, []);
+    expect(report.deploy.failedCommand).toBeNull();
+    expect(report.deploy.failedPhase).toBe("proxy-boot");
+  });
+
+  it("measures phases from runner timestamps when present, else from command runtimes", () => {
+    const plain = analyze("Pull app image...\n  INFO [aaaaaaaa] Running docker pull x on h\n  INFO [aaaaaaaa] Finished in 1.250 seconds with exit status 0 (successful).\nAcquiring the deploy lock...\n", []);
+    expect(plain.deploy.phases[0]).toMatchObject({ name: "pull", seconds: 1.3, status: "ok" });
+    const stamped = analyze(
+      "2026-01-01T00:00:00.0000000Z Pull app image...\n2026-01-01T00:00:04.5000000Z   INFO [aaaaaaaa] Running docker pull x on h\n2026-01-01T00:00:06.0000000Z Acquiring the deploy lock...\n",
+      [],
+    );
+    expect(stamped.deploy.phases[0]).toMatchObject({ name: "pull", seconds: 4.5 });
+  });
+
+  it("knows setup from deploy, and Kamal 1 from Kamal 2", () => {
+    const setup = analyze("Acquiring the deploy lock...\nEnsure Docker is installed...\nEnsure Traefik is running...\n  Finished all in 3.0 seconds\n", []);
+    expect(setup.deploy).toMatchObject({ command: "setup", kamalVersion: "1.x" });
+    expect(setup.outcome).toBe("succeeded");
+  });
+});
+
+describe("outcome", () => {
+  it("is failed with a final ERROR line even when no rule matches, and shows the key lines", () => {
+    const report = analyze("Acquiring the deploy lock...\n  Finished all in 1.0 seconds\n  ERROR (Kamal::Whatever): brand new failure\nextra detail line\n", []);
+    expect(report.outcome).toBe("failed");
+    expect(report.findings).toEqual([]);
+    expect(report.unmatched.map((u) => u.text)).toEqual(["  ERROR (Kamal::Whatever): brand new failure", "extra detail line"]);
+  });
+
+  it("is failed when a failsDeploy rule fires although Kamal exited 0", () => {
+    const gone = rule({ id: "gone", failsDeploy: true, match: { any: ["is not available as a container"] } });
+    const report = analyze("The app version 'abc' is not available as a container\n  Finished all in 0.3 seconds\n", [gone]);
+    expect(report.outcome).toBe("failed");
+    expect(report.findings[0]?.rootCause).toBe(true);
+  });
+
+  it("is succeeded when the deploy finished, and what matched is only a warning", () => {
+    const report = analyze(" ERROR InvalidMessage in an old log line\nReleasing the deploy lock...\n  Finished all in 2.0 seconds\n", [crash]);
+    expect(report.outcome).toBe("succeeded");
+    expect(report.findings[0]).toMatchObject({ severity: "warning", rootCause: false });
+  });
+
+  it("follows the exit code of the wrapped command when known", () => {
+    expect(analyze("  Finished all in 2.0 seconds\n", [], { exitCode: 1 }).outcome).toBe("failed");
+    expect(analyze("some output\n", [], { exitCode: 0 }).outcome).toBe("succeeded");
+  });
+
+  it("is failed for the runner's non-zero exit and unknown for a fragment with nothing in it", () => {
+    expect(analyze("2026-01-01T00:00:00.0000000Z hello\n2026-01-01T00:00:00.0000000Z ##[error]Process completed with exit code 1.\n", []).outcome).toBe("failed");
+    expect(analyze("hello\n", []).outcome).toBe("unknown");
+  });
+});
+
+describe("rule context", () => {
+  it("requires a near line within N lines, before or after", () => {
+    const r = rule({ id: "near", match: { any: ["permission denied"] }, context: { near: "docker\\.sock", within: 2 } });
+    expect(analyze("x docker.sock\npermission denied\n", [r]).findings).toHaveLength(1);
+    expect(analyze("permission denied\nx\ndocker.sock here\n", [r]).findings).toHaveLength(1);
+    expect(analyze("permission denied\na\nb\nc\ndocker.sock\n", [r]).findings).toHaveLength(0);
+  });
+
+  it("can require the near line to be output of the same command", () => {
+    const r = rule({ id: "same", match: { any: ["denied"] }, context: { near: "Running docker login", sameCommand: true } });
+    const same = "  INFO [aaaaaaaa] Running docker login x on h\n DEBUG [aaaaaaaa] \tdenied\n";
+    const other = "  INFO [aaaaaaaa] Running docker login x on h\n DEBUG [bbbbbbbb] \tdenied\n";
+    expect(analyze(same, [r]).findings).toHaveLength(1);
+    expect(analyze(other, [r]).findings).toHaveLength(0);
+  });
+
+  it("restricts matching to line kinds", () => {
+    const r = rule({ id: "kinds", match: { any: ["boom"] }, context: { kinds: ["payload"] } });
+    expect(analyze("boom\n", [r]).findings).toHaveLength(0);
+    expect(analyze("  ERROR (X): y\ndocker stderr: boom\n", [r]).findings).toHaveLength(1);
+  });
+
+  it("never matches the runner's echo of the step script", () => {
+    const r = rule({ id: "echo", match: { any: ["no space left on device"] } });
+    const log = "2026-01-01T00:00:00.0000000Z ##[group]Run echo 'no space left on device'\n2026-01-01T00:00:00.0000000Z echo 'no space left on device'\n2026-01-01T00:00:00.0000000Z ##[endgroup]\n";
+    expect(analyze(log, [r]).findings).toHaveLength(0);
+  });
+
+  it("collects evidence before and after, fills captures and names every host", () => {
+    const r = rule({
+      id: "port",
+      title: "Port {port} is taken on {hosts}",
+      match: { any: ["Bind for [\\d.]+:(?<port>\\d+) failed: port is already allocated"] },
+      evidence: { before: 1, after: 0 },
+    });
+    const log = ` ERROR (SSHKit::Command::Failed): Exceptions on 2 hosts:
+Exception while executing on host 10.0.0.1: docker exit status: 125
+docker stderr: Bind for 0.0.0.0:3000 failed: port is already allocated.
+
+Exception while executing on host 10.0.0.2: docker exit status: 125
+docker stderr: Bind for 0.0.0.0:3000 failed: port is already allocated.
+`;
+    const [finding] = analyze(log, [r]).findings;
+    expect(finding).toMatchObject({ title: "Port 3000 is taken on 10.0.0.1, 10.0.0.2", hosts: ["10.0.0.1", "10.0.0.2"], occurrences: 2, captures: { port: "3000" } });
+    expect(finding?.evidence[0]).toContain("Exceptions on 2 hosts");
+  });
+
+  it("uses a placeholder's fallback when the capture is absent", () => {
+    const report = analyze("docker stderr: Error: target failed to become healthy\n", [
+      rule({ id: "t", match: { any: ["target failed to become healthy(?: within configured timeout \\((?<timeout>\\w+)\\))?"] }, explanation: "within {timeout|the deploy timeout}" }),
+    ]);
+    expect(report.findings[0]?.explanation).toBe("within the deploy timeout");
+  });
+
+  it("chooses remediation by Kamal version", () => {
+    const r = rule({ id: "v", match: { any: ["boom"] }, remediation: ["always", { kamal: ["1.x"], text: "one" }, { kamal: ["2.x"], text: "two" }] });
+    expect(analyze("Ensure kamal-proxy is running...\nboom\n", [r]).findings[0]?.remediation).toEqual(["always", "two"]);
+    expect(analyze("boom\n", [r]).findings[0]?.remediation).toEqual(["always", "(Kamal 1.x) one", "(Kamal 2.x) two"]);
+  });
+});
+
+describe("unmatched", () => {
+  it("de-duplicates by shape, caps the list and skips lines already used as evidence", () => {
+    const lines = Array.from({ length: 60 }, (_, i) => ` ERROR worker ${i} crashed with code ${i}`);
+    lines.push(...Array.from({ length: 30 }, (_, i) => ` ERROR distinct failure kind ${"x".repeat(i)}`));
+    const report = analyze(`${lines.join("\n")}\n`, [rule({ id: "d", match: { any: ["distinct failure kind $"] } })]);
+    expect(report.unmatched.filter((u) => u.text.includes("worker"))).toHaveLength(1);
+    expect(report.unmatched.length).toBeLessThanOrEqual(20);
+    expect(report.unmatched.some((u) => u.text.endsWith("kind "))).toBe(false);
+  });
+});
