@@ -22,7 +22,7 @@ export async function analyzeFile(file: string): Promise<Report> {
 }
 
 /** Wraps a plain log the way a GitHub Actions job log carries it: BOM, timestamps, a step group. */
-export function wrapForGitHub(text: string, command = "kamal deploy"): string {
+export function wrapForGitHub(text: string, { command = "kamal deploy", exitCode = 1 }: { command?: string; exitCode?: number } = {}): string {
   const base = Date.parse("2026-03-02T10:14:00.0000000Z");
   const stamp = (i: number) => `${new Date(base + i * 137).toISOString().replace(/\.(\d{3})Z$/, ".$10000Z")} `;
   const out: string[] = [];
@@ -34,6 +34,6 @@ export function wrapForGitHub(text: string, command = "kamal deploy"): string {
   out.push(`${stamp(i++)}  KAMAL_REGISTRY_PASSWORD: ***`);
   out.push(`${stamp(i++)}##[endgroup]`);
   for (const line of text.replace(/\n$/, "").split("\n")) out.push(`${stamp(i++)}${line}`);
-  out.push(`${stamp(i++)}##[error]Process completed with exit code 1.`);
+  if (exitCode !== 0) out.push(`${stamp(i++)}##[error]Process completed with exit code ${exitCode}.`);
   return `${out.join("\r\n")}\r\n`;
 }
