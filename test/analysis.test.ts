@@ -227,3 +227,14 @@ describe("unmatched", () => {
     expect(report.unmatched.some((u) => u.text.endsWith("kind "))).toBe(false);
   });
 });
+
+describe("default line kinds", () => {
+  it("does not match the text of a command Kamal runs unless the rule asks for command lines", () => {
+    const label = rule({ id: "label", match: { any: ["is missing the 'service' label"] } });
+    const log = `  INFO [3a26265c] Running docker inspect -f '{{ .Config.Labels.service }}' img | grep -x app || (echo "Image img is missing the 'service' label" && exit 1) on 10.0.0.1\n`;
+    expect(analyze(log, [label]).findings).toHaveLength(0);
+    expect(analyze(`${log}docker stdout: Image img is missing the 'service' label\n`, [label]).findings).toHaveLength(1);
+    const commands = rule({ id: "cmd", match: { any: ["docker inspect"] }, context: { kinds: ["command-start"] } });
+    expect(analyze(log, [commands]).findings).toHaveLength(1);
+  });
+});

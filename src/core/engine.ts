@@ -5,9 +5,15 @@
 import { execPattern, type CompiledRule } from "../rules/compile.js";
 import type { ParsedLine } from "./parse.js";
 import type { EvidenceLine } from "./report.js";
-import type { Phase } from "./vocabulary.js";
+import { LINE_KINDS, type LineKind, type Phase } from "./vocabulary.js";
 
 const MAX_EVIDENCE = 8;
+/**
+ * What a rule without `context.kinds` looks at: what Kamal, Docker and the app printed — not the
+ * text of the commands Kamal runs (a command can carry an error message it would echo, e.g. the
+ * image label check), nor the runner's markers and script echo.
+ */
+const DEFAULT_KINDS: ReadonlySet<LineKind> = new Set<LineKind>(LINE_KINDS.filter((kind) => kind !== "command-start" && kind !== "command-text" && kind !== "runner"));
 const RECENT_LINES = 20;
 
 export interface Hit {
@@ -62,8 +68,7 @@ export class RuleEngine {
     if (p.kind !== "runner" || p.runnerExitCode === null) {
       let lowered: string | null = null;
       for (const compiled of this.rules) {
-        if (compiled.kinds !== null && !compiled.kinds.has(p.kind)) continue;
-        if (p.kind === "runner" && compiled.kinds === null) continue;
+        if (compiled.kinds !== null ? !compiled.kinds.has(p.kind) : !DEFAULT_KINDS.has(p.kind)) continue;
         if (compiled.ignoreCase && lowered === null) lowered = p.text.toLowerCase();
         const low = compiled.ignoreCase ? lowered : null;
         if (compiled.near !== null && execPattern(compiled.near, p.text, low)) this.rememberNear(compiled, p);
