@@ -68,10 +68,11 @@ export class RuleEngine {
     if (p.kind !== "runner" || p.runnerExitCode === null) {
       let lowered: string | null = null;
       for (const compiled of this.rules) {
-        if (compiled.kinds !== null ? !compiled.kinds.has(p.kind) : !DEFAULT_KINDS.has(p.kind)) continue;
         if (compiled.ignoreCase && lowered === null) lowered = p.text.toLowerCase();
         const low = compiled.ignoreCase ? lowered : null;
+        // A `near` line is context: any line can be it, including the command Kamal ran.
         if (compiled.near !== null && execPattern(compiled.near, p.text, low)) this.rememberNear(compiled, p);
+        if (compiled.kinds !== null ? !compiled.kinds.has(p.kind) : !DEFAULT_KINDS.has(p.kind)) continue;
         for (const pattern of compiled.patterns) {
           const match = execPattern(pattern, p.text, low);
           if (match === null) continue;
