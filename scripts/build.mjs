@@ -9,7 +9,7 @@ const root = fileURLToPath(new URL("../", import.meta.url));
 await mkdir(`${root}dist`, { recursive: true });
 
 // Validate the catalogue with the very loader the CLI uses for --rules.
-const loaderFile = `${root}dist/.rule-loader.mjs`;
+const loaderFile = `${root}dist/.rule-loader-${process.pid}.mjs`; // several builds may run at once
 await build({ entryPoints: [`${root}src/rules/load.ts`], outfile: loaderFile, bundle: true, packages: "external", platform: "node", format: "esm", logLevel: "warning" });
 const { loadRuleDir } = await import(pathToFileURL(loaderFile).href);
 await rm(loaderFile);
