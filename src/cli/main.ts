@@ -5,6 +5,7 @@ import { Command, CommanderError } from "commander";
 import { InputError } from "../sources/input.js";
 import { VERSION } from "../version.js";
 import { registerAnalyze } from "./analyze.js";
+import { registerRun } from "./run.js";
 import { CliError, EXIT, processIO, type CliIO } from "./io.js";
 
 const EXIT_HELP = `
@@ -33,6 +34,7 @@ export function buildProgram(io: CliIO, setExit: (code: number) => void): Comman
     })
     .addHelpText("after", EXIT_HELP);
   registerAnalyze(program, io, setExit);
+  registerRun(program, io, setExit);
   return program;
 }
 

@@ -1,0 +1,165 @@
+// `kamal-doctor run <RUN_ID | RUN_URL | JOB_URL>`: fetch a GitHub Actions run's logs and diagnose
+// them with the same engine and formatters as local logs. The GitHub adapter (Octokit) is loaded
+// only here, on demand, so a local analysis never pays for it.
+
+import { InvalidArgumentError, type Command } from "commander";
+import { analyzeSources } from "../analyze.js";
+import { InputError } from "../sources/input.js";
+import { VERSION } from "../version.js";
+import { CliError, EXIT, type CliIO } from "./io.js";
+import { addReportOptions, exitCodeFor, loadRules, render, type ReportOptions } from "./report-options.js";
+
+interface RunOptions extends ReportOptions {
+  repo?: string;
+  attempt?: number;
+  job?: string;
+  allJobs?: boolean;
+  apiUrl?: string;
+  save?: string;
+  quiet?: boolean;
+}
+
+const RUN_HELP = `
+Token: GITHUB_TOKEN, else GH_TOKEN (needs \`actions: read\`; classic tokens: \`repo\` for private
+repositories). API base: --api-url or GITHUB_API_URL (GitHub Enterprise Server: https://HOST/api/v3).
+
+Examples:
+  kamal-doctor run 123456789 --repo acme/shop
+  kamal-doctor run https://github.com/acme/shop/actions/runs/123456789/attempts/2
+  kamal-doctor run https://github.com/acme/shop/actions/runs/123456789/job/987654321 --format json
+  kamal-doctor run 123456789 --all-jobs --save logs/   # then later: kamal-doctor logs/*`;
+
+export function registerRun(program: Command, io: CliIO, setExit: (code: number) => void): void {
+  const command = program
+    .command("run")
+    .description("fetch a GitHub Actions run's logs and diagnose them (default: the failed jobs of the latest attempt)")
+    .argument("<run>", "run id, or a run, attempt or job URL (github.com or GitHub Enterprise Server)")
+    .option("--repo <owner/name>", "repository (default: from the URL, GITHUB_REPOSITORY, or the origin git remote)")
+    .option("--attempt <n>", "run attempt (default: the latest)", positiveInt)
+    .option("--job <id|name>", "only this job (id or name)")
+    .option("--all-jobs", "every finished job, not only the failed ones")
+    .option("--api-url <url>", "API base (default: GITHUB_API_URL or https://api.github.com)")
+    .option("--save <dir>", "keep the downloaded logs in DIR (re-analyse later with kamal-doctor DIR/*)")
+    .option("-q, --quiet", "no progress on stderr")
+    .addHelpText("after", RUN_HELP);
+  addReportOptions(command).action(async (arg: string, options: RunOptions) => {
+    if (options.job && options.allJobs) throw new CliError("--job and --all-jobs cannot be combined", EXIT.USAGE);
+    const rules = await loadRules(options.rules);
+    const gh = await import("../github/index.js");
+
+    let target;
+    try {
+      target = await gh.resolveTarget(arg, { repo: options.repo ?? null, attempt: options.attempt ?? null, apiUrl: options.apiUrl ?? null, env: io.env, cwd: io.cwd });
+    } catch (error) {
+      if (error instanceof gh.TargetError) throw new CliError(error.message, EXIT.USAGE);
+      throw error;
+    }
+    const retryUnit = Number(io.env["KAMAL_DOCTOR_RETRY_UNIT_MS"]);
+    const client = gh.createGitHubClient({
+      token: gh.tokenFromEnv(io.env),
+      baseUrl: target.apiUrl,
+      webUrl: target.webUrl,
+      userAgent: `kamal-doctor/${VERSION}`,
+      ...(Number.isFinite(retryUnit) && retryUnit >= 0 && io.env["KAMAL_DOCTOR_RETRY_UNIT_MS"] ? { retryUnitMs: retryUnit } : {}),
+    });
+    const progress = new Progress(io, options.quiet === true, options.allJobs || options.job ? "" : "failed ");
+    try {
+      const { report, logs } = await gh.diagnoseRun(client, target, {
+        rules,
+        toolVersion: VERSION,
+        job: options.job ?? null,
+        allJobs: options.allJobs === true,
+        saveDir: options.save ? resolvePath(io.cwd, options.save) : null,
+        onProgress: (event) => progress.event(event),
+      });
+      progress.done();
+      for (const job of logs.unfinished) progress.note(`skipped job "${job.name}" (${job.id}): still ${job.status.replace("_", " ")}`);
+      const runName = `run ${logs.target.runId} (attempt ${logs.attempt}) of ${logs.target.owner}/${logs.target.repo}`;
+      if (report === null) {
+        if (logs.run.status !== null && logs.run.status !== "completed") {
+          throw new CliError(`${runName} is still ${logs.run.status.replace("_", " ")} and no job has failed yet: nothing to diagnose`, EXIT.GITHUB);
+        }
+        const what = options.allJobs || options.job ? "no finished jobs to diagnose" : `no failed jobs${logs.run.conclusion ? ` (conclusion: ${logs.run.conclusion})` : ""}`;
+        const message = `${runName} has ${what}: nothing to diagnose.`;
+        if (options.format === "pretty") io.stdout.write(`${message}\n`);
+        else {
+          io.stderr.write(`kamal-doctor: ${message}\n`);
+          io.stdout.write(render(await analyzeSources([], { rules, toolVersion: VERSION }), options, io));
+        }
+        setExit(EXIT.OK);
+        return;
+      }
+      io.stdout.write(render(report, options, io));
+      setExit(exitCodeFor(report));
+    } catch (error) {
+      progress.fail();
+      if (error instanceof gh.GitHubError) throw new CliError(error.message, EXIT.GITHUB);
+      // A corrupt archive or an unreadable download is GitHub's side, not the user's input.
+      if (error instanceof InputError) throw new CliError(error.message, EXIT.GITHUB);
+      throw error;
+    }
+  });
+}
+
+function positiveInt(value: string): number {
+  if (!/^[1-9]\d{0,6}$/.test(value)) throw new InvalidArgumentError("expected a positive whole number");
+  return Number(value);
+}
+
+function resolvePath(cwd: string, dir: string): string {
+  return dir.startsWith("/") ? dir : `${cwd}/${dir}`;
+}
+
+type ProgressEventLike =
+  | { type: "jobs"; run: { id: number }; attempt: number; selected: unknown[]; all: unknown[] }
+  | { type: "zip" }
+  | { type: "job-done" };
+
+/** "Fetching 2 failed jobs of run 123… done" on stderr, only on a terminal and without --quiet. */
+class Progress {
+  private readonly on: boolean;
+  private open = false;
+
+  constructor(
+    private readonly io: CliIO,
+    quiet: boolean,
+    private readonly kind: string,
+  ) {
+    this.on = !quiet && io.stderr.isTTY === true;
+  }
+
+  event(event: ProgressEventLike): void {
+    if (!this.on) return;
+    if (event.type === "jobs") {
+      const n = event.selected.length;
+      if (n === 0) return;
+      this.io.stderr.write(`Fetching ${n} ${this.kind}job${n === 1 ? "" : "s"} of run ${event.run.id} (attempt ${event.attempt})…`);
+      this.open = true;
+    } else if (event.type === "zip") {
+      this.write(" (from the run's logs archive)");
+    } else {
+      this.write(".");
+    }
+  }
+
+  note(text: string): void {
+    if (this.on) this.io.stderr.write(`kamal-doctor: ${text}\n`);
+  }
+
+  done(): void {
+    this.finish(" done\n");
+  }
+
+  fail(): void {
+    this.finish("\n");
+  }
+
+  private write(text: string): void {
+    if (this.open) this.io.stderr.write(text);
+  }
+
+  private finish(text: string): void {
+    if (this.open) this.io.stderr.write(text);
+    this.open = false;
+  }
+}

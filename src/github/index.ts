@@ -1,0 +1,7 @@
+// The GitHub adapter, loaded on demand (dynamic import) by the commands that talk to GitHub.
+export { createGitHubClient, GitHubError, toGitHubError, tokenFromEnv, type GitHubClient, type GitHubClientOptions, type GitHubErrorKind, type TokenInfo } from "./client.js";
+export { apiFromWeb, parseRemote, parseTargetArg, resolveTarget, TargetError, webFromApi, GITHUB_API, GITHUB_WEB, type ParsedTarget, type ResolveOptions, type RunTarget } from "./target.js";
+export { FAILED_CONCLUSIONS, getJob, getRun, isFailed, jobRef, jobUrl, listJobs, selectJobs, type JobSelection, type WorkflowJob, type WorkflowRun, type WorkflowStep } from "./runs.js";
+export { fetchRunLogs, matchJobEntry, sanitizeJobName, saveName, type FetchRunLogsOptions, type JobLogSource, type ProgressEvent, type RunLogs } from "./logs.js";
+export { attributeReport, deepLink, StepSegmenter, type AttributedSource, type StepSegment } from "./attribution.js";
+export { diagnoseRun, type RunDiagnosis } from "./diagnose.js";
