@@ -12,19 +12,32 @@ import { memoryIO } from "./support/io.js";
 const root = path.resolve(import.meta.dirname, "..");
 const sample = path.join(root, "fixtures/sample/kamal2-healthcheck-failed.log");
 const sampleText = readFileSync(sample, "utf8");
+/** A log only the health-check rule explains (the sample's root cause may change as the catalogue grows). */
+const healthText = "  ERROR (SSHKit::Command::Failed): Exception while executing on host 10.0.0.1: docker exit status: 1\ndocker stderr: Error: target failed to become healthy within configured timeout (30s)\n";
 const bin = path.join(root, "bin/kamal-doctor.js");
 const exec = promisify(execFile);
 const tmp = () => mkdtempSync(path.join(tmpdir(), "kamal-doctor-"));
 
 describe("analyze (in-process)", () => {
   it("diagnoses a file, root cause first, and exits 1", async () => {
-    const io = memoryIO();
-    expect(await run([sample], io)).toBe(1);
+    const dir = tmp();
+    writeFileSync(path.join(dir, "deploy.log"), healthText);
+    const io = memoryIO({ cwd: dir });
+    expect(await run(["deploy.log"], io)).toBe(1);
     const out = io.out();
     expect(out).toMatch(/ROOT CAUSE\s+The new container never became healthy/);
     expect(out.indexOf("ROOT CAUSE")).toBeLessThan(out.indexOf("evidence"));
     expect(out).toContain("target failed to become healthy within configured timeout (30s)");
+    expect(out).toContain("deploy.log:2");
     expect(io.err()).toBe("");
+  });
+
+  it("diagnoses the bundled sample: the app crash before the health check", async () => {
+    const io = memoryIO();
+    expect(await run([sample, "-f", "json"], io)).toBe(1);
+    const report = JSON.parse(io.out());
+    expect(["app-boot", "secrets"]).toContain(report.findings[0].category);
+    expect(report.findings.map((f: { ruleId: string }) => f.ruleId)).toContain("proxy-target-unhealthy");
   });
 
   it("reads piped stdin when no file is given, and '-' explicitly", async () => {
@@ -101,14 +114,14 @@ describe("analyze (in-process)", () => {
 
   it("reads gzip by its magic bytes, whatever the name", async () => {
     const dir = tmp();
-    writeFileSync(path.join(dir, "deploy.log"), gzipSync(sampleText));
+    writeFileSync(path.join(dir, "deploy.log"), gzipSync(healthText));
     const io = memoryIO({ cwd: dir });
     expect(await run(["deploy.log", "-f", "json"], io)).toBe(1);
     expect(JSON.parse(io.out()).findings[0].ruleId).toBe("proxy-target-unhealthy");
   });
 
   it("reads UTF-16 text (PowerShell redirection)", async () => {
-    const io = memoryIO({ stdin: Buffer.concat([Buffer.from([0xff, 0xfe]), Buffer.from(sampleText, "utf16le")]) });
+    const io = memoryIO({ stdin: Buffer.concat([Buffer.from([0xff, 0xfe]), Buffer.from(healthText, "utf16le")]) });
     expect(await run(["-f", "json"], io)).toBe(1);
     expect(JSON.parse(io.out()).findings[0].ruleId).toBe("proxy-target-unhealthy");
   });
@@ -165,14 +178,17 @@ describe("colour", () => {
 });
 
 describe("bin/kamal-doctor.js (child process)", () => {
-  it("diagnoses a file and exits 1", async () => {
-    const child = spawnSync(process.execPath, [bin, sample, "--format", "json"], { encoding: "utf8" });
+  it("diagnoses stdin and exits 1", async () => {
+    const child = spawnSync(process.execPath, [bin, "-", "--format", "json"], { input: healthText, encoding: "utf8" });
     expect(child.status).toBe(1);
     expect(JSON.parse(child.stdout).findings[0].ruleId).toBe("proxy-target-unhealthy");
   });
 
   it("reads stdin from a pipe", () => {
-    const child = spawnSync(process.execPath, [bin], { input: sampleText, encoding: "utf8" });
+    const child = spawnSync(process.execPath, [bin, sample], { encoding: "utf8" });
+    expect(child.status).toBe(1);
+    const piped = spawnSync(process.execPath, [bin], { input: sampleText, encoding: "utf8" });
+    expect(piped.stdout).toBe(child.stdout.replaceAll(sample, "stdin"));
     expect(child.status).toBe(1);
     expect(child.stdout).toContain("ROOT CAUSE");
   });

@@ -15,7 +15,8 @@ export const MAX_UNMATCHED = 20;
 const MAX_UNMATCHED_CANDIDATES = 400;
 const SEVERITY_WEIGHT = { error: 300, warning: 200, info: 100 } as const;
 const INTERESTING = /\b(?:error|fatal|failed|failure|exception|denied|refused|cannot|can't|unable|not found|no such|invalid|missing|timed? ?out|unauthorized|forbidden|panic|aborted|killed)\b/i;
-const BORING = /^\s*(?:docker|[\w./-]+) (?:stdout|stderr): Nothing written$|^\s*$|Finished in .* \(failed\)\.$/;
+const BORING = /^\s*(?:docker|[\w./-]+) (?:stdout|stderr): (?:Nothing written|[0-9a-f]{12,64})$|^\s*$|Finished in .* \(failed\)\.$/;
+const PAYLOAD_HEADER = /^(?:\S+ (?:exit status|stdout|stderr):|Exceptions? (?:on|while executing))/;
 
 export interface SourceMeta {
   name: string;
@@ -44,6 +45,8 @@ export class Analysis {
   private normalizer: Normalizer | null = null;
   private parser: LineParser | null = null;
   private current: SourceSummary | null = null;
+  /** Payload lines since the final error or the last `docker stderr:`-style header. */
+  private sinceHeader = 0;
 
   constructor(private readonly options: AnalysisOptions) {
     this.engine = new RuleEngine(options.rules);
@@ -216,7 +219,9 @@ export class Analysis {
       // A new final error: the lines of an earlier one are no longer the failure.
       for (const c of this.candidates) if (c.priority === 3) c.priority = 1;
     }
-    const priority = candidatePriority(p);
+    if (p.kind === "error" || (p.kind === "payload" && PAYLOAD_HEADER.test(p.text))) this.sinceHeader = 0;
+    else if (p.kind === "payload") this.sinceHeader++;
+    const priority = candidatePriority(p, this.sinceHeader);
     if (priority === 0 || BORING.test(p.text)) return;
     if (this.candidates.length >= MAX_UNMATCHED_CANDIDATES) {
       if (priority < 3) return;
@@ -248,9 +253,12 @@ export class Analysis {
 }
 
 /** 3: the final error and its payload; 2: ERROR-level lines and runner errors; 1: other lines that read like errors. */
-function candidatePriority(p: ParsedLine): number {
+function candidatePriority(p: ParsedLine, sinceHeader: number): number {
   const kind: LineKind = p.kind;
-  if (kind === "error" || kind === "payload") return 3;
+  if (kind === "error") return 3;
+  // The payload's headers, the first lines after each and its error-looking lines matter;
+  // pages of docker pull progress inside it do not.
+  if (kind === "payload") return sinceHeader <= 3 || INTERESTING.test(p.text) ? 3 : 0;
   if (kind === "backtrace" || kind === "step" || kind === "command-start" || kind === "command-text" || kind === "command-finish") return 0;
   if (kind === "runner") return p.text.length > 0 && /^(?:Error|error)/.test(p.text) && p.runnerExitCode === null ? 2 : 0;
   if (p.level === "ERROR" || p.level === "FATAL") return 2;

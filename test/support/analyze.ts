@@ -34,6 +34,6 @@ export function wrapForGitHub(text: string, { command = "kamal deploy", exitCode
   out.push(`${stamp(i++)}  KAMAL_REGISTRY_PASSWORD: ***`);
   out.push(`${stamp(i++)}##[endgroup]`);
   for (const line of text.replace(/\n$/, "").split("\n")) out.push(`${stamp(i++)}${line}`);
-  if (exitCode !== 0) out.push(`${stamp(i++)}##[error]Process completed with exit code ${exitCode}.`);
+  if (exitCode !== 0) out.push(`${stamp(i)}##[error]Process completed with exit code ${exitCode}.`);
   return `${out.join("\r\n")}\r\n`;
 }
