@@ -8,6 +8,7 @@ import { makeStyle, wantsColour } from "../format/style.js";
 import { compileRules, RuleCompileError, type CompiledRule } from "../rules/compile.js";
 import { builtinRules } from "../rules/builtin.js";
 import { loadRuleDir, mergeRules, RuleFileError } from "../rules/load.js";
+import { guardForActions, reportForOutput, writeStepSummary } from "./actions-output.js";
 import { CliError, EXIT, type CliIO } from "./io.js";
 
 export interface ReportOptions {
@@ -15,6 +16,10 @@ export interface ReportOptions {
   rules?: string[];
   color?: boolean;
   verbose?: boolean;
+  /** `--no-redact`: false. */
+  redact?: boolean;
+  /** `--no-summary`: false. */
+  summary?: boolean;
 }
 
 export function addReportOptions(command: Command): Command {
@@ -22,7 +27,9 @@ export function addReportOptions(command: Command): Command {
     .addOption(new Option("-f, --format <format>", "output format").choices(FORMAT_NAMES).default("pretty"))
     .option("--rules <dir>", "extra rule files (a user rule with a built-in's id replaces it)", collect, [])
     .option("--no-color", "no colour (also NO_COLOR=1)")
-    .option("--verbose", "show all evidence lines and every finding in full");
+    .option("--verbose", "show all evidence lines and every finding in full")
+    .option("--no-redact", "keep secrets in the output (redacted by default inside GitHub Actions and for github/markdown output)")
+    .option("--no-summary", "do not append the report to $GITHUB_STEP_SUMMARY");
 }
 
 function collect(value: string, previous: string[]): string[] {
@@ -45,7 +52,11 @@ export async function loadRules(dirs: readonly string[] = []): Promise<CompiledR
 export function render(report: Report, options: ReportOptions, io: CliIO): string {
   const colour = options.format === "pretty" && wantsColour(options, io.env, io.stdout.isTTY === true);
   const formatter = FORMATTERS[options.format];
-  return formatter(report, { style: makeStyle(colour), verbose: options.verbose === true, width: io.stdout.columns ?? 100 });
+  // Inside Actions (and for GitHub formats): redacted, summarised, and safe from the runner.
+  const shown = reportForOutput(report, options, io.env);
+  writeStepSummary(shown, options, io);
+  const text = formatter(shown, { style: makeStyle(colour), verbose: options.verbose === true, width: io.stdout.columns ?? 100 });
+  return guardForActions(text, options.format, io.env);
 }
 
 /** 1 when a failure was diagnosed, else 0. */

@@ -1,0 +1,70 @@
+// What every command does differently when its output goes to GitHub (inside Actions, or to a
+// GitHub surface): redact the report first, append the markdown report to the job summary,
+// and keep re-printed log lines from being executed by the runner as workflow commands.
+
+import type { Report } from "../core/report.js";
+import { formatMarkdown } from "../format/markdown.js";
+import { defangJson, guardForRunner, wrapInStopCommands } from "../format/workflow-commands.js";
+import { redactReport } from "../report/redact.js";
+import { appendStepSummary, MIN_ROOM, stepSummaryRoom } from "../report/step-summary.js";
+import type { CliIO } from "./io.js";
+
+export interface GitHubOutputOptions {
+  format?: string;
+  /** `--no-redact` sets false. */
+  redact?: boolean;
+  /** `--no-summary` sets false. */
+  summary?: boolean;
+  verbose?: boolean;
+}
+
+type Env = Record<string, string | undefined>;
+
+export function inActions(env: Env): boolean {
+  return env["GITHUB_ACTIONS"] === "true";
+}
+
+/**
+ * The report as it may be shown: redacted inside Actions and for the formats meant for GitHub
+ * (github, markdown), unless `--no-redact`.
+ */
+export function reportForOutput(report: Report, options: GitHubOutputOptions, env: Env): Report {
+  if (options.redact === false) return report;
+  if (inActions(env) || options.format === "github" || options.format === "markdown") return redactReport(report);
+  return report;
+}
+
+/**
+ * Stdout text made safe for the runner. Annotations (`github`) are commands on purpose. The
+ * pretty report, which re-prints log lines, is always wrapped in stop-commands with a fresh
+ * token (the runner does not show the markers). JSON is defanged losslessly instead — it stays
+ * valid and parses to the same value, so `| jq` and `> report.json` keep working — and markdown,
+ * usually redirected into a summary or comment file, is wrapped only when a line would run.
+ */
+export function guardForActions(text: string, format: string | undefined, env: Env): string {
+  if (!inActions(env) || format === "github" || text === "") return text;
+  if (format === "json") return defangJson(text);
+  if (format === "pretty") return wrapInStopCommands(text);
+  return guardForRunner(text);
+}
+
+/**
+ * Appends the markdown report to `$GITHUB_STEP_SUMMARY` when it is set (and `--no-summary` was
+ * not given), fitted into the room the step has left under 1 MiB. Always redacted unless
+ * `--no-redact`. A summary that cannot fit is skipped with one line on stderr.
+ */
+export function writeStepSummary(report: Report, options: GitHubOutputOptions, io: CliIO): void {
+  const path = io.env["GITHUB_STEP_SUMMARY"];
+  if (!path || options.summary === false) return;
+  const shown = options.redact === false ? report : redactReport(report);
+  const room = stepSummaryRoom(path) - 1;
+  const markdown = room >= MIN_ROOM ? formatMarkdown(shown, { verbose: options.verbose === true, maxLength: room, measure: "bytes" }) : null;
+  let written: boolean;
+  try {
+    written = markdown !== null && appendStepSummary(path, markdown);
+  } catch (error) {
+    io.stderr.write(`kamal-doctor: could not write the job summary (${(error as NodeJS.ErrnoException).code ?? (error as Error).message})\n`);
+    return;
+  }
+  if (!written) io.stderr.write("kamal-doctor: the job summary of this step is full (1 MiB); the report was not added to it\n");
+}

@@ -1,0 +1,118 @@
+// `--format github`: the findings as workflow-command annotations (`::error title=…::…`), root
+// cause first, within GitHub's caps — 10 errors, 10 warnings and 10 notices per step, 50 per
+// job; past them the runner silently drops annotations, so what does not fit is folded into one
+// notice that names it and points at the job summary. The same annotation list feeds check runs.
+
+import type { Finding, Report } from "../core/report.js";
+import { annotationCommand } from "./workflow-commands.js";
+
+export type AnnotationLevel = "error" | "warning" | "notice";
+
+export interface Annotation {
+  level: AnnotationLevel;
+  title: string;
+  message: string;
+  /** The finding it reports; null for the "failure not recognised" and folded notices. */
+  finding: Finding | null;
+}
+
+export interface AnnotationCaps {
+  error: number;
+  warning: number;
+  notice: number;
+  /** All levels together (GitHub: 50 per job). */
+  total: number;
+}
+
+/** GitHub's documented limits for one step (the whole job allows 50). */
+export const STEP_CAPS: AnnotationCaps = { error: 10, warning: 10, notice: 10, total: 50 };
+
+/** The runner keeps the first 4096 characters of a message; stay under it with our own ellipsis. */
+export const MAX_MESSAGE = 4000;
+const MAX_TITLE = 255;
+const EVIDENCE_LINES = 8;
+
+export interface GithubOptions {
+  caps?: AnnotationCaps;
+}
+
+export function formatGithub(report: Report, options: GithubOptions = {}): string {
+  const lines = capAnnotations(annotationsFor(report), options.caps ?? STEP_CAPS).map((a) =>
+    annotationCommand(a.level, a.message, { title: a.title }),
+  );
+  return lines.length > 0 ? `${lines.join("\n")}\n` : "";
+}
+
+/** One annotation per finding, root cause first; a failure no rule knows still gets one. */
+export function annotationsFor(report: Report): Annotation[] {
+  const out: Annotation[] = report.findings.map((f) => ({
+    level: f.severity === "error" ? "error" : f.severity === "warning" ? "warning" : "notice",
+    title: clip(f.rootCause ? `kamal-doctor: root cause — ${f.title}` : `kamal-doctor: ${f.title}`, MAX_TITLE),
+    message: findingMessage(f),
+    finding: f,
+  }));
+  if (report.findings.length === 0 && report.outcome === "failed") {
+    const lines = report.unmatched.slice(0, EVIDENCE_LINES).map((u) => `${u.source}:${u.line}  ${u.text}`);
+    const where = report.deploy.failedPhase ? ` in ${report.deploy.failedPhase}` : "";
+    const message = [`The deploy failed${where}, and no rule recognised why.`, ...(lines.length > 0 ? ["", "Key lines:", ...lines] : [])].join("\n");
+    out.push({ level: "error", title: "kamal-doctor: failure not recognised", message: clip(message, MAX_MESSAGE), finding: null });
+  }
+  return out;
+}
+
+/**
+ * Keeps annotations within the caps in order (root cause first). When some do not fit, one
+ * notice takes their place — it needs a notice slot and a total slot, so the last kept notice
+ * (or, at the total cap, the last kept annotation) gives its place up and is folded too.
+ */
+export function capAnnotations(annotations: readonly Annotation[], caps: AnnotationCaps = STEP_CAPS): Annotation[] {
+  const kept: Annotation[] = [];
+  const folded: Annotation[] = [];
+  const count = { error: 0, warning: 0, notice: 0 };
+  for (const a of annotations) {
+    if (count[a.level] < caps[a.level] && kept.length < caps.total) {
+      kept.push(a);
+      count[a.level]++;
+    } else folded.push(a);
+  }
+  if (folded.length === 0) return kept;
+  if (count.notice >= caps.notice || kept.length >= caps.total) {
+    let index = -1;
+    if (count.notice >= caps.notice) index = kept.map((a) => a.level).lastIndexOf("notice");
+    if (index === -1) index = kept.length - 1;
+    const [giveUp] = kept.splice(index, 1);
+    if (giveUp) folded.unshift(giveUp);
+  }
+  if (caps.notice === 0 || caps.total === 0) return kept;
+  kept.push(foldNotice(folded));
+  return kept;
+}
+
+function foldNotice(folded: readonly Annotation[]): Annotation {
+  const n = folded.length;
+  const head = `${n} more finding${n === 1 ? " is" : "s are"} not annotated here (GitHub shows at most 10 errors, 10 warnings and 10 notices per step, and 50 per job). The job summary has the full report.`;
+  const list = folded.map((a) => `- ${a.level}: ${a.title.replace(/^kamal-doctor: /, "")}`);
+  return { level: "notice", title: `kamal-doctor: ${n} more finding${n === 1 ? "" : "s"} in the job summary`, message: clip([head, "", ...list].join("\n"), MAX_MESSAGE), finding: null };
+}
+
+/** The annotation body: why, the evidence with line numbers, the fix, the docs. */
+export function findingMessage(f: Finding): string {
+  const parts: string[] = [];
+  if (f.explanation) parts.push(f.explanation);
+  const at = [f.endLine > f.line ? `${f.source}:${f.line}-${f.endLine}` : `${f.source}:${f.line}`];
+  if (f.hosts.length > 1) at.push(`hosts ${f.hosts.join(", ")}`);
+  else if (f.host) at.push(`host ${f.host}`);
+  if (f.phase) at.push(`phase ${f.phase}`);
+  if (f.step) at.push(`step ${f.step.number} "${f.step.name}"`);
+  const evidence = f.evidenceLines.slice(0, EVIDENCE_LINES).map((e) => `  ${e.line} │ ${clip(e.text, 300)}`);
+  if (f.evidenceLines.length > EVIDENCE_LINES) evidence.push(`  … ${f.evidenceLines.length - EVIDENCE_LINES} more`);
+  parts.push([`Evidence (${at.join(", ")}):`, ...evidence].join("\n"));
+  if (f.url) parts.push(`Log: ${f.url}`);
+  if (f.remediation.length > 0) parts.push(["Fix:", ...f.remediation.map((step, i) => `${i + 1}. ${step}`)].join("\n"));
+  if (f.docs.length > 0) parts.push(`Docs: ${f.docs.join(" ")}`);
+  return clip(parts.join("\n\n"), MAX_MESSAGE);
+}
+
+function clip(value: string, max: number): string {
+  return value.length > max ? `${value.slice(0, max - 1)}…` : value;
+}

@@ -1,0 +1,134 @@
+// Secret redaction: the one step every output that leaves the machine goes through (workflow
+// annotations, the job summary, `--format github|markdown`, check runs, PR and commit comments,
+// and any output printed inside GitHub Actions). It works on text, and on a whole Report by
+// redacting every string a formatter may print. Values are replaced, names kept, so the user
+// still sees *which* secret was in the line.
+
+import type { Report } from "../core/report.js";
+
+export const REDACTED = "[redacted]";
+
+// Each shape names the secret part `secret`; what comes before it (`keep`) stays.
+// Order matters: whole-token shapes first, so an assignment rule does not leave half a token.
+const PATTERNS: { name: string; regex: RegExp }[] = [
+  { name: "private key", regex: /(?<secret>-----BEGIN [A-Z0-9 ]*PRIVATE KEY-----(?:[\s\S]*?-----END [A-Z0-9 ]*PRIVATE KEY-----|.*$))/gm },
+  { name: "GitHub token", regex: /(?<secret>\bgh[pousr]_[A-Za-z0-9]{20,255})\b/g },
+  { name: "GitHub fine-grained token", regex: /(?<secret>\bgithub_pat_[A-Za-z0-9_]{20,255})\b/g },
+  { name: "AWS access key id", regex: /(?<secret>\b(?:AKIA|ASIA|AGPA|AIDA|AROA|ANPA|ANVA|AIPA)[A-Z0-9]{16})\b/g },
+  { name: "JWT", regex: /(?<secret>\beyJ[A-Za-z0-9_-]{5,}\.[A-Za-z0-9_-]{5,}\.[A-Za-z0-9_-]*)/g },
+  {
+    name: "authorization header",
+    regex: /(?<keep>\b(?:Proxy-)?Authorization["']?\s*[:=]\s*["']?(?:Bearer|Basic|token|Digest)\s+)(?<secret>[^\s"',;]+)/gi,
+  },
+  { name: "bearer token", regex: /(?<keep>\bBearer\s+)(?<secret>[A-Za-z0-9._~+/=-]{8,})/g },
+  { name: "URL credentials", regex: /(?<keep>\b[a-z][a-z0-9+.-]*:\/\/[^\s/:@"'<>]*:)(?<secret>[^\s/@"'<>]+)(?=@)/gi },
+  // docker login -p x, kamal registry login -p x: -p elsewhere publishes ports, so only after `login`.
+  { name: "login password flag", regex: /(?<keep>\blogin\b[^\n]*?\s-p\s*(?:=\s*)?)(?!\[redacted\]|\*{3})(?<secret>"[^"\n]*"|'[^'\n]*'|[^\s"']+)/g },
+  { name: "password flag", regex: /(?<keep>--(?:registry-)?pass(?:word)?(?:=|[ \t]+))(?!-|\[redacted\]|\*{3})(?<secret>"[^"\n]*"|'[^'\n]*'|[^\s"']+)/gi },
+  {
+    // FOO_PASSWORD=x, KAMAL_REGISTRY_PASSWORD: x, "db_password":"x", SECRET_KEY_BASE=x, aws_secret_access_key = x
+    name: "secret assignment",
+    regex:
+      /(?<keep>\b[A-Za-z0-9_.-]*(?:PASSWORD|PASSWD|SECRET|TOKEN|_KEY|_KEY_BASE|APIKEY|CREDENTIALS?)["']?[ \t]*[=:][ \t]*)(?!\[redacted\]|\*{3})(?<secret>"[^"\n]+"|'[^'\n]+'|[^\s"',;}]+)/gi,
+  },
+  // What a workflow registered as a secret is one by definition.
+  { name: "add-mask value", regex: /(?<keep>::add-mask::|##\[add-mask\])(?<secret>[^\r\n]+)/gi },
+  // RAILS_MASTER_KEY and config/master.key are 32 hex digits, SECRET_KEY_BASE 128: lengths no
+  // image digest (64), git SHA (40) or container id (12/64) has.
+  { name: "hex key", regex: /(?<![0-9a-fA-F])(?<secret>[0-9a-f]{128}|[0-9a-f]{32})(?![0-9a-fA-F])/g },
+];
+
+/** Placeholders others already put there: Kamal's `[REDACTED]`, the runner's `***`. */
+const ALREADY = /^(?:\[redacted\]|\*{3,})$/i;
+
+/** A secret found in one place is masked everywhere, as the runner's masker does; short ones are not (too many false hits). */
+const MIN_LEARNED = 6;
+
+/**
+ * Learns secret values from every text it is shown (a password after `-p`, a token after
+ * `GITHUB_TOKEN=`), then redacts both the shapes and every other occurrence of those values.
+ */
+export class Redactor {
+  private readonly known = new Set<string>();
+
+  learn(text: string): void {
+    for (const { regex } of PATTERNS) {
+      for (const match of text.matchAll(regex)) {
+        const secret = unquote(match.groups?.["secret"] ?? "");
+        if (secret.length >= MIN_LEARNED && !ALREADY.test(secret)) this.known.add(secret);
+      }
+    }
+  }
+
+  redact(text: string): string {
+    let out = text;
+    for (const { regex } of PATTERNS) {
+      out = out.replace(regex, (...args) => {
+        const groups = args.at(-1) as Record<string, string | undefined>;
+        return ALREADY.test(unquote(groups["secret"] ?? "")) ? args[0] : `${groups["keep"] ?? ""}${REDACTED}`;
+      });
+    }
+    if (this.known.size > 0) {
+      const longestFirst = [...this.known].sort((a, b) => b.length - a.length);
+      for (const secret of longestFirst) out = out.split(secret).join(REDACTED);
+    }
+    return out;
+  }
+}
+
+function unquote(value: string): string {
+  return /^(["']).*\1$/.test(value) ? value.slice(1, -1) : value;
+}
+
+/** Redacts every secret shape in one text (and the values it reveals, wherever they recur in it). */
+export function redactText(text: string): string {
+  const redactor = new Redactor();
+  redactor.learn(text);
+  return redactor.redact(text);
+}
+
+/** The names of the secret shapes found in a text. */
+export function secretKinds(text: string): string[] {
+  return PATTERNS.filter(({ regex }) => [...text.matchAll(regex)].length > 0).map(({ name }) => name);
+}
+
+/** A copy of the report with every printable string redacted; a secret seen anywhere is masked everywhere. */
+export function redactReport(report: Report): Report {
+  const redactor = new Redactor();
+  forEachText(report, (text) => redactor.learn(text));
+  const r = (text: string) => redactor.redact(text);
+  const failed = report.deploy.failedCommand;
+  return {
+    ...report,
+    sources: report.sources.map((source) => ({ ...source, name: r(source.name), step: source.step ? { ...source.step, name: r(source.step.name) } : null })),
+    deploy: {
+      ...report.deploy,
+      command: report.deploy.command === null ? null : r(report.deploy.command),
+      failedCommand: failed ? { ...failed, command: r(failed.command), source: r(failed.source) } : null,
+    },
+    findings: report.findings.map((f) => ({
+      ...f,
+      title: r(f.title),
+      source: r(f.source),
+      evidence: f.evidence.map(r),
+      evidenceLines: f.evidenceLines.map((e) => ({ ...e, text: r(e.text) })),
+      captures: Object.fromEntries(Object.entries(f.captures).map(([key, value]) => [key, r(value)])),
+      explanation: r(f.explanation),
+      remediation: f.remediation.map(r),
+      step: f.step ? { ...f.step, name: r(f.step.name) } : null,
+    })),
+    unmatched: report.unmatched.map((line) => ({ ...line, source: r(line.source), text: r(line.text) })),
+  };
+}
+
+function forEachText(report: Report, visit: (text: string) => void): void {
+  if (report.deploy.command) visit(report.deploy.command);
+  if (report.deploy.failedCommand) visit(report.deploy.failedCommand.command);
+  for (const f of report.findings) {
+    for (const e of f.evidenceLines) visit(e.text);
+    for (const value of Object.values(f.captures)) visit(value);
+    visit(f.title);
+    visit(f.explanation);
+  }
+  for (const u of report.unmatched) visit(u.text);
+}
