@@ -1,0 +1,64 @@
+// Renders docs/rules.md from the catalogue: an index table, then one section per rule with its
+// patterns, examples and fix. Pure (rules in, Markdown out) so the staleness test and the
+// `docs:rules` script produce byte-identical output.
+
+import { CATEGORIES } from "../core/vocabulary.js";
+import type { RemediationStep, Rule } from "./schema.js";
+
+const HEADER = `# Rule catalogue
+
+<!-- Generated from rules/ by \`npm run docs:rules\`. Do not edit by hand: the test suite fails when this file is stale. -->
+
+Every failure kamal-doctor recognises is one YAML file under \`rules/<category>/<id>.yml\`
+(format: [rules-format.md](rules-format.md)). Placeholders such as \`{host}\` are filled from the
+log; \`{name|text}\` shows \`text\` when the log did not provide \`name\`.
+`;
+
+export function renderRulesDoc(rules: readonly Rule[]): string {
+  const sorted = [...rules].sort((a, b) => CATEGORIES.indexOf(a.category) - CATEGORIES.indexOf(b.category) || a.id.localeCompare(b.id));
+  const out: string[] = [HEADER];
+  out.push(`${sorted.length} rules in ${new Set(sorted.map((r) => r.category)).size} categories.\n`);
+  out.push("| id | category | severity | title |", "| --- | --- | --- | --- |");
+  for (const rule of sorted) out.push(`| [${rule.id}](#${rule.id}) | ${rule.category} | ${rule.severity} | ${cell(rule.title)} |`);
+  out.push("");
+  let category: string | null = null;
+  for (const rule of sorted) {
+    if (rule.category !== category) {
+      category = rule.category;
+      out.push(`## ${category}`, "");
+    }
+    out.push(...section(rule));
+  }
+  return `${out.join("\n").trimEnd()}\n`;
+}
+
+function section(rule: Rule): string[] {
+  const lines = [`### ${rule.id}`, "", `**${rule.title}**`, ""];
+  const facts = [`severity: ${rule.severity}`];
+  if (rule.phase) facts.push(`phase: ${rule.phase}`);
+  if (rule.explains?.length) facts.push(`explains: ${rule.explains.map((e) => `\`${e}\``).join(", ")}`);
+  if (rule.failsDeploy) facts.push("fails the deploy even without an ERROR line");
+  lines.push(facts.join(" · "), "", rule.explanation.trim().replace(/\s+/g, " "), "", "Matches any of:", "");
+  for (const pattern of rule.match.any) lines.push(`- ${code(pattern)}`);
+  if (rule.context?.near) lines.push(`- …only with a line matching ${code(rule.context.near)} within ${rule.context.within ?? 30} lines`);
+  if (rule.context?.kinds) lines.push(`- …only on lines of kind ${rule.context.kinds.join(", ")}`);
+  lines.push("", "Fix:", "");
+  for (const step of rule.remediation) lines.push(`- ${remediation(step)}`);
+  lines.push("", "Example lines it matches:", "", "```text", ...rule.examples.match, "```", "", "And does not match:", "", "```text", ...rule.examples.noMatch, "```");
+  if (rule.docs?.length) lines.push("", `Docs: ${rule.docs.map((url) => `<${url}>`).join(", ")}`);
+  lines.push("");
+  return lines;
+}
+
+function remediation(step: RemediationStep): string {
+  return typeof step === "string" ? step : `(Kamal ${step.kamal.join(", ")}) ${step.text}`;
+}
+
+function cell(text: string): string {
+  return text.replace(/\|/g, "\\|");
+}
+
+/** An inline code span; a pattern that contains backticks gets a longer fence (CommonMark). */
+function code(text: string): string {
+  return text.includes("`") ? `\`\` ${text} \`\`` : `\`${text}\``;
+}

@@ -1,0 +1,106 @@
+// The catalogue proves itself: every rule's own examples run here, and the invariants every rule
+// file must keep (path, unique id, known category, compilable patterns, resolvable placeholders,
+// documented in docs/rules.md) are checked for the whole of rules/.
+
+import { readFileSync } from "node:fs";
+import path from "node:path";
+import { describe, expect, it } from "vitest";
+import { CATEGORIES } from "../src/core/vocabulary.js";
+import { RULES_DIR } from "../src/rules/builtin.js";
+import { compilePattern, execPattern } from "../src/rules/compile.js";
+import { renderRulesDoc } from "../src/rules/docs.js";
+import { parseRule, ruleFiles } from "../src/rules/load.js";
+import type { Rule } from "../src/rules/schema.js";
+
+const BUILT_IN_VARS = new Set(["host", "hosts", "phase", "command", "exitCode"]);
+
+const files = await ruleFiles(RULES_DIR);
+const catalogue: Array<{ file: string; rule: Rule }> = files.map((file) => ({ file, rule: parseRule(file, readFileSync(file, "utf8")) }));
+
+/** Does any of the rule's patterns match the line (with the literal prefilter, as the engine runs it)? */
+function matches(rule: Rule, line: string): boolean {
+  const ignoreCase = rule.match.ignoreCase === true;
+  const lowered = ignoreCase ? line.toLowerCase() : null;
+  return rule.match.any.some((source) => execPattern(compilePattern(source, ignoreCase), line, lowered) !== null);
+}
+
+function namedGroups(source: string): Set<string> {
+  return new Set([...source.matchAll(/\(\?<([A-Za-z_]\w*)>/g)].map((m) => m[1] as string));
+}
+
+function templates(rule: Rule): string[] {
+  return [rule.title, rule.explanation, ...rule.remediation.map((step) => (typeof step === "string" ? step : step.text))];
+}
+
+describe("rule examples", () => {
+  it.each(catalogue.map(({ rule }) => [rule.id, rule] as const))("%s", (_id, rule) => {
+    for (const line of rule.examples.match) expect(matches(rule, line), `should match: ${line}`).toBe(true);
+    for (const line of rule.examples.noMatch) expect(matches(rule, line), `should not match: ${line}`).toBe(false);
+  });
+});
+
+describe("catalogue invariants", () => {
+  it("has at least 60 rules and covers every category", () => {
+    expect(catalogue.length).toBeGreaterThanOrEqual(60);
+    const used = new Set(catalogue.map(({ rule }) => rule.category));
+    expect(CATEGORIES.filter((category) => !used.has(category))).toEqual([]);
+  });
+
+  it("has unique ids", () => {
+    const ids = catalogue.map(({ rule }) => rule.id);
+    expect(ids.filter((id, i) => ids.indexOf(id) !== i)).toEqual([]);
+  });
+
+  it("keeps each rule at rules/<category>/<id>.yml", () => {
+    const misplaced = catalogue
+      .filter(({ file, rule }) => path.relative(RULES_DIR, file) !== path.join(rule.category, `${rule.id}.yml`))
+      .map(({ file }) => path.relative(RULES_DIR, file));
+    expect(misplaced).toEqual([]);
+  });
+
+  it("uses only known categories and compilable patterns", () => {
+    for (const { rule } of catalogue) {
+      expect(CATEGORIES).toContain(rule.category);
+      for (const source of [...rule.match.any, ...(rule.context?.near ? [rule.context.near] : [])]) {
+        expect(() => compilePattern(source, rule.match.ignoreCase === true), `${rule.id}: ${source}`).not.toThrow();
+      }
+    }
+  });
+
+  it("has a match and a noMatch example in every rule", () => {
+    for (const { rule } of catalogue) {
+      expect(rule.examples.match.length, rule.id).toBeGreaterThan(0);
+      expect(rule.examples.noMatch.length, rule.id).toBeGreaterThan(0);
+    }
+  });
+
+  it("can fill every placeholder: a capture of every pattern, or a fallback", () => {
+    const problems: string[] = [];
+    for (const { rule } of catalogue) {
+      const groupsPerPattern = rule.match.any.map(namedGroups);
+      for (const text of templates(rule)) {
+        for (const m of text.matchAll(/\{([A-Za-z_]\w*)(\|[^{}]*)?\}/g)) {
+          const [whole, name, fallback] = m as unknown as [string, string, string | undefined];
+          if (fallback !== undefined) continue;
+          if (BUILT_IN_VARS.has(name)) problems.push(`${rule.id}: built-in ${whole} needs a fallback`);
+          else if (!groupsPerPattern.every((groups) => groups.has(name))) problems.push(`${rule.id}: ${whole} is not captured by every pattern`);
+        }
+      }
+    }
+    expect(problems).toEqual([]);
+  });
+
+  it("names only existing rules or categories in explains", () => {
+    const ids = new Set(catalogue.map(({ rule }) => rule.id));
+    const unknown = catalogue.flatMap(({ rule }) =>
+      (rule.explains ?? []).filter((target) => (target.startsWith("category:") ? !(CATEGORIES as readonly string[]).includes(target.slice(9)) : !ids.has(target))).map((target) => `${rule.id} → ${target}`),
+    );
+    expect(unknown).toEqual([]);
+  });
+
+  it("documents every rule in docs/rules.md, and the file is fresh (npm run docs:rules)", () => {
+    const doc = readFileSync(new URL("../docs/rules.md", import.meta.url), "utf8");
+    for (const { rule } of catalogue) expect(doc, rule.id).toContain(`### ${rule.id}\n`);
+    expect(doc).toBe(renderRulesDoc(catalogue.map(({ rule }) => rule)));
+  });
+});
