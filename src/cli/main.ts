@@ -5,6 +5,8 @@ import { Command, CommanderError } from "commander";
 import { InputError } from "../sources/input.js";
 import { VERSION } from "../version.js";
 import { registerAnalyze } from "./analyze.js";
+import { registerExec } from "./exec.js";
+import { registerRules } from "./rules.js";
 import { registerRun } from "./run.js";
 import { CliError, EXIT, processIO, type CliIO } from "./io.js";
 
@@ -35,6 +37,8 @@ export function buildProgram(io: CliIO, setExit: (code: number) => void): Comman
     .addHelpText("after", EXIT_HELP);
   registerAnalyze(program, io, setExit);
   registerRun(program, io, setExit);
+  registerExec(program, io, setExit);
+  registerRules(program, io, setExit);
   return program;
 }
 

@@ -1,0 +1,121 @@
+// `kamal-doctor exec -- kamal deploy …`: runs the deploy, passes its stdout and stderr through
+// live and byte for byte (partial lines and `\r` progress included), analyses the output as it
+// arrives, and at the end prints the diagnosis on stderr — inside GitHub Actions also as
+// annotations and a job summary. Exits with the command's own exit code.
+
+import { spawn } from "node:child_process";
+import { constants } from "node:os";
+import { basename } from "node:path";
+import { StringDecoder } from "node:string_decoder";
+import type { Readable } from "node:stream";
+import type { Command } from "commander";
+import { Analysis, type AnalysisOptions } from "../core/analysis.js";
+import { LineSplitter } from "../core/lines.js";
+import type { Report } from "../core/report.js";
+import { formatGithub } from "../format/github.js";
+import { VERSION } from "../version.js";
+import { inActions, reportForOutput } from "./actions-output.js";
+import { CliError, EXIT, type CliIO, type OutputStream } from "./io.js";
+import { addReportOptions, loadRules, render, type ReportOptions } from "./report-options.js";
+
+const FORWARDED = ["SIGINT", "SIGTERM", "SIGHUP"] as const;
+
+export function registerExec(program: Command, io: CliIO, setExit: (code: number) => void): void {
+  const command = program
+    .command("exec")
+    .description("run a deploy command (after --), stream its output live, diagnose it at the end; exits with the command's code")
+    .argument("<command...>", "the command and its arguments, after -- (kamal-doctor exec -- kamal deploy -d staging)");
+  addReportOptions(command).action(async (argv: string[], options: ReportOptions) => {
+    const rules = await loadRules(options.rules);
+    const kamalCommand = kamalCommandOf(argv);
+    const analysisOptions: AnalysisOptions = { rules, toolVersion: VERSION, command: kamalCommand };
+    const analysis = new Analysis(analysisOptions);
+    // Findings point at `kamal deploy:97`: the line of the command's output.
+    analysis.beginSource({ name: kamalCommand ? `kamal ${kamalCommand}` : basename(argv[0] ?? "output") });
+    const exitCode = await runCommand(argv, io, (line) => analysis.line(line));
+    // The exit code is known only now; Analysis reads it from its options when it finishes.
+    analysisOptions.exitCode = exitCode;
+    printDiagnosis(analysis.finish(), options, io);
+    setExit(exitCode);
+  });
+}
+
+/** `deploy` for `kamal deploy -d staging`, `bin/kamal deploy`, `bundle exec kamal deploy`; else null. */
+export function kamalCommandOf(argv: readonly string[]): string | null {
+  const at = argv.findIndex((arg) => /(?:^|\/)kamal$/.test(arg));
+  if (at === -1) return null;
+  return argv.slice(at + 1).find((arg) => !arg.startsWith("-")) ?? null;
+}
+
+/**
+ * Spawns the command without a shell and streams it; resolves with its exit code (128 + the
+ * signal number when a signal ended it). A command that cannot start is a usage error.
+ */
+export function runCommand(argv: readonly string[], io: CliIO, onLine: (line: string) => void): Promise<number> {
+  const [file, ...args] = argv;
+  if (!file) return Promise.reject(new CliError("exec: give the command to run after --", EXIT.USAGE));
+  return new Promise<number>((resolve, reject) => {
+    const child = spawn(file, args, { stdio: ["inherit", "pipe", "pipe"], env: io.env, cwd: io.cwd });
+    let settled = false;
+    const forward = (signal: NodeJS.Signals) => () => {
+      // Ctrl-C in a terminal already reached the whole foreground process group, the command
+      // included; sending it again would interrupt its clean-up (Kamal releases its lock there).
+      if (signal === "SIGINT" && io.stdin.isTTY) return;
+      child.kill(signal);
+    };
+    const handlers = FORWARDED.map((signal) => [signal, forward(signal)] as const);
+    for (const [signal, handler] of handlers) process.on(signal, handler);
+    const done = (settle: () => void) => {
+      if (settled) return;
+      settled = true;
+      for (const [signal, handler] of handlers) process.off(signal, handler);
+      settle();
+    };
+
+    const out = pipeThrough(child.stdout, io.stdout, onLine);
+    const err = pipeThrough(child.stderr, io.stderr, onLine);
+    child.on("error", (error: NodeJS.ErrnoException) => {
+      done(() => reject(new CliError(`cannot start ${file}: ${startError(error)}`, EXIT.USAGE)));
+    });
+    child.on("close", (code, signal) => {
+      out.end();
+      err.end();
+      const status = code ?? (signal ? 128 + (constants.signals[signal] ?? 0) : EXIT.FAILURE);
+      done(() => resolve(status));
+    });
+  });
+}
+
+/** Writes each chunk through unchanged (respecting back-pressure) and splits it into lines for the analysis. */
+function pipeThrough(from: Readable, to: OutputStream, onLine: (line: string) => void): { end(): void } {
+  const decoder = new StringDecoder("utf8");
+  const splitter = new LineSplitter(onLine);
+  const sink = to as OutputStream & { write(chunk: Uint8Array): unknown; once?: (event: "drain", listener: () => void) => unknown };
+  from.on("data", (chunk: Buffer) => {
+    if (sink.write(chunk) === false && typeof sink.once === "function") {
+      from.pause();
+      sink.once("drain", () => from.resume());
+    }
+    splitter.push(decoder.write(chunk));
+  });
+  return {
+    end() {
+      splitter.push(decoder.end());
+      splitter.end();
+    },
+  };
+}
+
+function startError(error: NodeJS.ErrnoException): string {
+  if (error.code === "ENOENT") return "command not found";
+  if (error.code === "EACCES") return "permission denied (not executable?)";
+  return error.code ?? error.message;
+}
+
+/** The diagnosis goes to stderr (stdout carried the command's own output); in Actions also as annotations. */
+function printDiagnosis(report: Report, options: ReportOptions, io: CliIO): void {
+  const toStderr: CliIO = { ...io, stdout: io.stderr };
+  io.stderr.write("\n");
+  if (inActions(io.env) && options.format !== "github") io.stderr.write(formatGithub(reportForOutput(report, options, io.env)));
+  io.stderr.write(render(report, options, toStderr));
+}
