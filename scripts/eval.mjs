@@ -38,7 +38,7 @@ async function analyse(file) {
   } catch (error) {
     // Exit 1 means "a failure was diagnosed": the report is still on stdout.
     if (error.code === 1 && error.stdout) return JSON.parse(error.stdout);
-    throw new Error(`${file}: ${error.stderr || error.message}`);
+    throw new Error(`${file}: ${error.stderr || error.message}`, { cause: error });
   }
 }
 

@@ -1,0 +1,149 @@
+// `kamal-doctor rules list|show|test`: browse the catalogue (built-ins plus --rules DIR) and try
+// one rule file against a log — which lines match, with their captures, and whether the rule
+// fires once its context conditions are applied.
+
+import { readFile } from "node:fs/promises";
+import path from "node:path";
+import type { Command } from "commander";
+import { analyzeSources } from "../analyze.js";
+import { LineSplitter } from "../core/lines.js";
+import { Normalizer } from "../core/normalize.js";
+import { LineParser } from "../core/parse.js";
+import { CATEGORIES } from "../core/vocabulary.js";
+import { compileRules, execPattern, type CompiledRule } from "../rules/compile.js";
+import { parseRule, RuleFileError } from "../rules/load.js";
+import type { Rule } from "../rules/schema.js";
+import { InputError, openPath } from "../sources/input.js";
+import { VERSION } from "../version.js";
+import { CliError, EXIT, type CliIO } from "./io.js";
+import { loadRules } from "./report-options.js";
+
+function collect(value: string, previous: string[]): string[] {
+  return [...previous, value];
+}
+
+export function registerRules(program: Command, io: CliIO, setExit: (code: number) => void): void {
+  const rules = program.command("rules").description("list, show and test failure rules");
+
+  rules
+    .command("list")
+    .description("list the rules (built-ins plus --rules directories)")
+    .option("--category <category>", `only this category (${CATEGORIES.join(", ")})`)
+    .option("--rules <dir>", "extra rule files (a user rule with a built-in's id replaces it)", collect, [])
+    .action(async (options: { category?: string; rules: string[] }) => {
+      if (options.category !== undefined && !(CATEGORIES as readonly string[]).includes(options.category)) {
+        throw new CliError(`unknown category '${options.category}' (one of: ${CATEGORIES.join(", ")})`, EXIT.USAGE);
+      }
+      const selected = (await loadRules(options.rules))
+        .map((compiled) => compiled.rule)
+        .filter((rule) => options.category === undefined || rule.category === options.category)
+        .sort((a, b) => CATEGORIES.indexOf(a.category) - CATEGORIES.indexOf(b.category) || a.id.localeCompare(b.id));
+      const width = Math.max(2, ...selected.map((rule) => rule.id.length));
+      for (const rule of selected) io.stdout.write(`${rule.id.padEnd(width)}  ${rule.category.padEnd(18)}  ${rule.severity.padEnd(7)}  ${rule.title}\n`);
+      io.stdout.write(`${selected.length} rule${selected.length === 1 ? "" : "s"}\n`);
+      setExit(EXIT.OK);
+    });
+
+  rules
+    .command("show")
+    .description("show one rule: patterns, explanation, fix, examples")
+    .argument("<id>", "rule id")
+    .option("--rules <dir>", "extra rule files", collect, [])
+    .action(async (id: string, options: { rules: string[] }) => {
+      const rule = (await loadRules(options.rules)).find((compiled) => compiled.rule.id === id)?.rule;
+      if (!rule) throw new CliError(`no rule with id '${id}' (see: kamal-doctor rules list)`, EXIT.USAGE);
+      io.stdout.write(describeRule(rule));
+      setExit(EXIT.OK);
+    });
+
+  rules
+    .command("test")
+    .description("try one rule file against a log: matching lines, captures, and whether it fires (exit 0 when it fires, 1 when not)")
+    .argument("<rule>", "a rule YAML file")
+    .argument("<log>", "a log file (.log, .txt, .gz or a run-logs .zip)")
+    .action(async (ruleFile: string, logFile: string) => {
+      const rule = await readRuleFile(resolve(io.cwd, ruleFile), ruleFile);
+      const [compiled] = compileRules([rule]) as [CompiledRule];
+      const sources = await openLog(resolve(io.cwd, logFile), logFile);
+      let matched = 0;
+      for (const source of sources) {
+        const normalizer = new Normalizer();
+        const parser = new LineParser(source.name);
+        const splitter = new LineSplitter((raw) => {
+          const parsed = parser.parse(normalizer.normalize(raw));
+          if (compiled.kinds !== null && !compiled.kinds.has(parsed.kind)) return;
+          const lowered = compiled.ignoreCase ? parsed.text.toLowerCase() : null;
+          for (const pattern of compiled.patterns) {
+            const match = execPattern(pattern, parsed.text, lowered);
+            if (match === null) continue;
+            matched++;
+            io.stdout.write(`${displayName(source.name, io.cwd)}:${parsed.line} [${parsed.kind}] ${parsed.text}\n`);
+            const captures = Object.entries(match.groups ?? {}).filter(([, value]) => value !== undefined);
+            if (captures.length > 0) io.stdout.write(`    captures: ${captures.map(([key, value]) => `${key}=${JSON.stringify(value)}`).join(" ")}\n`);
+            break;
+          }
+        });
+        for await (const chunk of source.text) splitter.push(chunk);
+        splitter.end();
+      }
+      // The whole engine decides whether the rule fires (context.near, kinds, same command/host).
+      const reopened = await openLog(resolve(io.cwd, logFile), logFile);
+      const report = await analyzeSources(
+        reopened.map((source) => ({ name: source.name, text: source.text })),
+        { rules: [compiled], toolVersion: VERSION },
+      );
+      const finding = report.findings[0];
+      if (finding) {
+        io.stdout.write(`\n${rule.id} fires: ${finding.title}\n  at ${displayName(finding.source, io.cwd)}:${finding.line}${finding.occurrences > 1 ? ` (${finding.occurrences} times)` : ""}\n`);
+      } else {
+        io.stdout.write(`\n${rule.id} does not fire${matched > 0 ? " (lines match, but its context conditions do not hold)" : ": no line matches"}\n`);
+      }
+      setExit(finding ? EXIT.OK : EXIT.FAILURE);
+    });
+}
+
+function describeRule(rule: Rule): string {
+  const lines = [`${rule.id} — ${rule.title}`, `category: ${rule.category} · severity: ${rule.severity}${rule.phase ? ` · phase: ${rule.phase}` : ""}`];
+  if (rule.explains?.length) lines.push(`explains: ${rule.explains.join(", ")}`);
+  lines.push("", rule.explanation.trim().replace(/\s+/g, " "), "", "matches any of:");
+  for (const pattern of rule.match.any) lines.push(`  ${pattern}`);
+  if (rule.context?.near) lines.push(`  …with a line matching ${rule.context.near} within ${rule.context.within ?? 30} lines`);
+  if (rule.context?.kinds) lines.push(`  …on lines of kind ${rule.context.kinds.join(", ")}`);
+  lines.push("", "fix:");
+  for (const step of rule.remediation) lines.push(`  - ${typeof step === "string" ? step : `(Kamal ${step.kamal.join(", ")}) ${step.text}`}`);
+  lines.push("", "examples that match:", ...rule.examples.match.map((line) => `  ${line}`), "examples that do not:", ...rule.examples.noMatch.map((line) => `  ${line}`));
+  if (rule.docs?.length) lines.push("", `docs: ${rule.docs.join(" ")}`);
+  return `${lines.join("\n")}\n`;
+}
+
+async function readRuleFile(absolute: string, shown: string): Promise<Rule> {
+  let text: string;
+  try {
+    text = await readFile(absolute, "utf8");
+  } catch {
+    throw new CliError(`${shown}: cannot read the rule file`, EXIT.USAGE);
+  }
+  try {
+    return parseRule(shown, text);
+  } catch (error) {
+    if (error instanceof RuleFileError) throw new CliError(error.problems.join("\n"), EXIT.USAGE);
+    throw error;
+  }
+}
+
+async function openLog(absolute: string, shown: string) {
+  try {
+    return await openPath(absolute, shown);
+  } catch (error) {
+    if (error instanceof InputError) throw new CliError(error.message, EXIT.USAGE);
+    throw error;
+  }
+}
+
+function resolve(cwd: string, file: string): string {
+  return path.isAbsolute(file) ? file : path.join(cwd, file);
+}
+
+function displayName(name: string, cwd: string): string {
+  return name.startsWith(`${cwd}/`) ? name.slice(cwd.length + 1) : name;
+}
