@@ -1,0 +1,123 @@
+// `kamal-doctor rules list|show|test` and the `--rules DIR` override, called in-process.
+import { mkdtempSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import path from "node:path";
+import { describe, expect, it } from "vitest";
+import { run } from "../src/cli/main.js";
+import { memoryIO } from "./support/io.js";
+
+function tempDir(files: Record<string, string>): string {
+  const dir = mkdtempSync(path.join(tmpdir(), "kamal-doctor-rules-"));
+  for (const [name, text] of Object.entries(files)) writeFileSync(path.join(dir, name), text);
+  return dir;
+}
+
+const USER_RULE = `id: no-space-left
+title: Our disk is full again on {hosts|a box}
+category: disk-full
+severity: error
+match:
+  any:
+    - 'no space left on (?<what>device)'
+explanation: Call the on-call person.
+remediation:
+  - Page ops.
+examples:
+  match: ['write /x: no space left on device']
+  noMatch: ['all good']
+`;
+
+const DISK_FULL_LOG = [
+  "  INFO [1a2b3c4d] Running docker pull ghcr.io/acme/shop:abc on 203.0.113.7",
+  "  Finished all in 3.1 seconds",
+  "  ERROR (SSHKit::Command::Failed): Exception while executing on host 203.0.113.7: docker exit status: 1",
+  "docker stdout: Nothing written",
+  "docker stderr: failed to register layer: write /var/lib/x: no space left on device",
+  "",
+].join("\n");
+
+describe("rules list", () => {
+  it("lists the rules of one category", async () => {
+    const io = memoryIO();
+    expect(await run(["rules", "list", "--category", "secrets"], io)).toBe(0);
+    expect(io.out()).toContain("secret-not-found");
+    expect(io.out()).not.toContain("no-space-left");
+    expect(io.out()).toMatch(/\n\d+ rules\n$/);
+  });
+
+  it("rejects an unknown category with exit 2", async () => {
+    const io = memoryIO();
+    expect(await run(["rules", "list", "--category", "nope"], io)).toBe(2);
+    expect(io.err()).toContain("unknown category 'nope'");
+  });
+});
+
+describe("rules show", () => {
+  it("shows a rule's patterns, fix and examples", async () => {
+    const io = memoryIO();
+    expect(await run(["rules", "show", "deploy-lock-held"], io)).toBe(0);
+    expect(io.out()).toContain("deploy-lock-held — Another deploy holds the deploy lock");
+    expect(io.out()).toContain("kamal lock release");
+    expect(io.out()).toContain("examples that match:");
+  });
+
+  it("fails with exit 2 on an unknown id", async () => {
+    const io = memoryIO();
+    expect(await run(["rules", "show", "no-such-rule"], io)).toBe(2);
+    expect(io.err()).toContain("no rule with id 'no-such-rule'");
+  });
+});
+
+describe("rules test", () => {
+  it("prints the matching lines with captures and exits 0 when the rule fires", async () => {
+    const dir = tempDir({ "disk.yml": USER_RULE, "deploy.log": DISK_FULL_LOG });
+    const io = memoryIO({ cwd: dir });
+    expect(await run(["rules", "test", "disk.yml", "deploy.log"], io)).toBe(0);
+    expect(io.out()).toContain("deploy.log:5 [payload] docker stderr: failed to register layer");
+    expect(io.out()).toContain('captures: what="device"');
+    expect(io.out()).toContain("no-space-left fires: Our disk is full again on 203.0.113.7");
+  });
+
+  it("exits 1 when no line matches", async () => {
+    const dir = tempDir({ "disk.yml": USER_RULE, "deploy.log": "  Finished all in 3.1 seconds\n" });
+    const io = memoryIO({ cwd: dir });
+    expect(await run(["rules", "test", "disk.yml", "deploy.log"], io)).toBe(1);
+    expect(io.out()).toContain("does not fire: no line matches");
+  });
+
+  it("reports an invalid rule file as path: field: problem with exit 2", async () => {
+    const dir = tempDir({ "bad.yml": USER_RULE.replace("severity: error", "severity: fatal"), "deploy.log": DISK_FULL_LOG });
+    const io = memoryIO({ cwd: dir });
+    expect(await run(["rules", "test", "bad.yml", "deploy.log"], io)).toBe(2);
+    expect(io.err()).toMatch(/^kamal-doctor: bad\.yml: severity: .+\n$/);
+  });
+});
+
+describe("--rules DIR", () => {
+  it("lets a user rule with a built-in's id replace the built-in", async () => {
+    const dir = tempDir({ "deploy.log": DISK_FULL_LOG });
+    const rules = tempDir({ "disk.yml": USER_RULE });
+    const io = memoryIO({ cwd: dir });
+    expect(await run(["deploy.log", "--format", "json", "--rules", rules], io)).toBe(1);
+    const report = JSON.parse(io.out()) as { findings: Array<{ ruleId: string; title: string; remediation: string[] }> };
+    const finding = report.findings.find((f) => f.ruleId === "no-space-left");
+    expect(finding?.title).toBe("Our disk is full again on 203.0.113.7");
+    expect(finding?.remediation).toEqual(["Page ops."]);
+    expect(report.findings.filter((f) => f.ruleId === "no-space-left")).toHaveLength(1);
+  });
+
+  it("is listed by rules list --rules", async () => {
+    const rules = tempDir({ "disk.yml": USER_RULE });
+    const io = memoryIO();
+    expect(await run(["rules", "list", "--category", "disk-full", "--rules", rules], io)).toBe(0);
+    expect(io.out()).toContain("Our disk is full again");
+  });
+
+  it("fails on an invalid user rule file with path: field: problem and exit 2", async () => {
+    const rules = tempDir({ "broken.yml": USER_RULE.replace("category: disk-full", "category: disks") });
+    const io = memoryIO();
+    expect(await run(["-", "--rules", rules], { ...io, stdin: io.stdin })).toBe(2);
+    expect(io.err()).toContain(`${path.join(rules, "broken.yml")}: category: `);
+    expect(io.err().trim().split("\n")).toHaveLength(1);
+  });
+});
