@@ -1,8 +1,10 @@
 // The rule engine: every parsed line is tested against every compiled rule in one streaming
 // pass. A match becomes (or adds to) a finding accumulator; `near` conditions are checked
 // against a short memory of recent matches and, for forward conditions, a pending list.
+// A one-pass literal scan (rules/prefilter.ts) picks the few rules a line could match first.
 
-import { execPattern, type CompiledRule } from "../rules/compile.js";
+import { execPattern, type CompiledPattern, type CompiledRule } from "../rules/compile.js";
+import { RulePrefilter, type RuleGates } from "../rules/prefilter.js";
 import type { ParsedLine } from "./parse.js";
 import type { EvidenceLine } from "./report.js";
 import { LINE_KINDS, type LineKind, type Phase } from "./vocabulary.js";
@@ -59,22 +61,27 @@ export class RuleEngine {
   /** Evidence line keys (`source:line`) of every hit, so unmatched lines can skip them. */
   readonly evidenceKeys = new Set<string>();
 
-  constructor(private readonly rules: readonly CompiledRule[]) {}
+  private readonly prefilter: RulePrefilter;
+
+  constructor(private readonly rules: readonly CompiledRule[]) {
+    this.prefilter = new RulePrefilter(rules);
+  }
 
   consume(p: ParsedLine, phase: Phase | null): void {
     if (this.collecting.length > 0) this.collectAfter(p);
     if (this.pending.length > 0) this.resolvePending(p);
 
     if (p.kind !== "runner" || p.runnerExitCode === null) {
-      let lowered: string | null = null;
-      for (const compiled of this.rules) {
-        if (compiled.ignoreCase && lowered === null) lowered = p.text.toLowerCase();
-        const low = compiled.ignoreCase ? lowered : null;
+      const prefilter = this.prefilter;
+      for (const index of prefilter.select(p.text)) {
+        const compiled = this.rules[index] as CompiledRule;
+        const gates = prefilter.gates[index] as RuleGates;
         // A `near` line is context: any line can be it, including the command Kamal ran.
-        if (compiled.near !== null && execPattern(compiled.near, p.text, low)) this.rememberNear(compiled, p);
+        if (compiled.near !== null && prefilter.mayMatch(gates.near) && compiled.near.regex.exec(p.text)) this.rememberNear(compiled, p);
         if (compiled.kinds !== null ? !compiled.kinds.has(p.kind) : !DEFAULT_KINDS.has(p.kind)) continue;
-        for (const pattern of compiled.patterns) {
-          const match = execPattern(pattern, p.text, low);
+        for (let k = 0; k < compiled.patterns.length; k++) {
+          if (!prefilter.mayMatch(gates.patterns[k] ?? null)) continue;
+          const match = (compiled.patterns[k] as CompiledPattern).regex.exec(p.text);
           if (match === null) continue;
           this.onMatch(compiled, p, match, phase);
           break;

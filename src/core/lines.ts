@@ -20,33 +20,33 @@ export class LineSplitter {
   ) {}
 
   push(chunk: string): void {
-    if (chunk.length === 0) return;
-    let start = 0;
     const length = chunk.length;
+    if (length === 0) return;
+    let start = 0;
     if (this.pendingCR) {
       this.pendingCR = false;
-      if (length > 0 && chunk.charCodeAt(0) === 10) start = 1;
+      if (chunk.charCodeAt(0) === 10) start = 1;
     }
-    let i = start;
-    while (i < length) {
-      const lf = chunk.indexOf("\n", i);
-      const cr = chunk.indexOf("\r", i);
-      let end: number;
-      if (lf === -1 && cr === -1) break;
-      if (cr === -1 || (lf !== -1 && lf < cr)) end = lf;
-      else end = cr;
-      this.emit(chunk, start, end);
-      if (end === cr) {
-        if (end + 1 < length) {
-          start = chunk.charCodeAt(end + 1) === 10 ? end + 2 : end + 1;
-        } else {
-          this.pendingCR = true;
-          start = length;
-        }
-      } else {
-        start = end + 1;
+    // The next LF and the next CR are each searched once and reused until passed: a chunk with
+    // no CR at all costs one failed search, not one per line.
+    let lf = chunk.indexOf("\n", start);
+    let cr = chunk.indexOf("\r", start);
+    while (lf !== -1 || cr !== -1) {
+      if (cr === -1 || (lf !== -1 && lf < cr)) {
+        this.emit(chunk, start, lf);
+        start = lf + 1;
+        lf = chunk.indexOf("\n", start);
+        continue;
       }
-      i = start;
+      this.emit(chunk, start, cr);
+      if (cr + 1 < length) {
+        start = chunk.charCodeAt(cr + 1) === 10 ? cr + 2 : cr + 1;
+      } else {
+        this.pendingCR = true;
+        start = length;
+      }
+      if (lf !== -1 && lf < start) lf = chunk.indexOf("\n", start);
+      cr = chunk.indexOf("\r", start);
     }
     if (start < length) this.append(chunk.slice(start));
   }

@@ -1,13 +1,15 @@
-// Compiles validated rules once: regexes built, and for every pattern a literal that any
-// matching line must contain, so most lines are rejected by `includes` before a regex runs.
+// Compiles validated rules once: regexes built, and for every pattern the literals one of which
+// any matching line must contain, so most lines are rejected before a regex runs (see
+// prefilter.ts for the one-pass scan the engine uses).
 
 import type { LineKind } from "../core/vocabulary.js";
+import { requiredLiterals } from "./literals.js";
 import type { Rule } from "./schema.js";
 
 export interface CompiledPattern {
   regex: RegExp;
-  /** A substring every match contains (lower-cased when the rule ignores case), or null. */
-  literal: string | null;
+  /** Every match contains one of these (lower-cased when the rule ignores case); null: unknown. */
+  literals: string[] | null;
 }
 
 export interface CompiledRule {
@@ -23,8 +25,8 @@ export class RuleCompileError extends Error {}
 
 export function compilePattern(source: string, ignoreCase: boolean): CompiledPattern {
   const regex = new RegExp(source, ignoreCase ? "iu" : "u");
-  const literal = requiredLiteral(source);
-  return { regex, literal: literal && ignoreCase ? literal.toLowerCase() : literal };
+  const literals = requiredLiterals(source);
+  return { regex, literals: literals && ignoreCase ? literals.map((literal) => literal.toLowerCase()) : literals };
 }
 
 export function compileRules(rules: readonly Rule[]): CompiledRule[] {
@@ -44,82 +46,19 @@ export function compileRules(rules: readonly Rule[]): CompiledRule[] {
   });
 }
 
-/** Tests one pattern against a line, using its literal as a cheap prefilter. */
+/** Tests one pattern against a line, using its literals as a cheap prefilter. */
 export function execPattern(pattern: CompiledPattern, text: string, lowered: string | null): RegExpExecArray | null {
-  if (pattern.literal !== null && !(lowered ?? text).includes(pattern.literal)) return null;
-  return pattern.regex.exec(text);
-}
-
-/**
- * The longest run of literal characters that every match of `source` must contain. Conservative:
- * it only reads top-level text (outside groups, classes and alternations); a pattern with a
- * top-level `|` has no required literal.
- */
-export function requiredLiteral(source: string): string | null {
-  let best = "";
-  let current = "";
-  let depth = 0;
-  const flush = () => {
-    if (current.length > best.length) best = current;
-    current = "";
-  };
-  for (let i = 0; i < source.length; i++) {
-    const ch = source[i] as string;
-    if (ch === "\\") {
-      const next = source[i + 1];
-      i++;
-      if (next === undefined) break;
-      if (depth === 0 && /[\\.^$|?*+()[\]{}/\-:'"`@#%&=<>!,;~ ]/.test(next)) {
-        current += next;
-        // A quantifier after this escaped char would make it optional.
-        if (/[?*{]/.test(source[i + 1] ?? "")) current = current.slice(0, -1);
-      } else {
-        flush();
+  const literals = pattern.literals;
+  if (literals !== null) {
+    const haystack = lowered ?? text;
+    let found = false;
+    for (const literal of literals) {
+      if (haystack.includes(literal)) {
+        found = true;
+        break;
       }
-      continue;
     }
-    if (ch === "(") {
-      flush();
-      depth++;
-      continue;
-    }
-    if (ch === ")") {
-      depth = Math.max(0, depth - 1);
-      // A quantifier on a group does not touch the literal outside it.
-      continue;
-    }
-    if (ch === "[") {
-      flush();
-      // Skip the class.
-      i++;
-      if (source[i] === "^") i++;
-      if (source[i] === "]") i++;
-      while (i < source.length && source[i] !== "]") {
-        if (source[i] === "\\") i++;
-        i++;
-      }
-      if (depth === 0 && /[?*{]/.test(source[i + 1] ?? "")) flush();
-      continue;
-    }
-    if (depth > 0) continue;
-    if (ch === "|") return null;
-    if (ch === "?" || ch === "*" || ch === "{") {
-      // The previous char is optional.
-      current = current.slice(0, -1);
-      flush();
-      if (ch === "{") while (i < source.length && source[i] !== "}") i++;
-      continue;
-    }
-    if (ch === "+") {
-      flush();
-      continue;
-    }
-    if (ch === "." || ch === "^" || ch === "$") {
-      flush();
-      continue;
-    }
-    current += ch;
+    if (!found) return null;
   }
-  flush();
-  return best.length >= 3 ? best : null;
+  return pattern.regex.exec(text);
 }
