@@ -5,6 +5,7 @@ import { Command, CommanderError } from "commander";
 import { InputError } from "../sources/input.js";
 import { VERSION } from "../version.js";
 import { registerAnalyze } from "./analyze.js";
+import { registerAnnotate } from "./annotate.js";
 import { registerExec } from "./exec.js";
 import { registerRules } from "./rules.js";
 import { registerRun } from "./run.js";
@@ -38,6 +39,7 @@ export function buildProgram(io: CliIO, setExit: (code: number) => void): Comman
   registerAnalyze(program, io, setExit);
   registerRun(program, io, setExit);
   registerExec(program, io, setExit);
+  registerAnnotate(program, io, setExit);
   registerRules(program, io, setExit);
   return program;
 }

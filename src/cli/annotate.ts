@@ -1,0 +1,146 @@
+// `kamal-doctor annotate <RUN_ID|URL> [--check-run] [--comment] [--dry-run]`: diagnose a run
+// the way `run` does (same fetching), then post the redacted diagnosis to GitHub — a check run
+// on the run's head commit and/or one sticky comment per pull request (a commit comment when
+// there is none). Meant for a `workflow_run` workflow that reacts to failed deploys. Exits 0
+// once everything is posted (the listener's job stays green), 3 when GitHub refuses.
+
+import { InvalidArgumentError, type Command } from "commander";
+import type { AnnotatedRun, CommentPlan } from "../github/annotate.js";
+import { redactReport } from "../report/redact.js";
+import { InputError } from "../sources/input.js";
+import { VERSION } from "../version.js";
+import { guardForActions, writeStepSummary } from "./actions-output.js";
+import { CliError, EXIT, type CliIO } from "./io.js";
+import { loadRules } from "./report-options.js";
+
+interface AnnotateOptions {
+  checkRun?: boolean;
+  comment?: boolean;
+  dryRun?: boolean;
+  repo?: string;
+  attempt?: number;
+  apiUrl?: string;
+  rules?: string[];
+  redact?: boolean;
+  summary?: boolean;
+  verbose?: boolean;
+}
+
+const ANNOTATE_HELP = `
+Token: GITHUB_TOKEN, else GH_TOKEN. It needs \`actions: read\` to read the run, and
+  --check-run  \`checks: write\` (a workflow's GITHUB_TOKEN or a GitHub App token; personal
+               access tokens cannot create check runs)
+  --comment    \`pull-requests: write\` (a commit comment when the run has no PR: \`contents: write\`)
+
+Examples:
+  kamal-doctor annotate 123456789 --check-run --comment
+  kamal-doctor annotate https://github.com/acme/shop/actions/runs/123456789 --comment --dry-run`;
+
+export function registerAnnotate(program: Command, io: CliIO, setExit: (code: number) => void): void {
+  program
+    .command("annotate")
+    .description("post a run's diagnosis to GitHub: a check run on its commit and/or a comment on its pull request")
+    .argument("<run>", "run id, or a run, attempt or job URL")
+    .option("--check-run", "create a completed `kamal-doctor` check run with annotations on the run's head commit")
+    .option("--comment", "comment on each pull request of the run (updated in place next time), or on the commit")
+    .option("--dry-run", "print what would be posted, post nothing")
+    .option("--repo <owner/name>", "repository (default: from the URL, GITHUB_REPOSITORY, or the origin git remote)")
+    .option("--attempt <n>", "run attempt (default: the latest)", positiveInt)
+    .option("--api-url <url>", "API base (default: GITHUB_API_URL or https://api.github.com)")
+    .option("--rules <dir>", "extra rule files", (value: string, previous: string[]) => [...previous, value], [])
+    .option("--no-redact", "post secrets as they appear in the log (not recommended)")
+    .option("--no-summary", "do not append the report to $GITHUB_STEP_SUMMARY")
+    .option("--verbose", "every evidence line in the posted report")
+    .addHelpText("after", ANNOTATE_HELP)
+    .action(async (arg: string, options: AnnotateOptions) => {
+      if (!options.checkRun && !options.comment) throw new CliError("annotate: nothing to post — give --check-run, --comment or both", EXIT.USAGE);
+      const rules = await loadRules(options.rules);
+      const gh = await import("../github/index.js");
+      const post = await import("../github/annotate.js");
+
+      let target;
+      try {
+        target = await gh.resolveTarget(arg, { repo: options.repo ?? null, attempt: options.attempt ?? null, apiUrl: options.apiUrl ?? null, env: io.env, cwd: io.cwd });
+      } catch (error) {
+        if (error instanceof gh.TargetError) throw new CliError(error.message, EXIT.USAGE);
+        throw error;
+      }
+      const token = gh.tokenFromEnv(io.env);
+      if (!token && !options.dryRun) throw new CliError("annotate: set GITHUB_TOKEN (or GH_TOKEN) to post to GitHub, or use --dry-run", EXIT.USAGE);
+      const retryUnit = Number(io.env["KAMAL_DOCTOR_RETRY_UNIT_MS"]);
+      const client = gh.createGitHubClient({
+        token,
+        baseUrl: target.apiUrl,
+        webUrl: target.webUrl,
+        userAgent: `kamal-doctor/${VERSION}`,
+        ...(Number.isFinite(retryUnit) && retryUnit >= 0 && io.env["KAMAL_DOCTOR_RETRY_UNIT_MS"] ? { retryUnitMs: retryUnit } : {}),
+      });
+
+      const lines: string[] = [];
+      const say = (line: string) => lines.push(line);
+      try {
+        const { report, logs } = await gh.diagnoseRun(client, target, { rules, toolVersion: VERSION });
+        const runName = `run ${logs.target.runId} (attempt ${logs.attempt}) of ${logs.target.owner}/${logs.target.repo}`;
+        if (report === null) {
+          io.stdout.write(`${runName} has no failed jobs${logs.run.conclusion ? ` (conclusion: ${logs.run.conclusion})` : ""}: nothing to annotate.\n`);
+          setExit(EXIT.OK);
+          return;
+        }
+        // Everything posted is redacted: what reaches GitHub is public to everyone who can read the repository.
+        const shown = options.redact === false ? report : redactReport(report);
+        writeStepSummary(shown, { redact: false, summary: options.summary, verbose: options.verbose }, io);
+        const run = logs.run as AnnotatedRun;
+        const where = logs.target;
+
+        if (options.checkRun) {
+          const plan = post.planCheckRun(shown, run);
+          const requests = Math.max(1, Math.ceil(plan.annotations.length / post.ANNOTATIONS_PER_REQUEST));
+          const what = `check run "${plan.name}" on ${plan.head_sha.slice(0, 12)} (conclusion ${plan.conclusion}, ${plan.annotations.length} annotation${plan.annotations.length === 1 ? "" : "s"}`;
+          if (options.dryRun) {
+            say(`Would create ${what} in ${requests} request${requests === 1 ? "" : "s"})`);
+            say(`  title: ${plan.title}`);
+            for (const a of plan.annotations) say(`  ${a.annotation_level}: ${a.title}`);
+            say("--- check run summary ---");
+            say(plan.summary);
+          } else {
+            const result = await post.postCheckRun(client, where, plan);
+            say(`Created ${what})${result.url ? `: ${result.url}` : ""}`);
+          }
+        }
+
+        if (options.comment) {
+          const prs = await post.pullRequestsOf(client, where, run);
+          const body = post.commentBody(shown, run);
+          const marker = post.commentMarker(run);
+          const plans: CommentPlan[] =
+            prs.length > 0 ? prs.map((number) => ({ kind: "pull-request", target: number, body })) : [{ kind: "commit", target: run.head_sha, body }];
+          for (const plan of plans) {
+            const place = plan.kind === "pull-request" ? `pull request #${plan.target}` : `commit ${String(plan.target).slice(0, 12)}`;
+            const existing = await post.findComment(client, where, plan, marker);
+            if (options.dryRun) say(existing ? `Would update comment ${existing.id} on ${place}` : `Would comment on ${place}`);
+            else {
+              const result = await post.postComment(client, where, plan, existing);
+              say(`${result.action === "updated" ? "Updated the comment" : "Commented"} on ${place}${result.url ? `: ${result.url}` : ""}`);
+            }
+          }
+          if (options.dryRun) {
+            say("--- comment ---");
+            say(body);
+          }
+        }
+      } catch (error) {
+        if (lines.length > 0) io.stdout.write(`${lines.join("\n")}\n`);
+        if (error instanceof gh.GitHubError) throw new CliError(error.message, EXIT.GITHUB);
+        if (error instanceof InputError) throw new CliError(error.message, EXIT.GITHUB);
+        throw error;
+      }
+      const text = `${lines.join("\n")}\n`;
+      io.stdout.write(options.dryRun ? guardForActions(text, "pretty", io.env) : text);
+      setExit(EXIT.OK);
+    });
+}
+
+function positiveInt(value: string): number {
+  if (!/^[1-9]\d{0,6}$/.test(value)) throw new InvalidArgumentError("expected a positive whole number");
+  return Number(value);
+}

@@ -1,0 +1,237 @@
+// Posting a diagnosis back to GitHub from outside the failed run: a completed check run named
+// `kamal-doctor` on the run's head commit (summary and annotations, 50 annotations a request,
+// the rest appended by updates), and one sticky comment per pull request of the run — found
+// again by a hidden marker and edited in place — or a commit comment when there is no PR.
+// Plans are pure (built from a redacted report) so `--dry-run` shows exactly what would be sent.
+
+import type { Octokit } from "@octokit/rest";
+import type { Report } from "../core/report.js";
+import { annotationsFor, type AnnotationLevel } from "../format/github.js";
+import { formatMarkdown } from "../format/markdown.js";
+import { GitHubError, type GitHubClient } from "./client.js";
+import type { WorkflowRun } from "./runs.js";
+import type { RunTarget } from "./target.js";
+
+export const CHECK_NAME = "kamal-doctor";
+/** output.summary and output.text: "Only 65535 characters are allowed". */
+export const MAX_CHECK_SUMMARY = 65_535;
+/** "To create more than 50 annotations, you have to make multiple requests". */
+export const ANNOTATIONS_PER_REQUEST = 50;
+/** Issue and commit comment bodies: "maximum is 65536 characters"; stay clear of it. */
+export const MAX_COMMENT = 60_000;
+const MAX_TITLE = 255;
+
+/** The run fields annotate needs (the REST run object has them all). */
+export type AnnotatedRun = Pick<WorkflowRun, "id" | "head_sha" | "html_url" | "pull_requests"> & {
+  name?: string | null;
+  path?: string;
+  run_attempt?: number;
+};
+
+export interface CheckAnnotation {
+  path: string;
+  start_line: number;
+  end_line: number;
+  annotation_level: "notice" | "warning" | "failure";
+  title: string;
+  message: string;
+  raw_details?: string;
+}
+
+export interface CheckRunPlan {
+  name: string;
+  head_sha: string;
+  conclusion: "failure" | "neutral";
+  details_url: string;
+  external_id: string;
+  title: string;
+  summary: string;
+  annotations: CheckAnnotation[];
+}
+
+const LEVEL: Record<AnnotationLevel, CheckAnnotation["annotation_level"]> = { error: "failure", warning: "warning", notice: "notice" };
+
+/** The check run for a (redacted) report of a run. */
+export function planCheckRun(report: Report, run: AnnotatedRun): CheckRunPlan {
+  // Annotations need a file: the workflow file of the run exists at its head commit.
+  const path = (run.path ?? "").replace(/@.*$/, "") || ".github";
+  const annotations = annotationsFor(report).map((a): CheckAnnotation => {
+    const evidence = a.finding?.evidenceLines.map((e) => `${e.line}: ${e.text}`).join("\n") ?? "";
+    return {
+      path,
+      start_line: 1,
+      end_line: 1,
+      annotation_level: LEVEL[a.level],
+      title: a.title.slice(0, MAX_TITLE),
+      message: a.message,
+      ...(evidence ? { raw_details: evidence.slice(0, 60_000) } : {}),
+    };
+  });
+  const root = report.findings[0];
+  const failed = report.outcome === "failed";
+  const what = report.deploy.command ? `kamal ${report.deploy.command}` : "The deploy";
+  let title: string;
+  if (root) title = `${failed ? `${what} failed: ` : ""}${root.title}`;
+  else title = failed ? `${what} failed; no rule recognised why` : "No deploy failure found";
+  return {
+    name: CHECK_NAME,
+    head_sha: run.head_sha,
+    conclusion: failed ? "failure" : "neutral",
+    details_url: run.html_url,
+    external_id: String(run.id),
+    title: title.slice(0, MAX_TITLE),
+    summary: formatMarkdown(report, { maxLength: MAX_CHECK_SUMMARY }),
+    annotations,
+  };
+}
+
+export interface CheckRunResult {
+  id: number;
+  url: string | null;
+  requests: number;
+}
+
+/**
+ * Creates the check run completed, with the first 50 annotations, then appends the rest 50 at
+ * a time with updates. A token that may not create check runs gets a message naming `checks: write`.
+ */
+export async function postCheckRun(client: GitHubClient, target: RunTarget, plan: CheckRunPlan): Promise<CheckRunResult> {
+  const batches = chunk(plan.annotations, ANNOTATIONS_PER_REQUEST);
+  const output = (annotations: CheckAnnotation[]) => ({ title: plan.title, summary: plan.summary, ...(annotations.length > 0 ? { annotations } : {}) });
+  const where = `${target.owner}/${target.repo}`;
+  const created = await checksCall(client, `creating check run ${plan.name} on ${plan.head_sha.slice(0, 12)} of ${where}`, (o) =>
+    o.rest.checks.create({
+      owner: target.owner,
+      repo: target.repo,
+      name: plan.name,
+      head_sha: plan.head_sha,
+      status: "completed",
+      conclusion: plan.conclusion,
+      completed_at: new Date().toISOString(),
+      details_url: plan.details_url,
+      external_id: plan.external_id,
+      output: output(batches[0] ?? []),
+    }),
+  );
+  const id = created.data.id;
+  let requests = 1;
+  for (const batch of batches.slice(1)) {
+    await checksCall(client, `adding annotations to check run ${id} of ${where}`, (o) =>
+      o.rest.checks.update({ owner: target.owner, repo: target.repo, check_run_id: id, output: output(batch) }),
+    );
+    requests++;
+  }
+  return { id, url: created.data.html_url ?? null, requests };
+}
+
+async function checksCall<T>(client: GitHubClient, what: string, fn: (octokit: Octokit) => Promise<T>): Promise<T> {
+  try {
+    return await client.call(what, fn, { permission: "checks: write" });
+  } catch (error) {
+    if (error instanceof GitHubError && (error.status === 403 || error.kind === "permission")) {
+      const token = client.tokenSource ? `the token in ${client.tokenSource}` : "no token";
+      throw new GitHubError(
+        `${what}: ${token} cannot create check runs — it needs the \`checks: write\` permission. Use a workflow's GITHUB_TOKEN with \`permissions: checks: write\`, or a GitHub App token; personal access tokens cannot create check runs.`,
+        "permission",
+        error.status,
+      );
+    }
+    throw error;
+  }
+}
+
+export interface CommentPlan {
+  /** Where the comment goes: a pull request, or the head commit when the run has none. */
+  kind: "pull-request" | "commit";
+  /** The PR number, or the commit SHA. */
+  target: number | string;
+  body: string;
+}
+
+/** The hidden marker a comment is found again by: one comment per workflow per PR. */
+export function commentMarker(run: AnnotatedRun): string {
+  const workflow = (run.path ?? run.name ?? "workflow").replace(/@.*$/, "").replace(/--+|[<>]/g, "-");
+  return `<!-- kamal-doctor:annotate workflow=${workflow} -->`;
+}
+
+/** The comment body: a line naming the run, the markdown report (fitted), the marker. */
+export function commentBody(report: Report, run: AnnotatedRun): string {
+  const marker = commentMarker(run);
+  const attempt = run.run_attempt && run.run_attempt > 1 ? `, attempt ${run.run_attempt}` : "";
+  const intro = `**kamal-doctor** looked at [${escapeLinkText(run.name ?? "the workflow run")} #${run.id}${attempt}](${run.html_url}) on \`${run.head_sha.slice(0, 12)}\`.\n\n`;
+  const room = MAX_COMMENT - intro.length - marker.length - 2;
+  return `${intro}${formatMarkdown(report, { maxLength: room })}\n${marker}\n`;
+}
+
+function escapeLinkText(text: string): string {
+  return text.replace(/[[\]\\<>&@]/g, (c) => `\\${c}`);
+}
+
+/** The pull requests of the run (the run's own list, else the PRs whose head is the commit). */
+export async function pullRequestsOf(client: GitHubClient, target: RunTarget, run: AnnotatedRun): Promise<number[]> {
+  const own = (run.pull_requests ?? []).map((pr) => pr.number);
+  if (own.length > 0) return [...new Set(own)];
+  // Runs from forks list no PRs; the commit still knows them.
+  const response = await client.call(
+    `pull requests of ${run.head_sha.slice(0, 12)} in ${target.owner}/${target.repo}`,
+    (o) => o.rest.repos.listPullRequestsAssociatedWithCommit({ owner: target.owner, repo: target.repo, commit_sha: run.head_sha, per_page: 100 }),
+    { permission: "pull-requests: read" },
+  );
+  return response.data.filter((pr) => pr.state === "open" && pr.head.sha === run.head_sha).map((pr) => pr.number);
+}
+
+export interface ExistingComment {
+  id: number;
+  url: string | null;
+}
+
+/** The comment carrying the marker, on a PR or a commit, or null. */
+export async function findComment(client: GitHubClient, target: RunTarget, plan: CommentPlan, marker: string): Promise<ExistingComment | null> {
+  const { owner, repo } = target;
+  const comments =
+    plan.kind === "pull-request"
+      ? await client.call(`comments of pull request #${plan.target} in ${owner}/${repo}`, (o) => o.paginate(o.rest.issues.listComments, { owner, repo, issue_number: plan.target as number, per_page: 100 }), {
+          permission: "pull-requests: read",
+        })
+      : await client.call(`comments of commit ${String(plan.target).slice(0, 12)} in ${owner}/${repo}`, (o) => o.paginate(o.rest.repos.listCommentsForCommit, { owner, repo, commit_sha: plan.target as string, per_page: 100 }), {
+          permission: "contents: read",
+        });
+  const found = comments.find((comment) => typeof comment.body === "string" && comment.body.includes(marker));
+  return found ? { id: found.id, url: found.html_url ?? null } : null;
+}
+
+export interface CommentResult {
+  action: "created" | "updated";
+  id: number;
+  url: string | null;
+}
+
+/** Creates the comment, or edits the one that carries the marker: never a second one. */
+export async function postComment(client: GitHubClient, target: RunTarget, plan: CommentPlan, existing: ExistingComment | null): Promise<CommentResult> {
+  const { owner, repo } = target;
+  const body = plan.body;
+  if (plan.kind === "pull-request") {
+    const what = `commenting on pull request #${plan.target} in ${owner}/${repo}`;
+    const context = { permission: "pull-requests: write" };
+    if (existing) {
+      const r = await client.call(what, (o) => o.rest.issues.updateComment({ owner, repo, comment_id: existing.id, body }), context);
+      return { action: "updated", id: r.data.id, url: r.data.html_url ?? null };
+    }
+    const r = await client.call(what, (o) => o.rest.issues.createComment({ owner, repo, issue_number: plan.target as number, body }), context);
+    return { action: "created", id: r.data.id, url: r.data.html_url ?? null };
+  }
+  const what = `commenting on commit ${String(plan.target).slice(0, 12)} in ${owner}/${repo}`;
+  const context = { permission: "contents: write" };
+  if (existing) {
+    const r = await client.call(what, (o) => o.rest.repos.updateCommitComment({ owner, repo, comment_id: existing.id, body }), context);
+    return { action: "updated", id: r.data.id, url: r.data.html_url ?? null };
+  }
+  const r = await client.call(what, (o) => o.rest.repos.createCommitComment({ owner, repo, commit_sha: plan.target as string, body }), context);
+  return { action: "created", id: r.data.id, url: r.data.html_url ?? null };
+}
+
+function chunk<T>(items: readonly T[], size: number): T[][] {
+  const out: T[][] = [];
+  for (let i = 0; i < items.length; i += size) out.push(items.slice(i, i + size));
+  return out;
+}
