@@ -238,3 +238,13 @@ describe("default line kinds", () => {
     expect(analyze(log, [commands]).findings).toHaveLength(1);
   });
 });
+
+describe("templates", () => {
+  it("shows optional text only when its capture exists", async () => {
+    const { fill } = await import("../src/core/analysis.js");
+    expect(fill("Port{ :port} is taken", { port: "3000" })).toBe("Port 3000 is taken");
+    expect(fill("Port{ :port} is taken", {})).toBe("Port is taken");
+    expect(fill("{port|a port} and {missing}", {})).toBe("a port and {missing}");
+    expect(fill("docker inspect --format '{{json .State.Health}}'", {})).toBe("docker inspect --format '{{json .State.Health}}'");
+  });
+});

@@ -284,12 +284,20 @@ function selectRemediation(steps: readonly RemediationStep[], version: string | 
   return out;
 }
 
-/** `{name}` → the capture; `{name|fallback}` → the capture or the fallback text. */
+/**
+ * `{name}` → the capture; `{name|fallback}` → the capture or the fallback text;
+ * `{text:name}` → the text and the capture when there is one, else nothing (`Port{ :port}`).
+ */
 export function fill(template: string, vars: Record<string, string>): string {
-  return template.replace(/\{([A-Za-z_][\w]*)(?:\|([^{}]*))?\}/g, (whole, name: string, fallback: string | undefined) => {
-    const value = vars[name];
-    if (value !== undefined && value !== "") return value;
-    if (fallback !== undefined) return fallback;
-    return whole;
-  });
+  return template
+    .replace(/\{([^{}:|]+):([A-Za-z_]\w*)\}/g, (_whole, prefix: string, name: string) => {
+      const value = vars[name];
+      return value !== undefined && value !== "" ? `${prefix}${value}` : "";
+    })
+    .replace(/\{([A-Za-z_][\w]*)(?:\|([^{}]*))?\}/g, (whole, name: string, fallback: string | undefined) => {
+      const value = vars[name];
+      if (value !== undefined && value !== "") return value;
+      if (fallback !== undefined) return fallback;
+      return whole;
+    });
 }
