@@ -127,6 +127,7 @@ export class DeployModel {
         this.onTopError(p);
         break;
       case "payload":
+        this.noteVersion(p.text);
         if (this.topError && p.exitStatus !== null && this.topError.exitStatus === null) this.topError.exitStatus = p.exitStatus;
         if (this.failedCommand && p.exitStatus !== null && this.failedCommand.exitStatus === null) {
           this.failedCommand.exitStatus = p.exitStatus;
@@ -248,7 +249,7 @@ export class DeployModel {
 
   private noteVersion(text: string): void {
     if (this.versionHint === "0.x") return;
-    if (/kamal-proxy|\.kamal\/apps\/|Container is running, waiting for readiness/.test(text)) this.versionHint = "2.x";
+    if (/kamal-proxy|\.kamal\/apps\/|Container is running, waiting for readiness|target failed to become healthy|host settings conflict with another service/.test(text)) this.versionHint = "2.x";
     else if (this.versionHint === null && /\btraefik\b|Ensure app can pass healthcheck|container not ready \(|\.kamal\/(?:env|locks|cords)\/|--health-cmd|readiness delay/i.test(text)) this.versionHint = "1.x";
     else if (/\bmrsk\b|Mrsk::/.test(text)) this.versionHint = "0.x";
   }

@@ -37,10 +37,13 @@ export function formatPretty(report: Report, options: PrettyOptions = {}): strin
     out.push(...finding(first, s, width, true, options.verbose === true));
   }
 
-  if (rest.length > 0) {
+  // Informational findings (benign lines, generic "a command failed") only with --verbose.
+  const shown = options.verbose ? rest : rest.filter((f) => f.severity !== "info");
+  const folded = rest.length - shown.length;
+  if (shown.length > 0) {
     out.push("");
     out.push(s.bold(first?.rootCause ? "Also found" : "Other findings"));
-    for (const f of rest) {
+    for (const f of shown) {
       if (options.verbose) {
         out.push(...finding(f, s, width, false, true));
         out.push("");
@@ -49,6 +52,7 @@ export function formatPretty(report: Report, options: PrettyOptions = {}): strin
       }
     }
   }
+  if (folded > 0) out.push(s.dim(`  + ${folded} informational finding${folded === 1 ? "" : "s"} (--verbose shows ${folded === 1 ? "it" : "them"})`));
 
   if (report.unmatched.length > 0) {
     out.push("");
