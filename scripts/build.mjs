@@ -1,7 +1,7 @@
 // Builds dist/: one bundled ESM file for the CLI (fast start-up: a single file to load) and
 // dist/rules.json, the rule catalogue validated by the zod schema at build time, so a plain run
 // needs neither yaml nor zod (they are only used for --rules).
-import { mkdir, rm, writeFile } from "node:fs/promises";
+import { mkdir, readdir, rm, writeFile } from "node:fs/promises";
 import { fileURLToPath, pathToFileURL } from "node:url";
 import { build } from "esbuild";
 
@@ -21,9 +21,15 @@ try {
   process.exit(1);
 }
 
+// Code splitting: what only some commands need (Octokit for run/annotate, yaml + zod for
+// --rules and `rules test`, yauzl for zips) sits in chunks loaded by dynamic import, so a plain
+// `kamal-doctor deploy.log` parses only the core. Old chunks are removed first.
+for (const file of await readdir(`${root}dist`)) if (/\.js(?:\.map)?$/.test(file)) await rm(`${root}dist/${file}`);
 await build({
-  entryPoints: [`${root}src/cli/entry.ts`],
-  outfile: `${root}dist/kamal-doctor.js`,
+  entryPoints: { "kamal-doctor": `${root}src/cli/entry.ts` },
+  outdir: `${root}dist`,
+  splitting: true,
+  chunkNames: "[name]-[hash]",
   bundle: true,
   platform: "node",
   format: "esm",

@@ -7,7 +7,7 @@ import { FORMATTERS, FORMAT_NAMES, type FormatName } from "../format/index.js";
 import { makeStyle, wantsColour } from "../format/style.js";
 import { compileRules, RuleCompileError, type CompiledRule } from "../rules/compile.js";
 import { builtinRules } from "../rules/builtin.js";
-import { loadRuleDir, mergeRules, RuleFileError } from "../rules/load.js";
+import { RuleFileError } from "../rules/errors.js";
 import { guardForActions, reportForOutput, writeStepSummary } from "./actions-output.js";
 import { CliError, EXIT, type CliIO } from "./io.js";
 
@@ -40,7 +40,11 @@ function collect(value: string, previous: string[]): string[] {
 export async function loadRules(dirs: readonly string[] = []): Promise<CompiledRule[]> {
   try {
     let rules = await builtinRules();
-    for (const dir of dirs) rules = mergeRules(rules, await loadRuleDir(dir));
+    if (dirs.length > 0) {
+      // YAML and the schema load only for --rules: the built-in catalogue comes precompiled.
+      const { loadRuleDir, mergeRules } = await import("../rules/load.js");
+      for (const dir of dirs) rules = mergeRules(rules, await loadRuleDir(dir));
+    }
     return compileRules(rules);
   } catch (error) {
     if (error instanceof RuleFileError) throw new CliError(error.problems.join("\n"), EXIT.USAGE);

@@ -11,7 +11,7 @@ import { Normalizer } from "../core/normalize.js";
 import { LineParser } from "../core/parse.js";
 import { CATEGORIES } from "../core/vocabulary.js";
 import { compileRules, execPattern, type CompiledRule } from "../rules/compile.js";
-import { parseRule, RuleFileError } from "../rules/load.js";
+import { RuleFileError } from "../rules/errors.js";
 import type { Rule } from "../rules/schema.js";
 import { InputError, openPath } from "../sources/input.js";
 import { VERSION } from "../version.js";
@@ -124,6 +124,7 @@ async function readRuleFile(absolute: string, shown: string): Promise<Rule> {
     throw new CliError(`${shown}: cannot read the rule file`, EXIT.USAGE);
   }
   try {
+    const { parseRule } = await import("../rules/load.js");
     return parseRule(shown, text);
   } catch (error) {
     if (error instanceof RuleFileError) throw new CliError(error.problems.join("\n"), EXIT.USAGE);

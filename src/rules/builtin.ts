@@ -3,7 +3,6 @@
 
 import { existsSync, readFileSync } from "node:fs";
 import { fileURLToPath } from "node:url";
-import { loadRuleDir } from "./load.js";
 import type { Rule } from "./schema.js";
 
 /** Where the rule YAML lives in a source checkout. */
@@ -12,5 +11,7 @@ export const RULES_DIR = fileURLToPath(new URL("../../rules/", import.meta.url))
 export async function builtinRules(): Promise<Rule[]> {
   const compiled = new URL("./rules.json", import.meta.url);
   if (existsSync(compiled)) return JSON.parse(readFileSync(compiled, "utf8")) as Rule[];
+  // From source only: the YAML parser and schema load on demand.
+  const { loadRuleDir } = await import("./load.js");
   return loadRuleDir(RULES_DIR);
 }

@@ -4,13 +4,10 @@
 import { readdir, readFile, stat } from "node:fs/promises";
 import path from "node:path";
 import { parse as parseYaml } from "yaml";
+import { RuleFileError } from "./errors.js";
 import { formatIssues, ruleSchema, type Rule } from "./schema.js";
 
-export class RuleFileError extends Error {
-  constructor(readonly problems: string[]) {
-    super(problems[0] ?? "invalid rule file");
-  }
-}
+export { RuleFileError };
 
 /** Every `*.yml` / `*.yaml` file under `dir`, sorted, recursively. */
 export async function ruleFiles(dir: string): Promise<string[]> {

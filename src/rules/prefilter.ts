@@ -15,70 +15,61 @@ export interface RuleGates {
   patterns: Gate[];
 }
 
+/**
+ * A gate needs only part of a required literal: the regex decides. Shorter literals keep the
+ * automaton small, so it is built in a millisecond or two at start-up.
+ */
+export const MAX_GATE_LENGTH = 16;
+
 export class LiteralAutomaton {
-  /** state * 128 + char → next state (case-folded, failure links resolved). */
+  /** (state * 128 + char) → next state * 128: case-folded, failure links resolved. */
   private readonly next: Int32Array;
   /** For each state, the literal ids that end there (own and via failure links). */
   private readonly outputs: Array<Int32Array | null>;
 
   constructor(literals: readonly string[]) {
-    const goto: Array<Map<number, number>> = [new Map()];
+    // The trie: children of state s are kept in a flat map keyed by s * 128 + char.
+    const child = new Map<number, number>();
     const own: number[][] = [[]];
     literals.forEach((literal, id) => {
       let state = 0;
       for (let i = 0; i < literal.length; i++) {
-        const c = fold(literal.charCodeAt(i));
-        let target = (goto[state] as Map<number, number>).get(c);
+        const key = state * ALPHABET + fold(literal.charCodeAt(i));
+        let target = child.get(key);
         if (target === undefined) {
-          target = goto.length;
-          goto.push(new Map());
+          target = own.length;
           own.push([]);
-          (goto[state] as Map<number, number>).set(c, target);
+          child.set(key, target);
         }
         state = target;
       }
       (own[state] as number[]).push(id);
     });
-    const states = goto.length;
+    const states = own.length;
     const next = new Int32Array(states * ALPHABET);
     const fail = new Int32Array(states);
-    const outputs: Array<Int32Array | null> = new Array<Int32Array | null>(states).fill(null);
-    const all: number[][] = own.map((ids) => ids.slice());
-    // Breadth-first: a state's failure link is resolved before its children need it.
-    const queue: number[] = [];
-    for (let c = 0; c < ALPHABET; c++) {
-      const target = (goto[0] as Map<number, number>).get(c);
-      if (target !== undefined) {
-        next[c] = target;
-        queue.push(target);
-      }
-    }
+    const childrenOf: number[][] = Array.from({ length: states }, () => []);
+    for (const key of child.keys()) (childrenOf[Math.floor(key / ALPHABET)] as number[]).push(key % ALPHABET);
+    // Breadth-first: a state's row starts as its failure state's row, then its own children.
+    const queue: number[] = [0];
     for (let head = 0; head < queue.length; head++) {
       const state = queue[head] as number;
       const base = state * ALPHABET;
-      const failBase = (fail[state] as number) * ALPHABET;
-      (all[state] as number[]).push(...(all[fail[state] as number] as number[]));
-      for (let c = 0; c < ALPHABET; c++) {
-        const target = (goto[state] as Map<number, number>).get(c);
-        if (target === undefined) {
-          next[base + c] = next[failBase + c] as number;
-        } else {
-          next[base + c] = target;
-          fail[target] = next[failBase + c] as number;
-          queue.push(target);
-        }
+      if (state !== 0) {
+        next.copyWithin(base, (fail[state] as number) * ALPHABET, (fail[state] as number) * ALPHABET + ALPHABET);
+        (own[state] as number[]).push(...(own[fail[state] as number] as number[]));
       }
-    }
-    for (let state = 0; state < states; state++) {
-      const ids = all[state] as number[];
-      if (ids.length > 0) outputs[state] = Int32Array.from(new Set(ids));
-    }
-    // Upper-case letters move like their lower-case selves.
-    for (let state = 0; state < states; state++) {
-      for (let c = 65; c <= 90; c++) next[state * ALPHABET + c] = next[state * ALPHABET + c + 32] as number;
+      for (const c of childrenOf[state] as number[]) {
+        const target = child.get(base + c) as number;
+        fail[target] = state === 0 ? 0 : (next[base + c] as number) / ALPHABET;
+        next[base + c] = target * ALPHABET;
+        queue.push(target);
+      }
+      // Upper-case letters move like their lower-case selves.
+      next.copyWithin(base + 65, base + 97, base + 123);
     }
     this.next = next;
-    this.outputs = outputs;
+    this.outputs = own.map((ids) => (ids.length > 0 ? Int32Array.from(new Set(ids)) : null));
   }
 
   /** Appends to `found` the id of every literal occurrence in `text` (repeats included). */
@@ -88,9 +79,11 @@ export class LiteralAutomaton {
     let state = 0;
     for (let i = 0; i < text.length; i++) {
       const c = text.charCodeAt(i);
-      state = c < ALPHABET ? (next[state * ALPHABET + c] as number) : 0;
-      const out = outputs[state];
-      if (out !== null) for (let k = 0; k < (out as Int32Array).length; k++) found.push((out as Int32Array)[k] as number);
+      state = c < ALPHABET ? (next[state + c] as number) : 0;
+      if (state !== 0) {
+        const out = outputs[state >> 7];
+        if (out !== null) for (let k = 0; k < (out as Int32Array).length; k++) found.push((out as Int32Array)[k] as number);
+      }
     }
   }
 }
@@ -122,7 +115,7 @@ export class RulePrefilter {
     const gateOf = (pattern: CompiledPattern, rule: number): Gate => {
       if (pattern.literals === null) return null;
       const gate = pattern.literals.map((literal) => {
-        const key = literal.toLowerCase();
+        const key = literal.slice(0, MAX_GATE_LENGTH).toLowerCase();
         let id = ids.get(key);
         if (id === undefined) {
           id = ids.size;
