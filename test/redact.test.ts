@@ -51,6 +51,10 @@ describe("redactText", () => {
       "KAMAL_REGISTRY_PASSWORD: ***",
       "ERROR unauthorized: incorrect username or password",
       "--env KAMAL_REGISTRY_PASSWORD --env RAILS_MASTER_KEY",
+      "In .kamal/secrets: `RAILS_MASTER_KEY=$(cat config/master.key)` and KAMAL_REGISTRY_PASSWORD=$KAMAL_REGISTRY_PASSWORD",
+      "docker login -u x -p $REGISTRY_PASSWORD registry",
+      "docker stderr: WARNING! Using --password via the CLI is insecure. Use --password-stdin.",
+      "app/application.rb:658:in `validate_secret_key_base': Missing `secret_key_base`, run `bin/rails credentials:edit`",
     ].join("\n");
     expect(redactText(text)).toBe(text);
   });

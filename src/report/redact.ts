@@ -23,13 +23,14 @@ const PATTERNS: { name: string; regex: RegExp }[] = [
   { name: "bearer token", regex: /(?<keep>\bBearer\s+)(?<secret>[A-Za-z0-9._~+/=-]{8,})/g },
   { name: "URL credentials", regex: /(?<keep>\b[a-z][a-z0-9+.-]*:\/\/[^\s/:@"'<>]*:)(?<secret>[^\s/@"'<>]+)(?=@)/gi },
   // docker login -p x, kamal registry login -p x: -p elsewhere publishes ports, so only after `login`.
-  { name: "login password flag", regex: /(?<keep>\blogin\b[^\n]*?\s-p\s*(?:=\s*)?)(?!\[redacted\]|\*{3})(?<secret>"[^"\n]*"|'[^'\n]*'|[^\s"']+)/g },
-  { name: "password flag", regex: /(?<keep>--(?:registry-)?pass(?:word)?(?:=|[ \t]+))(?!-|\[redacted\]|\*{3})(?<secret>"[^"\n]*"|'[^'\n]*'|[^\s"']+)/gi },
+  { name: "login password flag", regex: /(?<keep>\blogin\b[^\n]*?\s-p\s*(?:=\s*)?)(?!\[redacted\]|\*{3}|\$)(?<secret>"[^"\n]*"|'[^'\n]*'|[^\s"']+)/g },
+  { name: "password flag", regex: /(?<keep>--(?:registry-)?pass(?:word)?(?:=|[ \t]+))(?!-|\[redacted\]|\*{3}|\$|via the CLI)(?<secret>"[^"\n]*"|'[^'\n]*'|[^\s"']+)/gi },
   {
-    // FOO_PASSWORD=x, KAMAL_REGISTRY_PASSWORD: x, "db_password":"x", SECRET_KEY_BASE=x, aws_secret_access_key = x
+    // FOO_PASSWORD=x, KAMAL_REGISTRY_PASSWORD: x, "db_password":"x", SECRET_KEY_BASE=x, aws_secret_access_key = x;
+    // not `$VAR` / `$(cmd)` references, `credentials:edit`, or Ruby's "in `validate_secret_key_base':".
     name: "secret assignment",
     regex:
-      /(?<keep>\b[A-Za-z0-9_.-]*(?:PASSWORD|PASSWD|SECRET|TOKEN|_KEY|_KEY_BASE|APIKEY|CREDENTIALS?)["']?[ \t]*[=:][ \t]*)(?!\[redacted\]|\*{3})(?<secret>"[^"\n]+"|'[^'\n]+'|[^\s"',;}]+)/gi,
+      /(?<keep>\b[A-Za-z0-9_.-]*(?:PASSWORD|PASSWD|SECRET|TOKEN|_KEY|_KEY_BASE|APIKEY)(?:[ \t]*=[ \t]*|"?[ \t]*:[ \t]+|":[ \t]*))(?!\[redacted\]|\*{3}|\$)(?<secret>"[^"\n]+"|'[^'\n]+'|[^\s"',;}]+)/gi,
   },
   // What a workflow registered as a secret is one by definition.
   { name: "add-mask value", regex: /(?<keep>::add-mask::|##\[add-mask\])(?<secret>[^\r\n]+)/gi },
