@@ -31,6 +31,7 @@ Token: GITHUB_TOKEN, else GH_TOKEN. It needs \`actions: read\` to read the run, 
   --check-run  \`checks: write\` (a workflow's GITHUB_TOKEN or a GitHub App token; personal
                access tokens cannot create check runs)
   --comment    \`pull-requests: write\` (a commit comment when the run has no PR: \`contents: write\`)
+Exits 0 once everything is posted (a listener workflow stays green), 3 when GitHub refuses.
 
 Examples:
   kamal-doctor annotate 123456789 --check-run --comment
