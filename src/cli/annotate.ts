@@ -4,22 +4,20 @@
 // there is none). Meant for a `workflow_run` workflow that reacts to failed deploys. Exits 0
 // once everything is posted (the listener's job stays green), 3 when GitHub refuses.
 
-import { InvalidArgumentError, type Command } from "commander";
+import type { Command } from "commander";
 import type { AnnotatedRun, CommentPlan } from "../github/annotate.js";
 import { redactReport } from "../report/redact.js";
 import { InputError } from "../sources/input.js";
 import { VERSION } from "../version.js";
 import { guardForActions, writeStepSummary } from "./actions-output.js";
+import { addTargetOptions, connect, type TargetOptions } from "./github-connect.js";
 import { CliError, EXIT, type CliIO } from "./io.js";
 import { loadRules } from "./report-options.js";
 
-interface AnnotateOptions {
+interface AnnotateOptions extends TargetOptions {
   checkRun?: boolean;
   comment?: boolean;
   dryRun?: boolean;
-  repo?: string;
-  attempt?: number;
-  apiUrl?: string;
   rules?: string[];
   redact?: boolean;
   summary?: boolean;
@@ -38,16 +36,15 @@ Examples:
   kamal-doctor annotate https://github.com/acme/shop/actions/runs/123456789 --comment --dry-run`;
 
 export function registerAnnotate(program: Command, io: CliIO, setExit: (code: number) => void): void {
-  program
-    .command("annotate")
-    .description("post a run's diagnosis to GitHub: a check run on its commit and/or a comment on its pull request")
-    .argument("<run>", "run id, or a run, attempt or job URL")
-    .option("--check-run", "create a completed `kamal-doctor` check run with annotations on the run's head commit")
-    .option("--comment", "comment on each pull request of the run (updated in place next time), or on the commit")
-    .option("--dry-run", "print what would be posted, post nothing")
-    .option("--repo <owner/name>", "repository (default: from the URL, GITHUB_REPOSITORY, or the origin git remote)")
-    .option("--attempt <n>", "run attempt (default: the latest)", positiveInt)
-    .option("--api-url <url>", "API base (default: GITHUB_API_URL or https://api.github.com)")
+  addTargetOptions(
+    program
+      .command("annotate")
+      .description("post a run's diagnosis to GitHub: a check run on its commit and/or a comment on its pull request")
+      .argument("<run>", "run id, or a run, attempt or job URL")
+      .option("--check-run", "create a completed `kamal-doctor` check run with annotations on the run's head commit")
+      .option("--comment", "comment on each pull request of the run (updated in place next time), or on the commit")
+      .option("--dry-run", "print what would be posted, post nothing"),
+  )
     .option("--rules <dir>", "extra rule files", (value: string, previous: string[]) => [...previous, value], [])
     .option("--no-redact", "post secrets as they appear in the log (not recommended)")
     .option("--no-summary", "do not append the report to $GITHUB_STEP_SUMMARY")
@@ -56,26 +53,8 @@ export function registerAnnotate(program: Command, io: CliIO, setExit: (code: nu
     .action(async (arg: string, options: AnnotateOptions) => {
       if (!options.checkRun && !options.comment) throw new CliError("annotate: nothing to post — give --check-run, --comment or both", EXIT.USAGE);
       const rules = await loadRules(options.rules);
-      const gh = await import("../github/index.js");
       const post = await import("../github/annotate.js");
-
-      let target;
-      try {
-        target = await gh.resolveTarget(arg, { repo: options.repo ?? null, attempt: options.attempt ?? null, apiUrl: options.apiUrl ?? null, env: io.env, cwd: io.cwd });
-      } catch (error) {
-        if (error instanceof gh.TargetError) throw new CliError(error.message, EXIT.USAGE);
-        throw error;
-      }
-      const token = gh.tokenFromEnv(io.env);
-      if (!token && !options.dryRun) throw new CliError("annotate: set GITHUB_TOKEN (or GH_TOKEN) to post to GitHub, or use --dry-run", EXIT.USAGE);
-      const retryUnit = Number(io.env["KAMAL_DOCTOR_RETRY_UNIT_MS"]);
-      const client = gh.createGitHubClient({
-        token,
-        baseUrl: target.apiUrl,
-        webUrl: target.webUrl,
-        userAgent: `kamal-doctor/${VERSION}`,
-        ...(Number.isFinite(retryUnit) && retryUnit >= 0 && io.env["KAMAL_DOCTOR_RETRY_UNIT_MS"] ? { retryUnitMs: retryUnit } : {}),
-      });
+      const { gh, target, client } = await connect(arg, options, io, { requireToken: !options.dryRun });
 
       const lines: string[] = [];
       const say = (line: string) => lines.push(line);
@@ -141,7 +120,3 @@ export function registerAnnotate(program: Command, io: CliIO, setExit: (code: nu
     });
 }
 
-function positiveInt(value: string): number {
-  if (!/^[1-9]\d{0,6}$/.test(value)) throw new InvalidArgumentError("expected a positive whole number");
-  return Number(value);
-}

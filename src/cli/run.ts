@@ -2,19 +2,17 @@
 // them with the same engine and formatters as local logs. The GitHub adapter (Octokit) is loaded
 // only here, on demand, so a local analysis never pays for it.
 
-import { InvalidArgumentError, type Command } from "commander";
+import type { Command } from "commander";
 import { analyzeSources } from "../analyze.js";
 import { InputError } from "../sources/input.js";
 import { VERSION } from "../version.js";
+import { addTargetOptions, connect, type TargetOptions } from "./github-connect.js";
 import { CliError, EXIT, type CliIO } from "./io.js";
 import { addReportOptions, exitCodeFor, loadRules, render, type ReportOptions } from "./report-options.js";
 
-interface RunOptions extends ReportOptions {
-  repo?: string;
-  attempt?: number;
+interface RunOptions extends ReportOptions, TargetOptions {
   job?: string;
   allJobs?: boolean;
-  apiUrl?: string;
   save?: string;
   quiet?: boolean;
 }
@@ -30,38 +28,21 @@ Examples:
   kamal-doctor run 123456789 --all-jobs --save logs/   # then later: kamal-doctor logs/*`;
 
 export function registerRun(program: Command, io: CliIO, setExit: (code: number) => void): void {
-  const command = program
-    .command("run")
-    .description("fetch a GitHub Actions run's logs and diagnose them (default: the failed jobs of the latest attempt)")
-    .argument("<run>", "run id, or a run, attempt or job URL (github.com or GitHub Enterprise Server)")
-    .option("--repo <owner/name>", "repository (default: from the URL, GITHUB_REPOSITORY, or the origin git remote)")
-    .option("--attempt <n>", "run attempt (default: the latest)", positiveInt)
+  const command = addTargetOptions(
+    program
+      .command("run")
+      .description("fetch a GitHub Actions run's logs and diagnose them (default: the failed jobs of the latest attempt)")
+      .argument("<run>", "run id, or a run, attempt or job URL (github.com or GitHub Enterprise Server)"),
+  )
     .option("--job <id|name>", "only this job (id or name)")
     .option("--all-jobs", "every finished job, not only the failed ones")
-    .option("--api-url <url>", "API base (default: GITHUB_API_URL or https://api.github.com)")
     .option("--save <dir>", "keep the downloaded logs in DIR (re-analyse later with kamal-doctor DIR/*)")
     .option("-q, --quiet", "no progress on stderr")
     .addHelpText("after", RUN_HELP);
   addReportOptions(command).action(async (arg: string, options: RunOptions) => {
     if (options.job && options.allJobs) throw new CliError("--job and --all-jobs cannot be combined", EXIT.USAGE);
     const rules = await loadRules(options.rules);
-    const gh = await import("../github/index.js");
-
-    let target;
-    try {
-      target = await gh.resolveTarget(arg, { repo: options.repo ?? null, attempt: options.attempt ?? null, apiUrl: options.apiUrl ?? null, env: io.env, cwd: io.cwd });
-    } catch (error) {
-      if (error instanceof gh.TargetError) throw new CliError(error.message, EXIT.USAGE);
-      throw error;
-    }
-    const retryUnit = Number(io.env["KAMAL_DOCTOR_RETRY_UNIT_MS"]);
-    const client = gh.createGitHubClient({
-      token: gh.tokenFromEnv(io.env),
-      baseUrl: target.apiUrl,
-      webUrl: target.webUrl,
-      userAgent: `kamal-doctor/${VERSION}`,
-      ...(Number.isFinite(retryUnit) && retryUnit >= 0 && io.env["KAMAL_DOCTOR_RETRY_UNIT_MS"] ? { retryUnitMs: retryUnit } : {}),
-    });
+    const { gh, target, client } = await connect(arg, options, io);
     const progress = new Progress(io, options.quiet === true, options.allJobs || options.job ? "" : "failed ");
     try {
       const { report, logs } = await gh.diagnoseRun(client, target, {
@@ -99,11 +80,6 @@ export function registerRun(program: Command, io: CliIO, setExit: (code: number)
       throw error;
     }
   });
-}
-
-function positiveInt(value: string): number {
-  if (!/^[1-9]\d{0,6}$/.test(value)) throw new InvalidArgumentError("expected a positive whole number");
-  return Number(value);
 }
 
 function resolvePath(cwd: string, dir: string): string {
