@@ -23,12 +23,12 @@ try {
 
 // Code splitting: what only some commands need (Octokit for run/annotate, yaml + zod for
 // --rules and `rules test`, yauzl for zips) sits in chunks loaded by dynamic import, so a plain
-// `kamal-doctor deploy.log` parses only the core. Old chunks are removed first.
-for (const file of await readdir(`${root}dist`)) if (/\.js(?:\.map)?$/.test(file)) await rm(`${root}dist/${file}`);
-await build({
+// `kamal-doctor deploy.log` parses only the core. Chunks of earlier builds are removed after.
+const bundled = await build({
   entryPoints: { "kamal-doctor": `${root}src/cli/entry.ts` },
   outdir: `${root}dist`,
   splitting: true,
+  metafile: true,
   chunkNames: "[name]-[hash]",
   bundle: true,
   platform: "node",
@@ -43,3 +43,7 @@ await build({
   },
   logLevel: "warning",
 });
+const current = new Set(Object.keys(bundled.metafile.outputs).map((file) => file.split("/").pop()));
+for (const file of await readdir(`${root}dist`)) {
+  if (/\.js(?:\.map)?$/.test(file) && !current.has(file) && !current.has(file.replace(/\.map$/, ""))) await rm(`${root}dist/${file}`);
+}

@@ -17,6 +17,16 @@ const MAX_EVIDENCE = 8;
  */
 const DEFAULT_KINDS: ReadonlySet<LineKind> = new Set<LineKind>(LINE_KINDS.filter((kind) => kind !== "command-start" && kind !== "command-text" && kind !== "runner"));
 const RECENT_LINES = 20;
+/**
+ * Rules see at most this many characters of a line (evidence keeps the whole line). Bounds the
+ * cost of a pattern that backtracks polynomially on a hostile line: ~10 ms per line, not seconds.
+ */
+export const MAX_MATCH_LENGTH = 4096;
+
+/** The part of a line that rules look at. */
+function matchText(text: string): string {
+  return text.length > MAX_MATCH_LENGTH ? text.slice(0, MAX_MATCH_LENGTH) : text;
+}
 
 export interface Hit {
   compiled: CompiledRule;
@@ -73,15 +83,16 @@ export class RuleEngine {
 
     if (p.kind !== "runner" || p.runnerExitCode === null) {
       const prefilter = this.prefilter;
-      for (const index of prefilter.select(p.text)) {
+      const text = matchText(p.text);
+      for (const index of prefilter.select(text)) {
         const compiled = this.rules[index] as CompiledRule;
         const gates = prefilter.gates[index] as RuleGates;
         // A `near` line is context: any line can be it, including the command Kamal ran.
-        if (compiled.near !== null && prefilter.mayMatch(gates.near) && compiled.near.regex.exec(p.text)) this.rememberNear(compiled, p);
+        if (compiled.near !== null && prefilter.mayMatch(gates.near) && compiled.near.regex.exec(text)) this.rememberNear(compiled, p);
         if (compiled.kinds !== null ? !compiled.kinds.has(p.kind) : !DEFAULT_KINDS.has(p.kind)) continue;
         for (let k = 0; k < compiled.patterns.length; k++) {
           if (!prefilter.mayMatch(gates.patterns[k] ?? null)) continue;
-          const match = (compiled.patterns[k] as CompiledPattern).regex.exec(p.text);
+          const match = (compiled.patterns[k] as CompiledPattern).regex.exec(text);
           if (match === null) continue;
           this.onMatch(compiled, p, match, phase);
           break;
@@ -137,8 +148,9 @@ export class RuleEngine {
     for (const pending of this.pending) {
       const near = pending.compiled.near;
       if (p.line - pending.line.line > pending.compiled.within) continue;
-      const low = pending.compiled.ignoreCase ? p.text.toLowerCase() : null;
-      if (near !== null && execPattern(near, p.text, low) && this.nearFits(pending.compiled, { line: p.line, id: p.id, host: p.host, source: p.source }, pending.line)) {
+      const text = matchText(p.text);
+      const low = pending.compiled.ignoreCase ? text.toLowerCase() : null;
+      if (near !== null && execPattern(near, text, low) && this.nearFits(pending.compiled, { line: p.line, id: p.id, host: p.host, source: p.source }, pending.line)) {
         this.record(pending.compiled, pending.line, pending.match, pending.phase, pending.recent);
         continue;
       }

@@ -2,6 +2,7 @@
 // Rule type. Strict objects, so a typo in a key is an error, not a silently ignored field.
 import { z } from "zod";
 import { CATEGORIES, LINE_KINDS, PHASES, SEVERITIES } from "../core/vocabulary.js";
+import { backtrackingRisk } from "./redos.js";
 
 const pattern = z
   .string()
@@ -63,6 +64,14 @@ export const ruleSchema = z.strictObject({
     match: z.array(z.string()).min(1),
     noMatch: z.array(z.string()).min(1),
   }),
+}).superRefine((rule, ctx) => {
+  // Patterns that could backtrack catastrophically are refused, naming the rule (see redos.ts).
+  const patterns: Array<[string, Array<string | number>]> = rule.match.any.map((source, index) => [source, ["match", "any", index]]);
+  if (rule.context?.near) patterns.push([rule.context.near, ["context", "near"]]);
+  for (const [source, path] of patterns) {
+    const risk = backtrackingRisk(source, rule.match.ignoreCase === true);
+    if (risk) ctx.addIssue({ code: "custom", path, message: `rule ${rule.id}: pattern refused, it could backtrack catastrophically at \`${risk.fragment}\` (${risk.reason})` });
+  }
 });
 
 export type Rule = z.infer<typeof ruleSchema>;
