@@ -150,7 +150,8 @@ export class Analysis {
     if (hit.host && vars["host"] === undefined) vars["host"] = hit.host;
     if (hit.hosts.size > 1) vars["hosts"] = [...hit.hosts].join(", ");
     else if (hit.host) vars["hosts"] = hit.host;
-    if (hit.phase) vars["phase"] = hit.phase;
+    const phase = hit.inErrorBlock ? (this.model.failedPhase() ?? hit.phase) : hit.phase;
+    if (phase) vars["phase"] = phase;
     const failed = this.model.failedCommand;
     if (failed) {
       vars["command"] ??= failed.command;
@@ -175,7 +176,8 @@ export class Analysis {
       endLine: hit.endLine,
       host: hit.host,
       hosts: [...hit.hosts],
-      phase: hit.phase,
+      // Kamal prints its final error after releasing the lock: a finding there belongs to the phase that failed.
+      phase,
       evidence: evidenceLines.map((e) => e.text),
       evidenceLines,
       captures: hit.captures,
