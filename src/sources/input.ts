@@ -81,20 +81,39 @@ async function* decode(stream: AsyncIterable<Buffer | string> | Readable, name: 
 
 async function* decodeSniffing(stream: AsyncIterable<Buffer | string>, name: string): AsyncGenerator<string> {
   let decoder: TextDecoder | null = null;
+  // The encoding and the binary check are decided on the first SNIFF bytes, however the
+  // stream happens to be chunked (a pipe may deliver one byte first).
+  let head: Buffer[] = [];
+  let headLength = 0;
+  const start = (bytes: Buffer): TextDecoder => {
+    let encoding = "utf-8";
+    if (bytes.length >= 2 && bytes[0] === 0xff && bytes[1] === 0xfe) encoding = "utf-16le";
+    else if (bytes.length >= 2 && bytes[0] === 0xfe && bytes[1] === 0xff) encoding = "utf-16be";
+    else if (looksBinary(bytes)) throw new InputError(`${name}: looks like binary data, not a log`);
+    return new TextDecoder(encoding, { fatal: false, ignoreBOM: false });
+  };
   try {
     for await (const chunk of stream) {
       if (typeof chunk === "string") {
         yield chunk;
         continue;
       }
+      let bytes = chunk;
       if (decoder === null) {
-        let encoding = "utf-8";
-        if (chunk.length >= 2 && chunk[0] === 0xff && chunk[1] === 0xfe) encoding = "utf-16le";
-        else if (chunk.length >= 2 && chunk[0] === 0xfe && chunk[1] === 0xff) encoding = "utf-16be";
-        else if (looksBinary(chunk)) throw new InputError(`${name}: looks like binary data, not a log`);
-        decoder = new TextDecoder(encoding, { fatal: false, ignoreBOM: false });
+        head.push(chunk);
+        headLength += chunk.length;
+        if (headLength < SNIFF) continue;
+        bytes = head.length === 1 ? chunk : Buffer.concat(head);
+        head = [];
+        decoder = start(bytes);
       }
-      const text = decoder.decode(chunk, { stream: true });
+      const text = decoder.decode(bytes, { stream: true });
+      if (text.length > 0) yield text;
+    }
+    if (decoder === null && headLength > 0) {
+      const bytes = Buffer.concat(head);
+      decoder = start(bytes);
+      const text = decoder.decode(bytes, { stream: true });
       if (text.length > 0) yield text;
     }
     if (decoder) {

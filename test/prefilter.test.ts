@@ -1,0 +1,87 @@
+// The prefilter may only skip work, never a match: the required literals of a pattern appear in
+// every line it matches, and the one-pass literal scan finds exactly the literals a line holds.
+import fc from "fast-check";
+import { describe, expect, it } from "vitest";
+import { compileRules } from "../src/rules/compile.js";
+import { requiredLiterals } from "../src/rules/literals.js";
+import { LiteralAutomaton, RulePrefilter } from "../src/rules/prefilter.js";
+import { builtinCompiled } from "./support/analyze.js";
+
+describe("requiredLiterals", () => {
+  it.each([
+    ["target failed to become healthy", ["target failed to become healthy"]],
+    ["manifest for (?<ref>\\S+) not found", ["manifest for "]],
+    ["Net::SSH::Disconnect|connection closed by remote host", ["Net::SSH::Disconnect", "connection closed by remote host"]],
+    ["(?<exception>bin/rails aborted!)", ["bin/rails aborted!"]],
+    ["[Nn]o space left on device", ["o space left on device"]],
+    ["Deploy lock\\. Run 'kamal", ["Deploy lock. Run 'kamal"]],
+    ["colou?r is (?:red|blue)", ["r is "]],
+    ["(?:Kamal|Mrsk)::Cli::LockError", ["::Cli::LockError"]],
+    ["(?<kind>colour|color) chart", [" chart"]],
+  ])("%s → %j", (source, expected) => {
+    expect(requiredLiterals(source)).toEqual(expected);
+  });
+
+  it.each(["(?:abc)?def?", "a|bc", "\\d+ \\w+", "(?=abcdef)x", "ab"])("%s has no literal to require", (source) => {
+    expect(requiredLiterals(source)).toBeNull();
+  });
+
+  it("only ever requires text that every match contains", () => {
+    const atoms = ["a", "b", "ab", "x", "\\.", "[ab]", "\\d", "(?:ab|ba)", "(?:abc)?", "a+", "b*", "(bab)", "c{2}", "(?:x|)", "(?:abc|bca)+"];
+    fc.assert(
+      fc.property(fc.array(fc.constantFrom(...atoms), { minLength: 1, maxLength: 8 }), fc.string({ unit: fc.constantFrom("a", "b", "c", "x", ".", "1", " "), maxLength: 30 }), (parts, text) => {
+        const source = parts.join("");
+        const match = new RegExp(source, "u").exec(text);
+        const literals = requiredLiterals(source);
+        if (match && literals) expect(literals.some((literal) => match[0].includes(literal))).toBe(true);
+      }),
+    );
+  });
+});
+
+describe("LiteralAutomaton", () => {
+  it("finds exactly the literals a text contains, ignoring ASCII case", () => {
+    const word = fc.string({ unit: fc.constantFrom("a", "b", "A", "c", ":", " "), minLength: 1, maxLength: 5 });
+    fc.assert(
+      fc.property(fc.uniqueArray(word, { minLength: 1, maxLength: 12 }), fc.string({ unit: fc.constantFrom("a", "b", "B", "c", ":", " ", "é"), maxLength: 60 }), (literals, text) => {
+        const found: number[] = [];
+        new LiteralAutomaton(literals).scan(text, found);
+        const expected = literals.flatMap((literal, id) => (text.toLowerCase().includes(literal.toLowerCase()) ? [id] : []));
+        expect([...new Set(found)].sort((a, b) => a - b)).toEqual(expected);
+      }),
+    );
+  });
+});
+
+describe("RulePrefilter", () => {
+  it("selects every built-in rule on each of its own example lines, whatever surrounds them", async () => {
+    const rules = await builtinCompiled();
+    const prefilter = new RulePrefilter(rules);
+    const examples = rules.flatMap((compiled, index) => compiled.rule.examples.match.map((line) => [index, line] as const));
+    fc.assert(
+      fc.property(fc.constantFrom(...examples), fc.string({ maxLength: 20 }), fc.string({ maxLength: 20 }), ([index, line], before, after) => {
+        const text = `${before}${line}${after}`;
+        const compiled = rules[index];
+        if (!compiled) return;
+        const selected = prefilter.select(text);
+        compiled.patterns.forEach((pattern, k) => {
+          if (pattern.regex.exec(text) === null) return;
+          expect(selected).toContain(index);
+          expect(prefilter.mayMatch(prefilter.gates[index]?.patterns[k] ?? null)).toBe(true);
+        });
+      }),
+      { numRuns: 500 },
+    );
+  });
+
+  it("returns the candidate rules in catalogue order", () => {
+    const base = { title: "t", category: "other", severity: "error", explanation: "e", remediation: ["r"], examples: { match: ["x"], noMatch: ["y"] } } as const;
+    const rules = compileRules([
+      { ...base, id: "zeta", match: { any: ["second thing"] } },
+      { ...base, id: "alpha", match: { any: ["first thing"] } },
+    ]);
+    const prefilter = new RulePrefilter(rules);
+    expect(prefilter.select("first thing then second thing")).toEqual([0, 1]);
+    expect(prefilter.select("nothing at all")).toEqual([]);
+  });
+});

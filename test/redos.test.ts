@@ -1,0 +1,118 @@
+// Catastrophic backtracking: dangerous patterns are refused by name, safe ones (including every
+// built-in) pass, and a pattern that is only polynomially slow is kept cheap by the match window.
+import { mkdtempSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import path from "node:path";
+import { describe, expect, it } from "vitest";
+import { analyzeText } from "../src/analyze.js";
+import { run } from "../src/cli/main.js";
+import { MAX_MATCH_LENGTH } from "../src/core/engine.js";
+import { compileRules } from "../src/rules/compile.js";
+import { backtrackingRisk } from "../src/rules/redos.js";
+import { ruleSchema } from "../src/rules/schema.js";
+import { builtinCompiled } from "./support/analyze.js";
+import { memoryIO } from "./support/io.js";
+
+const ruleFile = (id: string, pattern: string) => `id: ${id}
+title: A user rule
+category: other
+severity: error
+match:
+  any:
+    - '${pattern}'
+explanation: why
+remediation:
+  - fix it
+examples:
+  match:
+    - 'deploy a b failed'
+  noMatch:
+    - 'nothing'
+`;
+
+describe("backtrackingRisk", () => {
+  it.each(["(a+)+$", "^(\\w+\\s?)*$", "(?<x>.*)+y", "(\\d+|\\d+)+x", "(a|a)*b", "(.*,)*", "(?:\\w+\\s?){1,100}!", "(?=(a+)+)b", "(\\w|\\d)+x", "(?:A+B?)*", "(?:[a-z]+)*"])("refuses %s", (source) => {
+    expect(backtrackingRisk(source)).not.toBeNull();
+  });
+
+  it("refuses by case-folded overlap when the rule ignores case", () => {
+    expect(backtrackingRisk("(?:a+A)+c", false)).toBeNull();
+    expect(backtrackingRisk("(?:a+A)+c", true)).not.toBeNull();
+  });
+
+  it.each(["(?:[A-Z]\\w*::)*[A-Z]\\w*Error", "(x\\d+)*", "(\\s+\\w+)*", "(?:\\S+ )*end", "(a|ab)*c", "(?:a+){2}", "Permission denied \\(publickey(?:,[\\w-]+)*\\)", "[\\w.-]+:\\d+"])("accepts %s", (source) => {
+    expect(backtrackingRisk(source)).toBeNull();
+  });
+
+  it("accepts every built-in pattern", async () => {
+    const risky = (await builtinCompiled()).flatMap(({ rule }) =>
+      [...rule.match.any, ...(rule.context?.near ? [rule.context.near] : [])].filter((source) => backtrackingRisk(source, rule.match.ignoreCase === true) !== null).map((source) => `${rule.id}: ${source}`),
+    );
+    expect(risky).toEqual([]);
+  });
+
+  it("what it refuses really is exponential in V8: eight more characters, far more than eight times slower", () => {
+    const time = (re: RegExp, text: string) => {
+      const start = performance.now();
+      re.exec(text);
+      return performance.now() - start;
+    };
+    const re = /^(\w+\s?)*$/u;
+    time(re, `${"a".repeat(12)}!`);
+    const short = time(re, `${"a".repeat(14)}!`);
+    const long = time(re, `${"a".repeat(22)}!`);
+    expect(long).toBeGreaterThan(Math.max(short * 16, 2));
+  });
+});
+
+describe("refusing a dangerous rule", () => {
+  it("fails schema validation with a message naming the rule and the fragment", () => {
+    const result = ruleSchema.safeParse({
+      id: "my-slow-rule",
+      title: "t",
+      category: "other",
+      severity: "error",
+      match: { any: ["fine literal", "deploy (\\w+\\s?)*failed"] },
+      explanation: "e",
+      remediation: ["r"],
+      examples: { match: ["x"], noMatch: ["y"] },
+    });
+    expect(result.success).toBe(false);
+    const issue = result.error?.issues[0];
+    expect(issue?.path).toEqual(["match", "any", 1]);
+    expect(issue?.message).toMatch(/^rule my-slow-rule: pattern refused, it could backtrack catastrophically at `\(\\w\+\\s\?\)\*`/);
+  });
+
+  it("--rules with such a pattern: exit 2, one line naming file, field and rule", async () => {
+    const dir = mkdtempSync(path.join(tmpdir(), "kamal-doctor-redos-"));
+    writeFileSync(path.join(dir, "slow.yml"), ruleFile("slow-user-rule", "deploy (\\w+\\s?)*failed"));
+    writeFileSync(path.join(dir, "deploy.log"), "deploy a b failed\n");
+    const io = memoryIO({ cwd: dir });
+    expect(await run(["--rules", dir, "deploy.log"], io)).toBe(2);
+    expect(io.err()).toMatch(/^kamal-doctor: .*slow\.yml: match\.any\.0: rule slow-user-rule: pattern refused/);
+    expect(io.err().trim().split("\n")).toHaveLength(1);
+  });
+});
+
+describe("the match window", () => {
+  it(`bounds a polynomially backtracking pattern: rules see ${MAX_MATCH_LENGTH} characters of a line`, () => {
+    const rules = compileRules([
+      ruleSchema.parse({
+        id: "quadratic",
+        title: "t",
+        category: "other",
+        severity: "error",
+        match: { any: ["(?<cmd>[\\w./-]+) exit status: 32512$"] },
+        explanation: "e",
+        remediation: ["r"],
+        examples: { match: ["x"], noMatch: ["y"] },
+      }),
+    ]);
+    // Unbounded, each of these lines costs V8 seconds; within the window, milliseconds.
+    const hostile = `a exit status: 32512 ${"s".repeat(60_000)}\n`.repeat(5);
+    const start = performance.now();
+    const report = analyzeText("hostile.log", `${hostile}docker exit status: 32512\n`, { rules, toolVersion: "test" });
+    expect(performance.now() - start).toBeLessThan(2500);
+    expect(report.findings.map((f) => [f.ruleId, f.line])).toEqual([["quadratic", 6]]);
+  });
+});
