@@ -17,7 +17,8 @@ export interface SourceInput {
   text: AsyncIterable<string>;
 }
 
-const CHUNK = 1 << 20;
+/** 64 KiB reads: measured faster than 1 MiB and with a lower, flat peak RSS (docs/performance.md). */
+const CHUNK = 1 << 16;
 const SNIFF = 8192;
 
 /** Opens one path argument. A directory, a missing or unreadable file gets an InputError. */
