@@ -5,6 +5,7 @@ import { describe, expect, it } from "vitest";
 import { compileRules } from "../src/rules/compile.js";
 import { requiredLiterals } from "../src/rules/literals.js";
 import { LiteralAutomaton, RulePrefilter } from "../src/rules/prefilter.js";
+import { ruleSchema } from "../src/rules/schema.js";
 import { builtinCompiled } from "./support/analyze.js";
 
 describe("requiredLiterals", () => {
@@ -75,11 +76,9 @@ describe("RulePrefilter", () => {
   });
 
   it("returns the candidate rules in catalogue order", () => {
-    const base = { title: "t", category: "other", severity: "error", explanation: "e", remediation: ["r"], examples: { match: ["x"], noMatch: ["y"] } } as const;
-    const rules = compileRules([
-      { ...base, id: "zeta", match: { any: ["second thing"] } },
-      { ...base, id: "alpha", match: { any: ["first thing"] } },
-    ]);
+    const rule = (id: string, pattern: string) =>
+      ruleSchema.parse({ id, title: "t", category: "other", severity: "error", match: { any: [pattern] }, explanation: "e", remediation: ["r"], examples: { match: ["x"], noMatch: ["y"] } });
+    const rules = compileRules([rule("zeta", "second thing"), rule("alpha", "first thing")]);
     const prefilter = new RulePrefilter(rules);
     expect(prefilter.select("first thing then second thing")).toEqual([0, 1]);
     expect(prefilter.select("nothing at all")).toEqual([]);
