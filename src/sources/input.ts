@@ -2,12 +2,10 @@
 // (by magic bytes, whatever the name), a zip of logs (each entry its own source, e.g. a GitHub
 // run-logs archive) and UTF-16 text from PowerShell redirection. Binary input is refused.
 
-import { createReadStream } from "node:fs";
+import { createReadStream, readFileSync } from "node:fs";
 import { open, stat } from "node:fs/promises";
-import { createGunzip } from "node:zlib";
 import { TextDecoder } from "node:util";
 import type { Readable } from "node:stream";
-import { readZipEntries } from "./zip.js";
 
 export class InputError extends Error {}
 
@@ -20,6 +18,8 @@ export interface SourceInput {
 /** 64 KiB reads: measured faster than 1 MiB and with a lower, flat peak RSS (docs/performance.md). */
 const CHUNK = 1 << 16;
 const SNIFF = 8192;
+/** A plain file up to this size is read in one go: most logs are small and the user is waiting. */
+const READ_WHOLE = 4 * 1024 * 1024;
 
 /** Opens one path argument. A directory, a missing or unreadable file gets an InputError. */
 export async function openPath(absolute: string, file = absolute): Promise<SourceInput[]> {
@@ -31,13 +31,25 @@ export async function openPath(absolute: string, file = absolute): Promise<Sourc
   if (info.isDirectory()) throw new InputError(`${file}: is a directory (give log files, or a run-logs .zip)`);
   const head = await readHead(absolute, file);
   if (isZip(head)) {
+    const { readZipEntries } = await import("./zip.js");
     const entries = await readZipEntries(absolute, file);
     return entries.map((entry) => ({ name: `${file}/${entry.name}`, text: decode(entry.stream, `${file}/${entry.name}`) }));
   }
   const name = file;
-  const stream = createReadStream(absolute, { highWaterMark: CHUNK });
-  if (isGzip(head)) return [{ name, text: decode(stream.pipe(createGunzip({ chunkSize: CHUNK })), file) }];
-  return [{ name, text: decode(stream, file) }];
+  if (isGzip(head)) {
+    const { createGunzip } = await import("node:zlib");
+    return [{ name, text: decode(createReadStream(absolute, { highWaterMark: CHUNK }).pipe(createGunzip({ chunkSize: CHUNK })), file) }];
+  }
+  if (info.size <= READ_WHOLE) return [{ name, text: decode([readWhole(absolute, file)], file) }];
+  return [{ name, text: decode(createReadStream(absolute, { highWaterMark: CHUNK }), file) }];
+}
+
+function readWhole(absolute: string, file: string): Buffer {
+  try {
+    return readFileSync(absolute);
+  } catch (error) {
+    throw new InputError(`${file}: ${(error as Error).message}`);
+  }
 }
 
 export function openStream(name: string, stream: Readable): SourceInput {
@@ -76,11 +88,11 @@ export function looksBinary(bytes: Uint8Array): boolean {
 }
 
 /** Decodes a byte stream (UTF-8 with replacement; UTF-16 by BOM), refusing binary data. */
-async function* decode(stream: AsyncIterable<Buffer | string> | Readable, name: string): AsyncGenerator<string> {
+async function* decode(stream: AsyncIterable<Buffer | string> | Iterable<Buffer> | Readable, name: string): AsyncGenerator<string> {
   yield* decodeSniffing(stream as AsyncIterable<Buffer | string>, name);
 }
 
-async function* decodeSniffing(stream: AsyncIterable<Buffer | string>, name: string): AsyncGenerator<string> {
+async function* decodeSniffing(stream: AsyncIterable<Buffer | string> | Iterable<Buffer>, name: string): AsyncGenerator<string> {
   let decoder: TextDecoder | null = null;
   // The encoding and the binary check are decided on the first SNIFF bytes, however the
   // stream happens to be chunked (a pipe may deliver one byte first).
