@@ -248,3 +248,13 @@ describe("templates", () => {
     expect(fill("docker inspect --format '{{json .State.Health}}'", {})).toBe("docker inspect --format '{{json .State.Health}}'");
   });
 });
+
+describe("fallback rules", () => {
+  const catchAll = rule({ id: "catch-all", severity: "info", fallback: true, match: { any: ["exit status: \\d+"] } });
+  it("are dropped when a more specific finding exists", () => {
+    expect(analyze(HEALTH_LOG, [catchAll, unhealthy]).findings.map((f) => f.ruleId)).toEqual(["unhealthy"]);
+  });
+  it("speak when nothing else does", () => {
+    expect(analyze(HEALTH_LOG, [catchAll]).findings.map((f) => f.ruleId)).toEqual(["catch-all"]);
+  });
+});

@@ -3,7 +3,8 @@ import { describe, expect, it } from "vitest";
 import { formatPretty } from "../src/format/pretty.js";
 import { analyze } from "./support/analyze.js";
 
-const LOG = `  ERROR (SSHKit::Command::Failed): Exception while executing on host 10.0.0.1: docker exit status: 1
+const LOG = `  WARN Missing compatible builder, so creating a new one first
+  ERROR (SSHKit::Command::Failed): Exception while executing on host 10.0.0.1: docker exit status: 1
 docker stdout: Nothing written
 docker stderr: Error: target failed to become healthy within configured timeout (30s)
 `;

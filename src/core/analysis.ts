@@ -83,7 +83,10 @@ export class Analysis {
   finish(): Report {
     if (this.current) this.endSource();
     const model = this.model;
-    const hits = [...this.engine.hits.values()];
+    const all = [...this.engine.hits.values()];
+    // A catch-all rule ("a command failed") speaks only when nothing more specific did.
+    const specific = all.some((hit) => hit.compiled.rule.fallback !== true && hit.compiled.rule.severity !== "info");
+    const hits = specific ? all.filter((hit) => hit.compiled.rule.fallback !== true) : all;
     const hardFailure =
       model.topError !== null ||
       (model.runnerExitCode !== null && model.runnerExitCode !== 0) ||

@@ -38,6 +38,7 @@ function section(rule: Rule): string[] {
   if (rule.phase) facts.push(`phase: ${rule.phase}`);
   if (rule.explains?.length) facts.push(`explains: ${rule.explains.map((e) => `\`${e}\``).join(", ")}`);
   if (rule.failsDeploy) facts.push("fails the deploy even without an ERROR line");
+  if (rule.fallback) facts.push("a catch-all: shown only when no more specific error or warning is");
   lines.push(facts.join(" · "), "", rule.explanation.trim().replace(/\s+/g, " "), "", "Matches any of:", "");
   for (const pattern of rule.match.any) lines.push(`- ${code(pattern)}`);
   if (rule.context?.near) lines.push(`- …only with a line matching ${code(rule.context.near)} within ${rule.context.within ?? 30} lines`);

@@ -51,6 +51,8 @@ export const ruleSchema = z.strictObject({
   explains: z.array(z.string().min(1)).optional(),
   /** The matched line proves the command failed even if Kamal exited 0 without an ERROR line. */
   failsDeploy: z.boolean().optional(),
+  /** A catch-all: reported only when no other error or warning finding is. */
+  fallback: z.boolean().optional(),
   /** Tie-breaker when ranking findings that do not explain each other (default 50). */
   priority: z.number().int().min(0).max(100).optional(),
   /** Surrounding lines to keep as evidence. */
