@@ -258,3 +258,10 @@ describe("fallback rules", () => {
     expect(analyze(HEALTH_LOG, [catchAll]).findings.map((f) => f.ruleId)).toEqual(["catch-all"]);
   });
 });
+
+describe("benign lines", () => {
+  it("leaves docker's login chatter out of the unmatched lines", () => {
+    const report = analyze("  ERROR (SSHKit::Command::Failed): docker exit status: 256\ndocker stdout: Nothing written\ndocker stderr: WARNING! Using --password via the CLI is insecure. Use --password-stdin.\nError response from daemon: something new\n", []);
+    expect(report.unmatched.map((u) => u.text)).toEqual(["  ERROR (SSHKit::Command::Failed): docker exit status: 256", "Error response from daemon: something new"]);
+  });
+});

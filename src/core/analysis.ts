@@ -15,7 +15,9 @@ export const MAX_UNMATCHED = 20;
 const MAX_UNMATCHED_CANDIDATES = 400;
 const SEVERITY_WEIGHT = { error: 300, warning: 200, info: 100 } as const;
 const INTERESTING = /\b(?:error|fatal|failed|failure|exception|denied|refused|cannot|can't|unable|not found|no such|invalid|missing|timed? ?out|unauthorized|forbidden|panic|aborted|killed)\b/i;
-const BORING = /^\s*(?:docker|[\w./-]+) (?:stdout|stderr): (?:Nothing written|[0-9a-f]{12,64})$|^\s*$|Finished in .* \(failed\)\.$/;
+/** Lines that read like errors but never are: empty payloads, container ids, docker's login chatter, rescued failures. */
+const BORING =
+  /^\s*(?:docker|[\w./-]+) (?:stdout|stderr): (?:Nothing written|[0-9a-f]{12,64})$|^\s*$|Finished in .* \(failed\)\.$|WARNING! Using --password via the CLI is insecure|WARNING! Your password will be stored unencrypted|Configure a credential helper to remove this warning|^(?:\S+ (?:stdout|stderr): )?Login Succeeded$/;
 const PAYLOAD_HEADER = /^(?:\S+ (?:exit status|stdout|stderr):|Exceptions? (?:on|while executing))/;
 
 export interface SourceMeta {
