@@ -126,3 +126,24 @@ describe("phaseOfCommand", () => {
     expect(phaseOfCommand(command)).toBe(phase);
   });
 });
+
+describe("dumped container output", () => {
+  it("marks what Kamal prints after a finished command as a dump of that host, until Kamal speaks again", () => {
+    const lines = parse([
+      "  INFO [a3b4c5d6] Running docker logs app-web on 192.0.2.10",
+      "  INFO [a3b4c5d6] Finished in 0.188 seconds with exit status 0 (successful).",
+      " ERROR 2026-03-02T10:14:01.118204312Z => Booting Puma",
+      "2026-03-02T10:14:02.902230144Z bin/rails aborted!",
+      "  INFO [b4c5d6e7] Running docker stop app-web on 192.0.2.10",
+      " ERROR Failed to boot web on 192.0.2.10",
+    ]);
+    expect(lines.map((l) => [l.dump, l.host])).toEqual([
+      [false, "192.0.2.10"],
+      [false, "192.0.2.10"],
+      [true, "192.0.2.10"],
+      [true, "192.0.2.10"],
+      [false, "192.0.2.10"],
+      [false, null],
+    ]);
+  });
+});

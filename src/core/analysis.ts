@@ -268,8 +268,9 @@ function candidatePriority(p: ParsedLine, sinceHeader: number): number {
   if (kind === "payload") return sinceHeader <= 3 || INTERESTING.test(p.text) ? 3 : 0;
   if (kind === "backtrace" || kind === "step" || kind === "command-start" || kind === "command-text" || kind === "command-finish") return 0;
   if (kind === "runner") return p.text.length > 0 && /^(?:Error|error)/.test(p.text) && p.runnerExitCode === null ? 2 : 0;
-  if (p.level === "ERROR" || p.level === "FATAL") return 2;
-  return INTERESTING.test(p.text) ? 1 : 0;
+  // Container logs Kamal dumps (under ERROR on Kamal 2) matter only where they read like errors.
+  if ((p.level === "ERROR" || p.level === "FATAL") && !p.dump) return 2;
+  return INTERESTING.test(p.message) ? 1 : 0;
 }
 
 /** A line's shape for de-duplication: digits, hex ids and timestamps do not make a line new. */

@@ -28,6 +28,11 @@ export interface ParsedLine {
   errorClass: string | null;
   /** Runner lines: the exit code of "Process completed with exit code N." */
   runnerExitCode: number | null;
+  /**
+   * The line is output Kamal printed after a command finished — container logs or a health JSON
+   * it dumps after a failed boot (under ERROR, on v2) — not a Kamal message of its own.
+   */
+  dump: boolean;
 }
 
 const TOP_ERROR = /^\s*ERROR \(([A-Za-z_][\w:]*)\):\s?(.*)$/;
@@ -88,6 +93,7 @@ function blank(source: string, n: NormalizedLine): ParsedLine {
     seconds: null,
     errorClass: null,
     runnerExitCode: n.exitCode,
+    dump: false,
   };
 }
 
@@ -96,6 +102,9 @@ export class LineParser {
   private inErrorBlock = false;
   private errorHost: string | null = null;
   private readonly hostsById = new Map<string, string>();
+  /** The host of the command that just finished, while what follows is its dumped output. */
+  private dumpHost: string | null = null;
+  private dumping = false;
 
   constructor(private readonly source: string) {}
 
@@ -110,6 +119,7 @@ export class LineParser {
 
     const top = text.includes("ERROR (") ? TOP_ERROR.exec(text) : null;
     if (top) {
+      this.dumping = false;
       parsed.kind = "error";
       parsed.level = "ERROR";
       parsed.errorClass = top[1] ?? null;
@@ -129,6 +139,14 @@ export class LineParser {
       parsed.level = level;
       parsed.id = id;
       parsed.message = message;
+      if (id === null && level === "ERROR" && this.dumping) {
+        // Kamal 2 prints the dumped container logs / health JSON under ERROR.
+        parsed.kind = "log";
+        parsed.dump = true;
+        parsed.host = this.dumpHost;
+        return parsed;
+      }
+      this.dumping = false;
       if (id !== null) {
         parsed.host = this.hostsById.get(id) ?? null;
         const running = message.startsWith("Running ") ? RUNNING.exec(message) : null;
@@ -145,6 +163,8 @@ export class LineParser {
           parsed.kind = "command-finish";
           parsed.seconds = Number(finished[1]);
           parsed.exitStatus = Number(finished[2]);
+          this.dumping = true;
+          this.dumpHost = parsed.host;
           return parsed;
         }
         if (message.startsWith("Command: ")) {
@@ -164,6 +184,7 @@ export class LineParser {
 
     const all = text.includes("Finished all in") ? FINISHED_ALL.exec(text) : null;
     if (all) {
+      this.dumping = false;
       parsed.kind = "log";
       parsed.seconds = Number(all[1]);
       this.inErrorBlock = false;
@@ -189,11 +210,16 @@ export class LineParser {
     if (first !== 32 && first !== 9 && text.endsWith("...")) {
       for (const [pattern, phase] of STEPS) {
         if (pattern.test(text)) {
+          this.dumping = false;
           parsed.kind = "step";
           parsed.phase = phase;
           return parsed;
         }
       }
+    }
+    if (this.dumping) {
+      parsed.dump = true;
+      parsed.host = this.dumpHost;
     }
     if (first !== 32 && first !== 9) {
       for (const [pattern, phase] of STEPS) {
