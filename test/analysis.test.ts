@@ -265,3 +265,18 @@ describe("benign lines", () => {
     expect(report.unmatched.map((u) => u.text)).toEqual(["  ERROR (SSHKit::Command::Failed): docker exit status: 256", "Error response from daemon: something new"]);
   });
 });
+
+describe("payload context", () => {
+  const log = `  ERROR (SSHKit::Command::Failed): Exception while executing on host 10.0.0.1: docker exit status: 1
+docker stdout: 9a8b7c6: Pulling from ledger
+0f3e61aa9d10: Pulling fs layer
+docker stderr: write /x/y.so: no space left on device
+`;
+  it("is shown while nothing explains the failure", () => {
+    expect(analyze(log, []).unmatched.map((u) => u.line)).toEqual([1, 2, 3, 4]);
+  });
+  it("is left out once a rule explains the final error", () => {
+    const disk = rule({ id: "disk", match: { any: ["no space left on device"] } });
+    expect(analyze(log, [disk]).unmatched).toEqual([]);
+  });
+});

@@ -36,6 +36,8 @@ export interface AnalysisOptions {
 
 interface Candidate extends UnmatchedLine {
   priority: number;
+  /** Part of the final error's payload that does not read like an error: context, kept only while nothing explains the failure. */
+  context: boolean;
 }
 
 export class Analysis {
@@ -236,7 +238,8 @@ export class Analysis {
       if (index === -1) return;
       this.candidates.splice(index, 1);
     }
-    this.candidates.push({ source: p.source, line: p.line, text: p.text.slice(0, 2000), kind: p.kind, priority });
+    const context = p.kind === "payload" && !INTERESTING.test(p.text);
+    this.candidates.push({ source: p.source, line: p.line, text: p.text.slice(0, 2000), kind: p.kind, priority, context });
   }
 
   private unmatched(): UnmatchedLine[] {
@@ -247,7 +250,7 @@ export class Analysis {
     const errorExplained = top !== null && [...this.engine.hits.values()].some((hit) => hit.inErrorBlock);
     for (const c of ordered) {
       if (this.engine.evidenceKeys.has(`${c.source}:${c.line}`)) continue;
-      if (errorExplained && top && c.source === top.source && c.line === top.line) continue;
+      if (errorExplained && ((top && c.source === top.source && c.line === top.line) || c.context)) continue;
       const key = shape(c.text);
       if (seen.has(key)) continue;
       seen.add(key);
