@@ -297,13 +297,14 @@ function selectRemediation(steps: readonly RemediationStep[], version: string | 
 
 /**
  * `{name}` → the capture; `{name|fallback}` → the capture or the fallback text;
- * `{text:name}` → the text and the capture when there is one, else nothing (`Port{ :port}`).
+ * `{text:name}` → the text and the capture when there is one, else nothing (`Port{ :port}`);
+ * `{text:name|fallback}` → the same, else the fallback (`{Port :port|A port} is taken`).
  */
 export function fill(template: string, vars: Record<string, string>): string {
   return template
-    .replace(/\{([^{}:|]+):([A-Za-z_]\w*)\}/g, (_whole, prefix: string, name: string) => {
+    .replace(/\{([^{}:|]+):([A-Za-z_]\w*)(?:\|([^{}]*))?\}/g, (_whole, prefix: string, name: string, fallback: string | undefined) => {
       const value = vars[name];
-      return value !== undefined && value !== "" ? `${prefix}${value}` : "";
+      return value !== undefined && value !== "" ? `${prefix}${value}` : (fallback ?? "");
     })
     .replace(/\{([A-Za-z_][\w]*)(?:\|([^{}]*))?\}/g, (whole, name: string, fallback: string | undefined) => {
       const value = vars[name];
