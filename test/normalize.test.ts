@@ -65,3 +65,15 @@ describe("Normalizer", () => {
     expect(n.normalize("b").line).toBe(2);
   });
 });
+
+describe("ANSI removal", () => {
+  it("removes colour codes and every other escape sequence the same way strip-ansi does", async () => {
+    const { default: stripAnsi } = await import("strip-ansi");
+    const lines = [
+      "\x1b[0;34;49m  INFO\x1b[0m [\x1b[0;32;49m1f0c2b7a\x1b[0m] Running",
+      "\x1b]8;;https://example.com\x07link\x1b]8;;\x07 and \x1b[1mbold\x1b[22m",
+      "cursor \x1b[2K\x1b[1Gprogress \x9b31mred",
+    ];
+    for (const line of lines) expect(new Normalizer().normalize(line).text).toBe(stripAnsi(line));
+  });
+});

@@ -30,8 +30,9 @@ interface PhaseRecord {
   name: Phase;
   startLine: number;
   source: string;
-  startTime: number | null;
-  endTime: number | null;
+  /** Runner timestamps (ISO strings, parsed only when the report is built). */
+  startTime: string | null;
+  endTime: string | null;
   commandSeconds: number;
   failed: boolean;
 }
@@ -70,7 +71,7 @@ export class DeployModel {
   }
 
   consume(p: ParsedLine): void {
-    const time = p.timestamp ? Date.parse(p.timestamp) : NaN;
+    const time = p.timestamp;
     switch (p.kind) {
       case "step":
         if (p.phase) this.startPhase(p.phase, p, time);
@@ -148,7 +149,7 @@ export class DeployModel {
         if (p.runnerExitCode !== null) this.runnerExitCode = p.runnerExitCode;
         break;
     }
-    if (this.currentPhase && !Number.isNaN(time)) {
+    if (this.currentPhase && time !== null) {
       if (this.currentPhase.startTime === null) this.currentPhase.startTime = time;
       this.currentPhase.endTime = time;
     }
@@ -228,13 +229,13 @@ export class DeployModel {
     else this.phases.splice(index, 0, record);
   }
 
-  private startPhase(name: Phase, p: ParsedLine, time: number): void {
+  private startPhase(name: Phase, p: ParsedLine, time: string | null): void {
     if (this.phases.length >= MAX_PHASES) this.phases.shift();
     const record: PhaseRecord = {
       name,
       startLine: p.line,
       source: p.source,
-      startTime: Number.isNaN(time) ? null : time,
+      startTime: time,
       endTime: null,
       commandSeconds: 0,
       failed: false,
@@ -278,7 +279,8 @@ export class DeployModel {
   phaseSummaries(): PhaseSummary[] {
     return this.phases.map((phase) => {
       let seconds: number | null = null;
-      if (phase.startTime !== null && phase.endTime !== null) seconds = Math.round((phase.endTime - phase.startTime) / 100) / 10;
+      const elapsed = phase.startTime !== null && phase.endTime !== null ? Date.parse(phase.endTime) - Date.parse(phase.startTime) : NaN;
+      if (!Number.isNaN(elapsed)) seconds = Math.round(elapsed / 100) / 10;
       else if (phase.commandSeconds > 0) seconds = Math.round(phase.commandSeconds * 10) / 10;
       return { name: phase.name, status: phase.failed ? "failed" : "ok", startLine: phase.startLine, seconds };
     });

@@ -6,6 +6,8 @@ import stripAnsi from "strip-ansi";
 
 /** The runner's prefix: ISO-8601 UTC with 1–9 fraction digits, a literal Z, one space. */
 const RUNNER_TIMESTAMP = /^(\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(?:\.\d{1,9})?Z) ?/;
+/** Select Graphic Rendition: `ESC [ … m`, the colour codes Kamal, SSHKit and Docker print. */
+const SGR = /\x1b\[[0-9;]*m/g;
 const MARKER = /^##\[(group|endgroup|error|warning|notice|debug|command|section)\](.*)$/;
 /** `Error: Process completed with exit code 1.` is how the web UI shows the runner's error. */
 const EXIT_LINE = /^(?:##\[error\]|Error: )Process completed with exit code (\d+)\.$/;
@@ -59,7 +61,11 @@ export class Normalizer {
         timestamp = this.lastTimestamp;
       }
     }
-    if (text.includes("\x1b") || text.includes("\x9b")) text = stripAnsi(text);
+    if (text.includes("\x1b") || text.includes("\x9b")) {
+      // Colour codes are nearly all there is: remove them cheaply, and leave anything else to strip-ansi.
+      text = text.replace(SGR, "");
+      if (text.includes("\x1b") || text.includes("\x9b")) text = stripAnsi(text);
+    }
 
     let marker: RunnerMarker | null = null;
     let stepTitle: string | null = null;
