@@ -64,7 +64,10 @@ interface Pending {
 export class RuleEngine {
   /** Findings by rule id, in order of first match. */
   readonly hits = new Map<string, Hit>();
-  private readonly recent: EvidenceLine[] = [];
+  /** The last RECENT_LINES lines, as a ring (no allocation per line): numbers and texts. */
+  private readonly recentLines = new Int32Array(RECENT_LINES);
+  private readonly recentTexts: string[] = new Array<string>(RECENT_LINES).fill("");
+  private recentCount = 0;
   private readonly nearSeen = new Map<string, NearMemory[]>();
   private pending: Pending[] = [];
   private readonly collecting: Hit[] = [];
@@ -100,26 +103,28 @@ export class RuleEngine {
       }
     }
 
-    this.recent.push({ line: p.line, text: p.text });
-    if (this.recent.length > RECENT_LINES) this.recent.shift();
+    const slot = this.recentCount % RECENT_LINES;
+    this.recentLines[slot] = p.line;
+    this.recentTexts[slot] = p.text;
+    this.recentCount++;
   }
 
   /** Drops pending forward conditions at the end of a source. */
   endSource(): void {
     this.pending = [];
     this.collecting.length = 0;
-    this.recent.length = 0;
+    this.recentCount = 0;
     this.nearSeen.clear();
   }
 
   private onMatch(compiled: CompiledRule, p: ParsedLine, match: RegExpExecArray, phase: Phase | null): void {
     if (compiled.near !== null) {
       if (!this.nearBefore(compiled, p)) {
-        this.pending.push({ compiled, line: p, match, phase, recent: this.recent.slice() });
+        this.pending.push({ compiled, line: p, match, phase, recent: this.recent() });
         return;
       }
     }
-    this.record(compiled, p, match, phase, this.recent);
+    this.record(compiled, p, match, phase, this.recent());
   }
 
   private nearBefore(compiled: CompiledRule, p: ParsedLine): boolean {
@@ -157,6 +162,17 @@ export class RuleEngine {
       still.push(pending);
     }
     this.pending = still;
+  }
+
+  /** The recent lines, oldest first (only built when a rule matches). */
+  private recent(): EvidenceLine[] {
+    const count = Math.min(this.recentCount, RECENT_LINES);
+    const out: EvidenceLine[] = [];
+    for (let i = this.recentCount - count; i < this.recentCount; i++) {
+      const slot = i % RECENT_LINES;
+      out.push({ line: this.recentLines[slot] as number, text: this.recentTexts[slot] as string });
+    }
+    return out;
   }
 
   private record(compiled: CompiledRule, p: ParsedLine, match: RegExpExecArray, phase: Phase | null, recent: readonly EvidenceLine[]): void {
