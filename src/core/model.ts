@@ -30,9 +30,9 @@ interface PhaseRecord {
   name: Phase;
   startLine: number;
   source: string;
-  /** Runner timestamps (ISO strings, parsed only when the report is built). */
-  startTime: string | null;
-  endTime: string | null;
+  /** Runner timestamps in ms, parsed only at phase boundaries (not on every line). */
+  startTime: number | null;
+  endTime: number | null;
   commandSeconds: number;
   failed: boolean;
 }
@@ -51,6 +51,7 @@ export class DeployModel {
   private readonly open = new Map<string, OpenCommand>();
   private readonly phases: PhaseRecord[] = [];
   private currentPhase: PhaseRecord | null = null;
+  private lastStamp: string | null = null;
   /** The phase a line belongs to: the running command's phase, else the last step's. */
   private commandPhase: Phase | null = null;
 
@@ -149,9 +150,10 @@ export class DeployModel {
         if (p.runnerExitCode !== null) this.runnerExitCode = p.runnerExitCode;
         break;
     }
-    if (this.currentPhase && time !== null) {
-      if (this.currentPhase.startTime === null) this.currentPhase.startTime = time;
-      this.currentPhase.endTime = time;
+    if (time !== null) {
+      if (this.currentPhase && this.currentPhase.startTime === null) this.currentPhase.startTime = Date.parse(time);
+      // One reference, not one per phase: a timestamp is a slice of a whole read chunk.
+      this.lastStamp = time;
     }
   }
 
@@ -230,18 +232,24 @@ export class DeployModel {
   }
 
   private startPhase(name: Phase, p: ParsedLine, time: string | null): void {
+    this.closePhase();
     if (this.phases.length >= MAX_PHASES) this.phases.shift();
     const record: PhaseRecord = {
       name,
       startLine: p.line,
       source: p.source,
-      startTime: time,
+      startTime: time === null ? null : Date.parse(time),
       endTime: null,
       commandSeconds: 0,
       failed: false,
     };
     this.phases.push(record);
     this.currentPhase = record;
+  }
+
+  /** The current phase ends at the last timestamp seen before the next one starts. */
+  private closePhase(): void {
+    if (this.currentPhase && this.currentPhase.startTime !== null && this.lastStamp !== null) this.currentPhase.endTime = Date.parse(this.lastStamp);
   }
 
   private addHost(host: string): void {
@@ -277,9 +285,10 @@ export class DeployModel {
 
   /** Phases with durations, for the report. */
   phaseSummaries(): PhaseSummary[] {
+    this.closePhase();
     return this.phases.map((phase) => {
       let seconds: number | null = null;
-      const elapsed = phase.startTime !== null && phase.endTime !== null ? Date.parse(phase.endTime) - Date.parse(phase.startTime) : NaN;
+      const elapsed = phase.startTime !== null && phase.endTime !== null ? phase.endTime - phase.startTime : NaN;
       if (!Number.isNaN(elapsed)) seconds = Math.round(elapsed / 100) / 10;
       else if (phase.commandSeconds > 0) seconds = Math.round(phase.commandSeconds * 10) / 10;
       return { name: phase.name, status: phase.failed ? "failed" : "ok", startLine: phase.startLine, seconds };
