@@ -7,6 +7,7 @@ import type { RemediationStep } from "../rules/schema.js";
 import { RuleEngine, type Hit } from "./engine.js";
 import { LineParser, type ParsedLine } from "./parse.js";
 import { Normalizer } from "./normalize.js";
+import { detach } from "./strings.js";
 import { DeployModel } from "./model.js";
 import type { Counts, Finding, JobRef, Outcome, Report, SourceSummary, UnmatchedLine } from "./report.js";
 import type { LineKind } from "./vocabulary.js";
@@ -239,7 +240,7 @@ export class Analysis {
       this.candidates.splice(index, 1);
     }
     const context = p.kind === "payload" && !INTERESTING.test(p.text);
-    this.candidates.push({ source: p.source, line: p.line, text: p.text.slice(0, 2000), kind: p.kind, priority, context });
+    this.candidates.push({ source: p.source, line: p.line, text: detach(p.text.slice(0, 2000)), kind: p.kind, priority, context });
   }
 
   private unmatched(): UnmatchedLine[] {

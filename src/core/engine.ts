@@ -6,6 +6,7 @@
 import { execPattern, type CompiledPattern, type CompiledRule } from "../rules/compile.js";
 import { RulePrefilter, type RuleGates } from "../rules/prefilter.js";
 import type { ParsedLine } from "./parse.js";
+import { detach } from "./strings.js";
 import type { EvidenceLine } from "./report.js";
 import { LINE_KINDS, type LineKind, type Phase } from "./vocabulary.js";
 
@@ -178,7 +179,7 @@ export class RuleEngine {
   private record(compiled: CompiledRule, p: ParsedLine, match: RegExpExecArray, phase: Phase | null, recent: readonly EvidenceLine[]): void {
     const id = compiled.rule.id;
     const captures: Record<string, string> = {};
-    if (match.groups) for (const [key, value] of Object.entries(match.groups)) if (value !== undefined) captures[key] = value;
+    if (match.groups) for (const [key, value] of Object.entries(match.groups)) if (value !== undefined) captures[key] = detach(value);
     const host = captures["host"] ?? p.host;
     const onFailurePath = p.kind === "error" || p.kind === "payload";
     let hit = this.hits.get(id);
@@ -242,7 +243,7 @@ export class RuleEngine {
     if (source !== hit.source) return;
     if (hit.evidence.some((e) => e.line === line.line)) return;
     if (hit.evidence.length >= MAX_EVIDENCE) return;
-    hit.evidence.push(line);
+    hit.evidence.push({ line: line.line, text: detach(line.text) });
     this.evidenceKeys.add(`${source}:${line.line}`);
   }
 }

@@ -4,6 +4,7 @@
 
 import type { FailedCommand, PhaseSummary } from "./report.js";
 import { exitCodeOf, phaseOfCommand, type ParsedLine } from "./parse.js";
+import { detach } from "./strings.js";
 import type { Phase } from "./vocabulary.js";
 
 const MAX_OPEN_COMMANDS = 2048;
@@ -81,7 +82,7 @@ export class DeployModel {
         this.noteCommand(p.phase);
         break;
       case "command-start": {
-        const command = (p.command ?? "").slice(0, MAX_COMMAND_TEXT);
+        const command = detach((p.command ?? "").slice(0, MAX_COMMAND_TEXT));
         const phase = phaseOfCommand(command);
         this.commandPhase = phase;
         if (p.host) this.addHost(p.host);
@@ -160,7 +161,7 @@ export class DeployModel {
   private onTopError(p: ParsedLine): void {
     this.finishedAll = false;
     const errorClass = p.errorClass ?? "";
-    this.topError = { source: p.source, line: p.line, errorClass, message: p.message, host: p.host, exitStatus: null };
+    this.topError = { source: p.source, line: p.line, errorClass, message: detach(p.message), host: p.host, exitStatus: null };
     if (errorClass.startsWith("Mrsk::")) this.versionHint = "0.x";
     if (p.host) this.addHost(p.host);
     // The fatal command: the latest command that started and never finished, on the failing host.

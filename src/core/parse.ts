@@ -3,6 +3,7 @@
 // backtraces. Stateful only for what spans lines: the final error block and the current host.
 
 import type { NormalizedLine } from "./normalize.js";
+import { detach } from "./strings.js";
 import type { Level, LineKind, Phase } from "./vocabulary.js";
 
 export interface ParsedLine {
@@ -106,7 +107,18 @@ export class LineParser {
   private dumpHost: string | null = null;
   private dumping = false;
 
+  /** One independent copy of each host name, however many lines name it (see strings.ts). */
+  private readonly hosts = new Map<string, string>();
+
   constructor(private readonly source: string) {}
+
+  private intern(host: string): string {
+    const known = this.hosts.get(host);
+    if (known !== undefined) return known;
+    const copy = detach(host);
+    if (this.hosts.size < 1024) this.hosts.set(copy, copy);
+    return copy;
+  }
 
   parse(n: NormalizedLine): ParsedLine {
     const parsed = blank(this.source, n);
@@ -125,7 +137,8 @@ export class LineParser {
       parsed.errorClass = top[1] ?? null;
       parsed.message = top[2] ?? "";
       this.inErrorBlock = true;
-      this.errorHost = EXCEPTION_ON_HOST.exec(parsed.message)?.[1] ?? null;
+      const host = EXCEPTION_ON_HOST.exec(parsed.message)?.[1];
+      this.errorHost = host === undefined ? null : this.intern(host);
       parsed.host = this.errorHost;
       return parsed;
     }
@@ -153,7 +166,7 @@ export class LineParser {
         if (running) {
           parsed.kind = "command-start";
           parsed.command = running[1] ?? null;
-          parsed.host = hostOf(running[2] ?? "");
+          parsed.host = this.intern(hostOf(running[2] ?? ""));
           this.hostsById.set(id, parsed.host);
           if (this.hostsById.size > 4096) this.hostsById.delete(this.hostsById.keys().next().value as string);
           return parsed;
@@ -199,7 +212,7 @@ export class LineParser {
     if (this.inErrorBlock) {
       parsed.kind = "payload";
       const host = text.includes("Exception while executing") ? EXCEPTION_ON_HOST.exec(text)?.[1] : undefined;
-      if (host !== undefined) this.errorHost = host;
+      if (host !== undefined) this.errorHost = this.intern(host);
       parsed.host = this.errorHost;
       const status = PAYLOAD_STATUS.exec(text);
       if (status) parsed.exitStatus = Number(status[2]);
