@@ -12,7 +12,7 @@ import { VERSION } from "../version.js";
 import { guardForActions, writeStepSummary } from "./actions-output.js";
 import { addTargetOptions, connect, type TargetOptions } from "./github-connect.js";
 import { CliError, EXIT, type CliIO } from "./io.js";
-import { loadRules } from "./report-options.js";
+import { loadRules, rulesOption } from "./report-options.js";
 
 interface AnnotateOptions extends TargetOptions {
   checkRun?: boolean;
@@ -45,7 +45,7 @@ export function registerAnnotate(program: Command, io: CliIO, setExit: (code: nu
       .option("--comment", "comment on each pull request of the run (updated in place next time), or on the commit")
       .option("--dry-run", "print what would be posted, post nothing"),
   )
-    .option("--rules <dir>", "extra rule files", (value: string, previous: string[]) => [...previous, value], [])
+    .addOption(rulesOption())
     .option("--no-redact", "post secrets as they appear in the log (not recommended)")
     .option("--no-summary", "do not append the report to $GITHUB_STEP_SUMMARY")
     .option("--verbose", "every evidence line in the posted report")

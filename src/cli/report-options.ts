@@ -25,15 +25,18 @@ export interface ReportOptions {
 export function addReportOptions(command: Command): Command {
   return command
     .addOption(new Option("-f, --format <format>", "output format").choices(FORMAT_NAMES).default("pretty"))
-    .option("--rules <dir>", "extra rule files (a user rule with a built-in's id replaces it)", collect, [])
+    .addOption(rulesOption())
     .option("--no-color", "no colour (also NO_COLOR=1)")
     .option("--verbose", "show all evidence lines and every finding in full")
     .option("--no-redact", "keep secrets in the output (redacted by default inside GitHub Actions and for github/markdown output)")
     .option("--no-summary", "do not append the report to $GITHUB_STEP_SUMMARY");
 }
 
-function collect(value: string, previous: string[]): string[] {
-  return [...previous, value];
+/** `--rules DIR`, repeatable; every command that loads rules takes it. */
+export function rulesOption(): Option {
+  return new Option("--rules <dir>", "extra rule files (repeatable; a user rule with a built-in's id replaces it)").argParser(
+    (value: string, previous: string[] | undefined) => [...(previous ?? []), value],
+  );
 }
 
 /** Built-in rules plus `--rules` directories, compiled. Rule problems are exit 2. */

@@ -16,11 +16,8 @@ import type { Rule } from "../rules/schema.js";
 import { InputError, openPath } from "../sources/input.js";
 import { VERSION } from "../version.js";
 import { CliError, EXIT, type CliIO } from "./io.js";
-import { loadRules } from "./report-options.js";
+import { loadRules, rulesOption } from "./report-options.js";
 
-function collect(value: string, previous: string[]): string[] {
-  return [...previous, value];
-}
 
 export function registerRules(program: Command, io: CliIO, setExit: (code: number) => void): void {
   const rules = program.command("rules").description("list, show and test failure rules");
@@ -29,7 +26,7 @@ export function registerRules(program: Command, io: CliIO, setExit: (code: numbe
     .command("list")
     .description("list the rules (built-ins plus --rules directories)")
     .option("--category <category>", `only this category (${CATEGORIES.join(", ")})`)
-    .option("--rules <dir>", "extra rule files (a user rule with a built-in's id replaces it)", collect, [])
+    .addOption(rulesOption())
     .action(async (options: { category?: string; rules: string[] }) => {
       if (options.category !== undefined && !(CATEGORIES as readonly string[]).includes(options.category)) {
         throw new CliError(`unknown category '${options.category}' (one of: ${CATEGORIES.join(", ")})`, EXIT.USAGE);
@@ -48,7 +45,7 @@ export function registerRules(program: Command, io: CliIO, setExit: (code: numbe
     .command("show")
     .description("show one rule: patterns, explanation, fix, examples")
     .argument("<id>", "rule id")
-    .option("--rules <dir>", "extra rule files", collect, [])
+    .addOption(rulesOption())
     .action(async (id: string, options: { rules: string[] }) => {
       const rule = (await loadRules(options.rules)).find((compiled) => compiled.rule.id === id)?.rule;
       if (!rule) throw new CliError(`no rule with id '${id}' (see: kamal-doctor rules list)`, EXIT.USAGE);
