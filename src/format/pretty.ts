@@ -20,6 +20,11 @@ export function formatPretty(report: Report, options: PrettyOptions = {}): strin
   const width = Math.max(60, Math.min(options.width ?? 100, 140));
   const out: string[] = [];
   out.push(header(report, s));
+  const failed = report.deploy.failedCommand;
+  if (failed) {
+    const exit = failed.exitCode !== null ? ` (exit ${failed.exitCode}${failed.exitStatus !== failed.exitCode ? `, printed as ${failed.exitStatus}` : ""})` : "";
+    out.push(`${s.dim("failed command")}  ${clip(failed.command)}${failed.host ? ` on ${failed.host}` : ""}${exit} ${s.dim(`${failed.source}:${failed.line}`)}`);
+  }
   out.push("");
 
   const [first, ...rest] = report.findings;
