@@ -39,6 +39,8 @@ function section(rule: Rule): string[] {
   if (rule.explains?.length) facts.push(`explains: ${rule.explains.map((e) => `\`${e}\``).join(", ")}`);
   if (rule.failsDeploy) facts.push("fails the deploy even without an ERROR line");
   if (rule.fallback) facts.push("a catch-all: shown only when no more specific error or warning is");
+  const { before = 0, after = 0 } = rule.evidence ?? {};
+  if (before > 0 || after > 0) facts.push(`evidence: ${[before > 0 ? `${before} line${before === 1 ? "" : "s"} before` : "", after > 0 ? `${after} line${after === 1 ? "" : "s"} after` : ""].filter(Boolean).join(" and ")}`);
   lines.push(facts.join(" · "), "", rule.explanation.trim().replace(/\s+/g, " "), "", "Matches any of:", "");
   for (const pattern of rule.match.any) lines.push(`- ${code(pattern)}`);
   if (rule.context?.near) lines.push(`- …only with a line matching ${code(rule.context.near)} within ${rule.context.within ?? 30} lines`);
