@@ -42,15 +42,28 @@ describe("requiredLiterals", () => {
 
 describe("LiteralAutomaton", () => {
   it("finds exactly the literals a text contains, ignoring ASCII case", () => {
-    const word = fc.string({ unit: fc.constantFrom("a", "b", "A", "c", ":", " "), minLength: 1, maxLength: 5 });
+    // "z" is in some literals only, "d" and "é" in none: characters outside every literal reset the scan.
+    const word = fc.string({ unit: fc.constantFrom("a", "b", "A", "c", ":", " ", "z"), minLength: 1, maxLength: 5 });
     fc.assert(
-      fc.property(fc.uniqueArray(word, { minLength: 1, maxLength: 12 }), fc.string({ unit: fc.constantFrom("a", "b", "B", "c", ":", " ", "é"), maxLength: 60 }), (literals, text) => {
+      fc.property(fc.uniqueArray(word, { minLength: 1, maxLength: 12 }), fc.string({ unit: fc.constantFrom("a", "b", "B", "c", ":", " ", "é", "d", "Z"), maxLength: 60 }), (literals, text) => {
         const found: number[] = [];
         new LiteralAutomaton(literals).scan(text, found);
         const expected = literals.flatMap((literal, id) => (text.toLowerCase().includes(literal.toLowerCase()) ? [id] : []));
         expect([...new Set(found)].sort((a, b) => a - b)).toEqual(expected);
       }),
     );
+  });
+
+  it("reports every occurrence, overlapping ones included", () => {
+    const found: number[] = [];
+    new LiteralAutomaton(["ana", "nan", "a"]).scan("Banana", found);
+    expect(found.filter((id) => id === 0)).toHaveLength(2);
+    expect(found.filter((id) => id === 1)).toHaveLength(1);
+    expect(found.filter((id) => id === 2)).toHaveLength(3);
+  });
+
+  it("refuses a literal beyond ASCII, which the scan could never find", () => {
+    expect(() => new LiteralAutomaton(["café"])).toThrow(/ASCII/);
   });
 });
 

@@ -5,7 +5,8 @@
 
 import type { CompiledPattern, CompiledRule } from "./compile.js";
 
-const ALPHABET = 128;
+/** Characters from here up never occur in a literal: they send the automaton back to its root. */
+const ASCII = 128;
 
 /** Literal ids of a pattern; null when it has no required literal and must always run. */
 type Gate = Int32Array | null;
@@ -21,20 +22,41 @@ export interface RuleGates {
  */
 export const MAX_GATE_LENGTH = 16;
 
+/**
+ * Aho–Corasick over the literals, ASCII and case-folded. The transition table is dense but
+ * narrow: characters are mapped to classes (the ~50 characters that occur in some literal, plus
+ * one for all others), which makes it a third of a 128-column table and quicker to build.
+ * A state is stored premultiplied by the table's width, and negated when some literal ends
+ * there, so the scan loop tests one sign per character.
+ */
 export class LiteralAutomaton {
-  /** (state * 128 + char) → next state * 128: case-folded, failure links resolved. */
+  /** (state + class) → next state, premultiplied by `width`; negative: literals end there. */
   private readonly next: Int32Array;
+  /** ASCII character → class; 0 for a character in no literal. Upper case maps like lower. */
+  private readonly classOf: Uint8Array;
+  private readonly width: number;
   /** For each state, the literal ids that end there (own and via failure links). */
   private readonly outputs: Array<Int32Array | null>;
 
   constructor(literals: readonly string[]) {
-    // The trie: children of state s are kept in a flat map keyed by s * 128 + char.
+    const classOf = new Uint8Array(ASCII);
+    let width = 1;
+    for (const literal of literals) {
+      for (let i = 0; i < literal.length; i++) {
+        const c = fold(literal.charCodeAt(i));
+        if (c < ASCII && classOf[c] === 0) classOf[c] = width++;
+      }
+    }
+    for (let c = 65; c <= 90; c++) classOf[c] = classOf[c + 32] as number;
+    // The trie: children of state s are kept in a flat map keyed by s * width + class.
     const child = new Map<number, number>();
     const own: number[][] = [[]];
     literals.forEach((literal, id) => {
       let state = 0;
       for (let i = 0; i < literal.length; i++) {
-        const key = state * ALPHABET + fold(literal.charCodeAt(i));
+        const c = fold(literal.charCodeAt(i));
+        if (c >= ASCII) throw new Error(`prefilter literals are ASCII (rules/literals.ts): ${JSON.stringify(literal)}`);
+        const key = state * width + (classOf[c] as number);
         let target = child.get(key);
         if (target === undefined) {
           target = own.length;
@@ -46,43 +68,52 @@ export class LiteralAutomaton {
       (own[state] as number[]).push(id);
     });
     const states = own.length;
-    const next = new Int32Array(states * ALPHABET);
+    const next = new Int32Array(states * width);
     const fail = new Int32Array(states);
+    const ends = new Uint8Array(states);
     const childrenOf: number[][] = Array.from({ length: states }, () => []);
-    for (const key of child.keys()) (childrenOf[Math.floor(key / ALPHABET)] as number[]).push(key % ALPHABET);
+    for (const key of child.keys()) (childrenOf[Math.floor(key / width)] as number[]).push(key % width);
     // Breadth-first: a state's row starts as its failure state's row, then its own children.
+    // A failure state is shallower, so its row, outputs and `ends` are complete by then.
     const queue: number[] = [0];
     for (let head = 0; head < queue.length; head++) {
       const state = queue[head] as number;
-      const base = state * ALPHABET;
+      const base = state * width;
+      const failure = fail[state] as number;
       if (state !== 0) {
-        next.copyWithin(base, (fail[state] as number) * ALPHABET, (fail[state] as number) * ALPHABET + ALPHABET);
-        (own[state] as number[]).push(...(own[fail[state] as number] as number[]));
+        next.copyWithin(base, failure * width, failure * width + width);
+        (own[state] as number[]).push(...(own[failure] as number[]));
       }
       for (const c of childrenOf[state] as number[]) {
         const target = child.get(base + c) as number;
-        fail[target] = state === 0 ? 0 : (next[base + c] as number) / ALPHABET;
-        next[base + c] = target * ALPHABET;
+        const targetFailure = state === 0 ? 0 : Math.abs(next[base + c] as number) / width;
+        fail[target] = targetFailure;
+        ends[target] = (own[target] as number[]).length > 0 || ends[targetFailure] === 1 ? 1 : 0;
+        next[base + c] = ends[target] === 1 ? -target * width : target * width;
         queue.push(target);
       }
-      // Upper-case letters move like their lower-case selves.
-      next.copyWithin(base + 65, base + 97, base + 123);
+      next[base] = 0; // a character in no literal
     }
     this.next = next;
+    this.classOf = classOf;
+    this.width = width;
     this.outputs = own.map((ids) => (ids.length > 0 ? Int32Array.from(new Set(ids)) : null));
   }
 
   /** Appends to `found` the id of every literal occurrence in `text` (repeats included). */
   scan(text: string, found: number[]): void {
     const next = this.next;
+    const classOf = this.classOf;
     const outputs = this.outputs;
+    const width = this.width;
     let state = 0;
     for (let i = 0; i < text.length; i++) {
       const c = text.charCodeAt(i);
-      state = c < ALPHABET ? (next[state + c] as number) : 0;
-      if (state !== 0) {
-        const out = outputs[state >> 7];
-        if (out !== null) for (let k = 0; k < (out as Int32Array).length; k++) found.push((out as Int32Array)[k] as number);
+      state = c < ASCII ? (next[state + (classOf[c] as number)] as number) : 0;
+      if (state < 0) {
+        state = -state;
+        const out = outputs[state / width] as Int32Array;
+        for (let k = 0; k < out.length; k++) found.push(out[k] as number);
       }
     }
   }

@@ -2,8 +2,7 @@
 // (by magic bytes, whatever the name), a zip of logs (each entry its own source, e.g. a GitHub
 // run-logs archive) and UTF-16 text from PowerShell redirection. Binary input is refused.
 
-import { createReadStream, readFileSync } from "node:fs";
-import { open, stat } from "node:fs/promises";
+import { closeSync, createReadStream, openSync, readFileSync, readSync, statSync, type Stats } from "node:fs";
 import { TextDecoder } from "node:util";
 import type { Readable } from "node:stream";
 
@@ -21,15 +20,23 @@ const SNIFF = 8192;
 /** A plain file up to this size is read in one go: most logs are small and the user is waiting. */
 const READ_WHOLE = 4 * 1024 * 1024;
 
-/** Opens one path argument. A directory, a missing or unreadable file gets an InputError. */
+/**
+ * Opens one path argument. A directory, a missing or unreadable file gets an InputError.
+ * stat, the sniff and a small file's read are synchronous: each is one system call, and going
+ * through the thread pool instead cost a small log about 9 ms of waiting (docs/performance.md).
+ */
 export async function openPath(absolute: string, file = absolute): Promise<SourceInput[]> {
-  const info = await stat(absolute).catch((error: NodeJS.ErrnoException) => {
-    if (error.code === "ENOENT") throw new InputError(`${file}: no such file`);
-    if (error.code === "EACCES") throw new InputError(`${file}: permission denied`);
-    throw new InputError(`${file}: ${error.message}`);
-  });
+  let info: Stats;
+  try {
+    info = statSync(absolute);
+  } catch (error) {
+    const code = (error as NodeJS.ErrnoException).code;
+    if (code === "ENOENT") throw new InputError(`${file}: no such file`);
+    if (code === "EACCES") throw new InputError(`${file}: permission denied`);
+    throw new InputError(`${file}: ${(error as Error).message}`);
+  }
   if (info.isDirectory()) throw new InputError(`${file}: is a directory (give log files, or a run-logs .zip)`);
-  const head = await readHead(absolute, file);
+  const head = readHead(absolute, file);
   if (isZip(head)) {
     const { readZipEntries } = await import("./zip.js");
     const entries = await readZipEntries(absolute, file);
@@ -56,19 +63,22 @@ export function openStream(name: string, stream: Readable): SourceInput {
   return { name, text: decodeSniffing(stream, name) };
 }
 
-async function readHead(absolute: string, file: string): Promise<Buffer> {
-  const handle = await open(absolute, "r").catch((error: NodeJS.ErrnoException) => {
-    if (error.code === "EACCES") throw new InputError(`${file}: permission denied`);
-    throw new InputError(`${file}: ${error.message}`);
-  });
+function readHead(absolute: string, file: string): Buffer {
+  let fd: number;
+  try {
+    fd = openSync(absolute, "r");
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code === "EACCES") throw new InputError(`${file}: permission denied`);
+    throw new InputError(`${file}: ${(error as Error).message}`);
+  }
   try {
     const buffer = Buffer.alloc(SNIFF);
-    const { bytesRead } = await handle.read(buffer, 0, SNIFF, 0);
+    const bytesRead = readSync(fd, buffer, 0, SNIFF, 0);
     return buffer.subarray(0, bytesRead);
   } catch (error) {
     throw new InputError(`${file}: ${(error as NodeJS.ErrnoException).code === "EISDIR" ? "is a directory" : (error as Error).message}`);
   } finally {
-    await handle.close();
+    closeSync(fd);
   }
 }
 
