@@ -1,5 +1,6 @@
 // Builds dist/: one bundled ESM file for the CLI (fast start-up: a single file to load) and
-// dist/rules.json, the rule catalogue validated by the zod schema at build time, so a plain run
+// dist/rules.json, the rule catalogue validated by the zod schema at build time (with
+// dist/literals.json, its patterns' prefilter literals), so a plain run
 // needs neither yaml nor zod (they are only used for --rules).
 import { mkdir, readdir, rm, writeFile } from "node:fs/promises";
 import { fileURLToPath, pathToFileURL } from "node:url";
@@ -10,12 +11,22 @@ await mkdir(`${root}dist`, { recursive: true });
 
 // Validate the catalogue with the very loader the CLI uses for --rules.
 const loaderFile = `${root}dist/.rule-loader-${process.pid}.mjs`; // several builds may run at once
-await build({ entryPoints: [`${root}src/rules/load.ts`], outfile: loaderFile, bundle: true, packages: "external", platform: "node", format: "esm", logLevel: "warning" });
-const { loadRuleDir } = await import(pathToFileURL(loaderFile).href);
+await build({
+  stdin: { contents: 'export { loadRuleDir } from "./src/rules/load.ts"; export { literalTable } from "./src/rules/compile.ts";', resolveDir: root, loader: "ts" },
+  outfile: loaderFile,
+  bundle: true,
+  packages: "external",
+  platform: "node",
+  format: "esm",
+  logLevel: "warning",
+});
+const { loadRuleDir, literalTable } = await import(pathToFileURL(loaderFile).href);
 await rm(loaderFile);
 try {
   const rules = await loadRuleDir(`${root}rules`);
   await writeFile(`${root}dist/rules.json`, JSON.stringify(rules));
+  // The prefilter literals of every pattern, so start-up need not take the regexes apart.
+  await writeFile(`${root}dist/literals.json`, JSON.stringify(Object.fromEntries(literalTable(rules))));
 } catch (error) {
   for (const problem of error.problems ?? [error.message]) console.error(problem);
   process.exit(1);

@@ -2,7 +2,10 @@
 // every line it matches, and the one-pass literal scan finds exactly the literals a line holds.
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
-import { compileRules } from "../src/rules/compile.js";
+import { readFileSync } from "node:fs";
+import { compileRules, literalTable } from "../src/rules/compile.js";
+import { loadRuleDir } from "../src/rules/load.js";
+import { RULES_DIR } from "../src/rules/builtin.js";
 import { requiredLiterals } from "../src/rules/literals.js";
 import { LiteralAutomaton, RulePrefilter } from "../src/rules/prefilter.js";
 import { ruleSchema } from "../src/rules/schema.js";
@@ -95,5 +98,25 @@ describe("RulePrefilter", () => {
     const prefilter = new RulePrefilter(rules);
     expect(prefilter.select("first thing then second thing")).toEqual([0, 1]);
     expect(prefilter.select("nothing at all")).toEqual([]);
+  });
+});
+
+describe("precomputed literal table", () => {
+  it("compiles to exactly the literals that analysing each pattern gives, and analyses what it lacks", async () => {
+    const rules = await loadRuleDir(RULES_DIR);
+    const table = literalTable(rules);
+    const literalsOf = (compiled: ReturnType<typeof compileRules>) => compiled.map((rule) => [rule.near?.literals ?? null, rule.patterns.map((pattern) => pattern.literals)]);
+    expect(literalsOf(compileRules(rules, table))).toEqual(literalsOf(compileRules(rules)));
+    const partial = new Map([...table].slice(0, 10));
+    expect(literalsOf(compileRules(rules, partial))).toEqual(literalsOf(compileRules(rules)));
+    // A stale entry is used as given: the table is keyed by the pattern's exact source.
+    const source = rules[0]?.match.any[0] as string;
+    const stale = compileRules([rules[0] as (typeof rules)[number]], new Map([[source, ["stale"]]]));
+    expect(stale[0]?.patterns[0]?.literals).toEqual(["stale"]);
+  });
+
+  it("is what the build wrote to dist/literals.json (npm test builds first)", async () => {
+    const built = JSON.parse(readFileSync(new URL("../dist/literals.json", import.meta.url), "utf8")) as Record<string, string[] | null>;
+    expect(built).toEqual(Object.fromEntries(literalTable(await loadRuleDir(RULES_DIR))));
   });
 });

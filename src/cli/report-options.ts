@@ -6,7 +6,7 @@ import type { Report } from "../core/report.js";
 import { FORMATTERS, FORMAT_NAMES, type FormatName } from "../format/index.js";
 import { makeStyle, wantsColour } from "../format/style.js";
 import { compileRules, RuleCompileError, type CompiledRule } from "../rules/compile.js";
-import { builtinRules } from "../rules/builtin.js";
+import { builtinLiterals, builtinRules } from "../rules/builtin.js";
 import { RuleFileError } from "../rules/errors.js";
 import { guardForActions, reportForOutput, writeStepSummary } from "./actions-output.js";
 import { CliError, EXIT, type CliIO } from "./io.js";
@@ -48,7 +48,7 @@ export async function loadRules(dirs: readonly string[] = []): Promise<CompiledR
       const { loadRuleDir, mergeRules } = await import("../rules/load.js");
       for (const dir of dirs) rules = mergeRules(rules, await loadRuleDir(dir));
     }
-    return compileRules(rules);
+    return compileRules(rules, builtinLiterals());
   } catch (error) {
     if (error instanceof RuleFileError) throw new CliError(error.problems.join("\n"), EXIT.USAGE);
     if (error instanceof RuleCompileError) throw new CliError(error.message, EXIT.USAGE);

@@ -1,8 +1,10 @@
 // The built-in catalogue: dist/rules.json in the built CLI (validated when it was built), the
-// YAML files under rules/ when running from source (tests, scripts).
+// YAML files under rules/ when running from source (tests, scripts). dist/literals.json holds
+// the prefilter literals of its patterns, worked out at build time too.
 
 import { existsSync, readFileSync } from "node:fs";
 import { fileURLToPath } from "node:url";
+import type { LiteralTable } from "./compile.js";
 import type { Rule } from "./schema.js";
 
 /** Where the rule YAML lives in a source checkout. */
@@ -14,4 +16,11 @@ export async function builtinRules(): Promise<Rule[]> {
   // From source only: the YAML parser and schema load on demand.
   const { loadRuleDir } = await import("./load.js");
   return loadRuleDir(RULES_DIR);
+}
+
+/** The built catalogue's precomputed literal table; empty from source (compiling works them out). */
+export function builtinLiterals(): LiteralTable {
+  const file = new URL("./literals.json", import.meta.url);
+  if (!existsSync(file)) return new Map();
+  return new Map(Object.entries(JSON.parse(readFileSync(file, "utf8")) as Record<string, string[] | null>));
 }
