@@ -1,5 +1,8 @@
 // Inputs: a zip of logs gives one source per entry; broken archives are refused with one line.
+// Regular files are read whole or in chunks, a named pipe as a stream: the same report either way.
+import { spawnSync } from "node:child_process";
 import { mkdtempSync, writeFileSync } from "node:fs";
+import { writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import path from "node:path";
 import { describe, expect, it } from "vitest";
@@ -35,5 +38,38 @@ describe("zip input", () => {
     expect(await run(["cut.zip"], io)).toBe(2);
     expect(io.err()).toMatch(/^kamal-doctor: cut\.zip: not a readable zip archive/);
     expect(io.err().trim().split("\n")).toHaveLength(1);
+  });
+});
+
+describe("file paths", () => {
+  const healthy = "  INFO [1a2b3c4d] Running docker ps on 10.0.0.1\n  INFO [1a2b3c4d] Finished in 0.1 seconds with exit status 0 (successful).\n";
+  // Over 4 MB: read in 64 KiB chunks, with the failure in the last one and lines cut at chunk edges.
+  const big = healthy.repeat(Math.ceil((4.5 * 1024 * 1024) / healthy.length)) + failing;
+
+  it("gives a large file the same report as the same text on stdin", async () => {
+    const dir = mkdtempSync(path.join(tmpdir(), "kamal-doctor-big-"));
+    writeFileSync(path.join(dir, "big.log"), big);
+    const fromFile = memoryIO({ cwd: dir });
+    expect(await run(["big.log", "-f", "json"], fromFile)).toBe(1);
+    const fromStdin = memoryIO({ cwd: dir, stdin: big });
+    expect(await run(["-", "-f", "json"], fromStdin)).toBe(1);
+    const file = JSON.parse(fromFile.out());
+    expect(file.sources[0].lines).toBe(big.split("\n").length - 1);
+    expect(JSON.parse(fromFile.out().replaceAll('"big.log"', '"stdin"'))).toEqual(JSON.parse(fromStdin.out()));
+    expect(file.findings[0]).toMatchObject({ ruleId: "proxy-target-unhealthy" });
+  });
+
+  it("reads a named pipe (`kamal-doctor <(kamal deploy)`) as a stream, losing nothing", async () => {
+    const dir = mkdtempSync(path.join(tmpdir(), "kamal-doctor-fifo-"));
+    const fifo = path.join(dir, "deploy.fifo");
+    expect(spawnSync("mkfifo", [fifo]).status).toBe(0);
+    const text = healthy.repeat(2000) + failing;
+    const writer = writeFile(fifo, text);
+    const io = memoryIO({ cwd: dir });
+    expect(await run(["deploy.fifo", "-f", "json"], io)).toBe(1);
+    await writer;
+    const report = JSON.parse(io.out());
+    expect(report.sources[0]).toMatchObject({ name: "deploy.fifo", lines: text.split("\n").length - 1 });
+    expect(report.findings[0]).toMatchObject({ ruleId: "proxy-target-unhealthy" });
   });
 });

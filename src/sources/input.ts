@@ -22,8 +22,10 @@ const READ_WHOLE = 4 * 1024 * 1024;
 
 /**
  * Opens one path argument. A directory, a missing or unreadable file gets an InputError.
- * stat, the sniff and a small file's read are synchronous: each is one system call, and going
- * through the thread pool instead cost a small log about 9 ms of waiting (docs/performance.md).
+ * A regular file is read with synchronous calls — in one go when small, else in 64 KiB chunks:
+ * each read is one system call, where the thread pool cost a small log ~9 ms of waiting and a
+ * large one ~7 % of its time (docs/performance.md). A pipe or device path (`<(kamal deploy)`,
+ * /dev/stdin) cannot be read at an offset: it is read as a stream, like stdin.
  */
 export async function openPath(absolute: string, file = absolute): Promise<SourceInput[]> {
   let info: Stats;
@@ -36,6 +38,7 @@ export async function openPath(absolute: string, file = absolute): Promise<Sourc
     throw new InputError(`${file}: ${(error as Error).message}`);
   }
   if (info.isDirectory()) throw new InputError(`${file}: is a directory (give log files, or a run-logs .zip)`);
+  if (!info.isFile()) return [{ name: file, text: decodeSniffing(createReadStream(absolute, { highWaterMark: CHUNK }), file) }];
   const head = readHead(absolute, file);
   if (isZip(head)) {
     const { readZipEntries } = await import("./zip.js");
@@ -48,7 +51,7 @@ export async function openPath(absolute: string, file = absolute): Promise<Sourc
     return [{ name, text: decode(createReadStream(absolute, { highWaterMark: CHUNK }).pipe(createGunzip({ chunkSize: CHUNK })), file) }];
   }
   if (info.size <= READ_WHOLE) return [{ name, text: decode([readWhole(absolute, file)], file) }];
-  return [{ name, text: decode(createReadStream(absolute, { highWaterMark: CHUNK }), file) }];
+  return [{ name, text: decode(readChunks(absolute, file), file) }];
 }
 
 function readWhole(absolute: string, file: string): Buffer {
@@ -56,6 +59,31 @@ function readWhole(absolute: string, file: string): Buffer {
     return readFileSync(absolute);
   } catch (error) {
     throw new InputError(`${file}: ${(error as Error).message}`);
+  }
+}
+
+/** A regular file in CHUNK-sized reads; each chunk is a fresh buffer (decoding may keep it). */
+function* readChunks(absolute: string, file: string): Generator<Buffer> {
+  let fd: number;
+  try {
+    fd = openSync(absolute, "r");
+  } catch (error) {
+    throw new InputError(`${file}: ${(error as Error).message}`);
+  }
+  try {
+    for (;;) {
+      const buffer = Buffer.allocUnsafe(CHUNK);
+      let bytesRead: number;
+      try {
+        bytesRead = readSync(fd, buffer, 0, buffer.length, null);
+      } catch (error) {
+        throw new InputError(`${file}: ${(error as Error).message}`);
+      }
+      if (bytesRead === 0) return;
+      yield bytesRead === buffer.length ? buffer : buffer.subarray(0, bytesRead);
+    }
+  } finally {
+    closeSync(fd);
   }
 }
 
