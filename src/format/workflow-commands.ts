@@ -4,8 +4,6 @@
 // runner acts on `::name::` at the start of any output line (after leading whitespace) and on
 // the legacy `##[name]` anywhere in a line, so a log line such as `::add-mask::x` would run.
 
-import { randomBytes } from "node:crypto";
-
 export type CommandValue = string | number | boolean | null | undefined;
 
 /** The toolkit's `toCommandValue`: null/undefined → "", strings as they are, the rest as JSON. */
@@ -72,8 +70,11 @@ export function annotationCommand(kind: "error" | "warning" | "notice", message:
   return workflowCommand(kind, props, message);
 }
 
-/** A token the log cannot know in advance: 32 hex digits from the system's CSPRNG. */
-export function stopToken(random: (bytes: number) => Buffer = randomBytes): string {
+/**
+ * A token the log cannot know in advance: 32 hex digits from the system's CSPRNG (Web Crypto,
+ * so node:crypto loads only when a token is made, not at every start).
+ */
+export function stopToken(random: (bytes: number) => Buffer = (bytes) => Buffer.from(globalThis.crypto.getRandomValues(new Uint8Array(bytes)))): string {
   return random(16).toString("hex");
 }
 
