@@ -1,27 +1,17 @@
-// Builds dist/: one bundled ESM file for the CLI (fast start-up: a single file to load) and
-// dist/rules.json, the rule catalogue validated by the zod schema at build time (with
-// dist/literals.json, its patterns' prefilter literals), so a plain run
-// needs neither yaml nor zod (they are only used for --rules).
+// Builds dist/: the bundled ESM CLI (an entry file, plus chunks loaded only by the commands that
+// need them) and dist/rules.json, the rule catalogue validated by the zod schema at build time,
+// with dist/literals.json, its patterns' prefilter literals: a plain run needs neither yaml nor
+// zod (they are only used for --rules) and takes no regex apart.
 import { mkdir, readdir, rm, writeFile } from "node:fs/promises";
-import { fileURLToPath, pathToFileURL } from "node:url";
+import { fileURLToPath } from "node:url";
 import { build } from "esbuild";
+import { importSource } from "./import-source.mjs";
 
 const root = fileURLToPath(new URL("../", import.meta.url));
 await mkdir(`${root}dist`, { recursive: true });
 
 // Validate the catalogue with the very loader the CLI uses for --rules.
-const loaderFile = `${root}dist/.rule-loader-${process.pid}.mjs`; // several builds may run at once
-await build({
-  stdin: { contents: 'export { loadRuleDir } from "./src/rules/load.ts"; export { literalTable } from "./src/rules/compile.ts";', resolveDir: root, loader: "ts" },
-  outfile: loaderFile,
-  bundle: true,
-  packages: "external",
-  platform: "node",
-  format: "esm",
-  logLevel: "warning",
-});
-const { loadRuleDir, literalTable } = await import(pathToFileURL(loaderFile).href);
-await rm(loaderFile);
+const { loadRuleDir, literalTable } = await importSource({ "src/rules/load.ts": ["loadRuleDir"], "src/rules/compile.ts": ["literalTable"] });
 try {
   const rules = await loadRuleDir(`${root}rules`);
   await writeFile(`${root}dist/rules.json`, JSON.stringify(rules));
