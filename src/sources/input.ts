@@ -23,8 +23,8 @@ const READ_WHOLE = 4 * 1024 * 1024;
 /**
  * Opens one path argument. A directory, a missing or unreadable file gets an InputError.
  * A regular file is read with synchronous calls — in one go when small, else in 64 KiB chunks:
- * each read is one system call, where the thread pool cost a small log ~9 ms of waiting and a
- * large one ~7 % of its time (docs/performance.md). A pipe or device path (`<(kamal deploy)`,
+ * each read is one system call, where the thread pool cost a small log ~4 ms of waiting and a
+ * large one ~9 % of its time (docs/performance.md). A pipe or device path (`<(kamal deploy)`,
  * /dev/stdin) cannot be read at an offset: it is read as a stream, like stdin.
  */
 export async function openPath(absolute: string, file = absolute): Promise<SourceInput[]> {
