@@ -59,6 +59,12 @@ describe("file paths", () => {
     expect(file.findings[0]).toMatchObject({ ruleId: "proxy-target-unhealthy" });
   });
 
+  it("reads a device path as a stream: /dev/null is an empty input", async () => {
+    const io = memoryIO();
+    expect(await run(["/dev/null", "-f", "json"], io)).toBe(0);
+    expect(JSON.parse(io.out())).toMatchObject({ outcome: "unknown", sources: [{ name: "/dev/null", lines: 0 }] });
+  });
+
   it("reads a named pipe (`kamal-doctor <(kamal deploy)`) as a stream, losing nothing", async () => {
     const dir = mkdtempSync(path.join(tmpdir(), "kamal-doctor-fifo-"));
     const fifo = path.join(dir, "deploy.fifo");
