@@ -2,13 +2,13 @@
 // a check run created completed (annotations 50 a request, the rest by updates), one sticky PR
 // comment updated in place on the next run, a commit comment without a PR, --dry-run, the
 // `checks: write` message, and nothing secret posted.
-import { afterEach, beforeEach, describe, expect, it } from "vitest";
+import { beforeEach, describe, expect, it } from "vitest";
 import { run } from "../src/cli/main.js";
 import { createGitHubClient } from "../src/github/client.js";
 import { ANNOTATIONS_PER_REQUEST, postCheckRun, type CheckRunPlan } from "../src/github/annotate.js";
 import type { RunTarget } from "../src/github/target.js";
 import { wrapForGitHub } from "./support/analyze.js";
-import { sendJson, startGitHubServer, type GitHubServer } from "./support/github-server.js";
+import { githubEnv, sendJson, startGitHubServer, type GitHubServer } from "./support/github-server.js";
 import { memoryIO } from "./support/io.js";
 
 const TOKEN = "ghs_annotateTokenValue0123456789abcdef";
@@ -121,12 +121,10 @@ function routes(server: GitHubServer, options: { pullRequests?: number[] } = {})
 let server: GitHubServer;
 beforeEach(async () => {
   server = await startGitHubServer();
-});
-afterEach(async () => {
-  await server.close();
+  return () => server.close();
 });
 
-const env = (extra: Record<string, string> = {}) => ({ GITHUB_TOKEN: TOKEN, GITHUB_REPOSITORY: "acme/shop", KAMAL_DOCTOR_RETRY_UNIT_MS: "1", ...extra });
+const env = (extra: Record<string, string> = {}) => githubEnv(TOKEN, extra);
 
 async function annotate(args: string[], extra: Record<string, string> = {}) {
   const io = memoryIO({ env: env(extra) });

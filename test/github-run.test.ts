@@ -5,13 +5,13 @@ import { mkdtempSync, readdirSync, readFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import path from "node:path";
 import type { ServerResponse } from "node:http";
-import { afterEach, beforeEach, describe, expect, it } from "vitest";
+import { beforeEach, describe, expect, it } from "vitest";
 import { run } from "../src/cli/main.js";
 import type { CliIO } from "../src/cli/io.js";
 import { StepSegmenter, deepLink } from "../src/github/attribution.js";
 import { matchJobEntry } from "../src/github/logs.js";
 import type { WorkflowJob, WorkflowStep } from "../src/github/runs.js";
-import { sendJson, startGitHubServer, type GitHubServer } from "./support/github-server.js";
+import { githubEnv, sendJson, startGitHubServer, type GitHubServer } from "./support/github-server.js";
 import { memoryIO } from "./support/io.js";
 import { makeZip } from "./support/zip.js";
 
@@ -99,12 +99,10 @@ function defaultRoutes(server: GitHubServer, logs: Record<number, string> = { 10
 let server: GitHubServer;
 beforeEach(async () => {
   server = await startGitHubServer();
-});
-afterEach(async () => {
-  await server.close();
+  return () => server.close();
 });
 
-const env = (extra: Record<string, string> = {}) => ({ GITHUB_TOKEN: TOKEN, GITHUB_REPOSITORY: "acme/shop", KAMAL_DOCTOR_RETRY_UNIT_MS: "1", ...extra });
+const env = (extra: Record<string, string> = {}) => githubEnv(TOKEN, extra);
 
 async function kd(args: string[], extra: Record<string, string> = {}, io = memoryIO({ env: env(extra) })) {
   const code = await run(["run", ...args, "--api-url", server.url], io);

@@ -103,3 +103,8 @@ export function sendJson(res: ServerResponse, status: number, body: unknown, hea
   });
   res.end(JSON.stringify(body));
 }
+
+/** The environment a GitHub command runs with in tests: a token, the repository, 1 ms retry steps. */
+export function githubEnv(token: string, extra: Record<string, string> = {}): Record<string, string> {
+  return { GITHUB_TOKEN: token, GITHUB_REPOSITORY: "acme/shop", KAMAL_DOCTOR_RETRY_UNIT_MS: "1", ...extra };
+}
