@@ -234,6 +234,17 @@ describe("annotate --comment", () => {
     expect(out).not.toContain(SECRET);
   });
 
+  it("posts the diagnosis of the logs it could read and names on stderr the job it skipped", async () => {
+    routes(server);
+    const job = (id: number, name: string) => ({ id, run_id: 42, run_attempt: 1, name, status: "completed", conclusion: "failure", html_url: `https://github.com/acme/shop/actions/runs/42/job/${id}`, steps: [] });
+    server.route("GET", /^\/repos\/acme\/shop\/actions\/runs\/42\/attempts\/1\/jobs/, (_req, res) => sendJson(res, 200, { total_count: 2, jobs: [job(102, "deploy"), job(105, "deploy-eu")] }));
+    server.route("GET", `${REPO}/actions/jobs/105/logs`, (_req, res) => sendJson(res, 410, { message: "Server Error", status: "410" }));
+    const { code, out, err } = await annotate(["42", "--comment", "--dry-run"]);
+    expect(err).toMatch(/^kamal-doctor: skipped the log of job "deploy-eu" \(105\): the logs have expired.*\n$/);
+    expect(out).toContain("target failed to become healthy");
+    expect(code).toBe(0);
+  });
+
   it("asks for something to post, and for a token unless it is a dry run", async () => {
     routes(server);
     expect((await annotate(["42"])).code).toBe(2);

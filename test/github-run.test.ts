@@ -325,6 +325,51 @@ describe("kamal-doctor run: failures are one line and exit 3", () => {
     expect(err).toMatch(/log of job "deploy" \(102\): the logs have expired/);
   });
 
+  /** The attempt's jobs on one page, overriding the default two-page listing. */
+  function jobsRoute(jobs: WorkflowJob[]): void {
+    server.route("GET", /^\/repos\/acme\/shop\/actions\/runs\/42\/attempts\/(\d+)\/jobs/, (_req, res) => sendJson(res, 200, { total_count: jobs.length, jobs }));
+  }
+
+  it("one expired log does not cost the others: they are diagnosed, the skipped job is named on stderr even with -q", async () => {
+    const lint = "2026-03-02T10:00:01.0000000Z Run bin/rubocop\n2026-03-02T10:00:02.0000000Z 3 offenses detected\n";
+    defaultRoutes(server, { 102: deployLog(), 104: lint });
+    jobsRoute([job(102, "deploy", "failure"), job(104, "deploy-eu", "failure", { steps: [] })]);
+    server.route("GET", `${REPO}/actions/jobs/104/logs`, fail(410, { message: "Server Error", status: "410" }));
+    const { code, out, err } = await kd(["42", "--format", "json", "-q"]);
+    expect(err.trim().split("\n")).toEqual([expect.stringMatching(/^kamal-doctor: skipped the log of job "deploy-eu" \(104\): the logs have expired/)]);
+    const report = JSON.parse(out) as JsonReport;
+    expect(report.sources.map((s) => s.name)).toEqual(["deploy"]);
+    expect(report.findings[0]).toMatchObject({ rootCause: true, category: "disk-full", source: "deploy" });
+    expect(code).toBe(1);
+  });
+
+  it("when the readable logs show no failure, a skipped one may hold it: exit 3, not 0", async () => {
+    const lint = "2026-03-02T10:00:01.0000000Z Run bin/rubocop\n2026-03-02T10:00:02.0000000Z no offenses detected\n";
+    defaultRoutes(server, { 102: deployLog(), 104: lint });
+    jobsRoute([job(102, "deploy", "failure"), job(104, "lint", "failure", { steps: [] })]);
+    server.route("GET", `${REPO}/actions/jobs/102/logs`, fail(410, { message: "Server Error", status: "410" }));
+    const { code, out, err } = await kd(["42", "--format", "json"]);
+    expect(err).toMatch(/^kamal-doctor: skipped the log of job "deploy" \(102\): the logs have expired/);
+    expect((JSON.parse(out) as JsonReport).sources.map((s) => s.name)).toEqual(["lint"]);
+    expect(code).toBe(3);
+  });
+
+  it("a download that breaks off: the part that arrived is diagnosed, and stderr says it is only part", async () => {
+    defaultRoutes(server);
+    const log = deployLog();
+    const cut = log.indexOf("##[error]");
+    server.route("GET", /^\/signed\/job-102\.txt/, (_req, res) => {
+      res.writeHead(200, { "content-type": "text/plain", "content-length": String(Buffer.byteLength(log)) });
+      res.write(log.slice(0, cut), () => res.destroy());
+    });
+    const { code, out, err } = await kd(["42", "--format", "json"]);
+    expect(err).toMatch(/^kamal-doctor: log of job "deploy" \(102\): the download broke off .*\(only the part read before that is diagnosed\)\n$/);
+    const report = JSON.parse(out) as JsonReport;
+    expect(report.sources.map((s) => s.name)).toEqual(["deploy"]);
+    expect(report.findings[0]).toMatchObject({ rootCause: true, category: "disk-full" });
+    expect(code).toBe(1);
+  });
+
   it("retries a 5xx and a secondary rate limit, then succeeds", async () => {
     defaultRoutes(server);
     let runCalls = 0;

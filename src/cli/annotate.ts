@@ -59,7 +59,8 @@ export function registerAnnotate(program: Command, io: CliIO, setExit: (code: nu
       const lines: string[] = [];
       const say = (line: string) => lines.push(line);
       try {
-        const { report, logs } = await gh.diagnoseRun(client, target, { rules, toolVersion: VERSION });
+        const { report, logs, unreadable } = await gh.diagnoseRun(client, target, { rules, toolVersion: VERSION });
+        for (const log of unreadable) io.stderr.write(`${gh.describeUnreadable(log)}\n`);
         const runName = `run ${logs.target.runId} (attempt ${logs.attempt}) of ${logs.target.owner}/${logs.target.repo}`;
         if (report === null) {
           io.stdout.write(`${runName} has no failed jobs${logs.run.conclusion ? ` (conclusion: ${logs.run.conclusion})` : ""}: nothing to annotate.\n`);

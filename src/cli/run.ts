@@ -45,7 +45,7 @@ export function registerRun(program: Command, io: CliIO, setExit: (code: number)
     const { gh, target, client } = await connect(arg, options, io);
     const progress = new Progress(io, options.quiet === true, options.allJobs || options.job ? "" : "failed ");
     try {
-      const { report, logs } = await gh.diagnoseRun(client, target, {
+      const { report, logs, unreadable } = await gh.diagnoseRun(client, target, {
         rules,
         toolVersion: VERSION,
         job: options.job ?? null,
@@ -54,6 +54,8 @@ export function registerRun(program: Command, io: CliIO, setExit: (code: number)
         onProgress: (event) => progress.event(event),
       });
       progress.done();
+      // Not progress: what the report leaves out is said even with --quiet.
+      for (const log of unreadable) io.stderr.write(`${gh.describeUnreadable(log)}\n`);
       for (const job of logs.unfinished) progress.note(`skipped job "${job.name}" (${job.id}): still ${job.status.replace("_", " ")}`);
       const runName = `run ${logs.target.runId} (attempt ${logs.attempt}) of ${logs.target.owner}/${logs.target.repo}`;
       if (report === null) {
@@ -71,7 +73,9 @@ export function registerRun(program: Command, io: CliIO, setExit: (code: number)
         return;
       }
       io.stdout.write(render(report, options, io));
-      setExit(exitCodeFor(report));
+      // A log that could not be read may hold the failure: "no failure found" would not be true.
+      const code = exitCodeFor(report);
+      setExit(unreadable.length > 0 && code === EXIT.OK ? EXIT.GITHUB : code);
     } catch (error) {
       progress.fail();
       if (error instanceof gh.GitHubError) throw new CliError(error.message, EXIT.GITHUB);

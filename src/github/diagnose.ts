@@ -1,32 +1,66 @@
 // One call from a run target to an attributed Report: fetch the selected jobs' logs, analyse
 // them as they stream (segmenting steps on the way), then put steps and deep links on the
 // report. Shared by `kamal-doctor run` and `kamal-doctor annotate`.
+//
+// One job's log that cannot be read (expired, 404 with no archive entry, a download that broke
+// off) does not cost the diagnosis of the others: it is reported in `unreadable`. Only when no
+// job's log could be read at all does the first such error fail the call.
 
 import { analyzeSources, type AnalyzableSource } from "../analyze.js";
 import type { AnalysisOptions } from "../core/analysis.js";
 import type { Report } from "../core/report.js";
+import { InputError } from "../sources/input.js";
 import { attributeReport, StepSegmenter, type AttributedSource } from "./attribution.js";
-import type { GitHubClient } from "./client.js";
+import { GitHubError, type GitHubClient } from "./client.js";
 import { fetchRunLogs, type FetchRunLogsOptions, type RunLogs } from "./logs.js";
+import type { WorkflowJob } from "./runs.js";
 import type { RunTarget } from "./target.js";
+
+export interface UnreadableLog {
+  job: WorkflowJob;
+  /** One line: which log and why, e.g. `log of job "deploy" (102): the logs have expired …`. */
+  message: string;
+  /** Part of the log arrived before the error, and that part is in the report. */
+  partial: boolean;
+}
 
 export interface RunDiagnosis {
   /** Null when no job was selected (e.g. the run has no failed jobs). */
   report: Report | null;
   logs: RunLogs;
+  /** Selected jobs whose log could not be read (in full): the report leaves them out. */
+  unreadable: UnreadableLog[];
+}
+
+/** The stderr line for a log the report leaves out (one line even if a job name spans several). */
+export function describeUnreadable(log: UnreadableLog): string {
+  const message = log.message.replace(/[\r\n]+/g, " ");
+  return `kamal-doctor: ${log.partial ? `${message} (only the part read before that is diagnosed)` : `skipped the ${message}`}`;
 }
 
 export async function diagnoseRun(client: GitHubClient, target: RunTarget, options: FetchRunLogsOptions & AnalysisOptions): Promise<RunDiagnosis> {
   const logs = await fetchRunLogs(client, target, options);
   try {
-    if (logs.sources.length === 0) return { report: null, logs };
+    if (logs.sources.length === 0) return { report: null, logs, unreadable: [] };
     const attributed = new Map<string, AttributedSource>();
+    const failures: Array<UnreadableLog & { name: string; error: Error }> = [];
     const sources: AnalyzableSource[] = logs.sources.map((source) => {
       const segmenter = new StepSegmenter(source.job.steps ?? []);
       attributed.set(source.name, { ref: source.ref, steps: source.job.steps ?? [], segmenter });
       const text: AsyncIterable<string> = {
         async *[Symbol.asyncIterator]() {
-          yield* segmenter.wrap(source.text);
+          let partial = false;
+          try {
+            for await (const chunk of segmenter.wrap(source.text)) {
+              partial = true;
+              yield chunk;
+            }
+          } catch (error) {
+            // GitHub's side (an expired or missing log, a broken download, a corrupt archive): this job only.
+            if (!(error instanceof GitHubError || error instanceof InputError)) throw error;
+            failures.push({ job: source.job, name: source.name, message: error.message, partial, error });
+            return;
+          }
           // A log assembled from the zip's per-step files knows exactly where each step starts.
           if (source.stepStarts && source.stepStarts.length > 0) segmenter.useKnownStarts(source.stepStarts);
         },
@@ -34,7 +68,10 @@ export async function diagnoseRun(client: GitHubClient, target: RunTarget, optio
       return { name: source.name, job: source.ref, text };
     });
     const report = await analyzeSources(sources, { rules: options.rules, toolVersion: options.toolVersion, exitCode: options.exitCode ?? null, command: options.command ?? null });
-    return { report: attributeReport(report, attributed), logs };
+    const unread = new Set(failures.filter((failure) => !failure.partial).map((failure) => failure.name));
+    if (unread.size === logs.sources.length) throw (failures[0] as { error: Error }).error;
+    const read = unread.size === 0 ? report : { ...report, sources: report.sources.filter((source) => !unread.has(source.name)) };
+    return { report: attributeReport(read, attributed), logs, unreadable: failures.map(({ job, message, partial }) => ({ job, message, partial })) };
   } finally {
     await logs.dispose();
   }

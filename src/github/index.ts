@@ -4,4 +4,4 @@ export { apiFromWeb, parseRemote, parseTargetArg, resolveTarget, TargetError, we
 export { FAILED_CONCLUSIONS, getJob, getRun, isFailed, jobRef, jobUrl, listJobs, selectJobs, type JobSelection, type WorkflowJob, type WorkflowRun, type WorkflowStep } from "./runs.js";
 export { fetchRunLogs, matchJobEntry, sanitizeJobName, saveName, type FetchRunLogsOptions, type JobLogSource, type ProgressEvent, type RunLogs } from "./logs.js";
 export { attributeReport, deepLink, StepSegmenter, type AttributedSource, type StepSegment } from "./attribution.js";
-export { diagnoseRun, type RunDiagnosis } from "./diagnose.js";
+export { describeUnreadable, diagnoseRun, type RunDiagnosis, type UnreadableLog } from "./diagnose.js";
