@@ -1,6 +1,6 @@
 // The CLI in-process (run(argv, io)) and as a child process (bin/kamal-doctor.js, built dist/).
-import { execFile, spawnSync } from "node:child_process";
-import { chmodSync, mkdirSync, mkdtempSync, readFileSync, writeFileSync } from "node:fs";
+import { execFile, spawn, spawnSync } from "node:child_process";
+import { chmodSync, existsSync, mkdirSync, mkdtempSync, readFileSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import path from "node:path";
 import { promisify } from "node:util";
@@ -198,9 +198,19 @@ describe("bin/kamal-doctor.js (child process)", () => {
     expect(error).toMatchObject({ code: 2, stderr: "kamal-doctor: /nonexistent/deploy.log: no such file\n" });
   });
 
-  it("exits 0 quietly when the reader closes the pipe early", () => {
-    const child = spawnSync("sh", ["-c", `"${process.execPath}" "${bin}" "${sample}" --verbose | head -1`], { encoding: "utf8" });
-    expect(child.status).toBe(0);
-    expect(child.stderr).toBe("");
+  it("says nothing when the reader closes the pipe early, and still exits with the diagnosis's code", async () => {
+    const child = spawn(process.execPath, [bin, sample, "--verbose"], { stdio: ["ignore", "pipe", "pipe"] });
+    child.stdout.destroy(); // the reader is gone before anything is written: the write meets EPIPE
+    let stderr = "";
+    child.stderr.on("data", (chunk: Buffer) => (stderr += chunk.toString()));
+    const status = await new Promise<number | null>((resolve) => child.on("close", (code) => resolve(code)));
+    expect(stderr).toBe("");
+    expect(status).toBe(1);
+  });
+
+  it.runIf(existsSync("/dev/full"))("a full output device is one line on stderr, not a stack trace", () => {
+    const child = spawnSync("sh", ["-c", `"${process.execPath}" "${bin}" "${sample}" > /dev/full`], { encoding: "utf8" });
+    expect(child.stderr).toBe("kamal-doctor: cannot write to standard output (ENOSPC); the rest of the output is lost\n");
+    expect(child.status).toBe(1);
   });
 });

@@ -90,11 +90,23 @@ export function runCommand(argv: readonly string[], io: CliIO, onLine: (line: st
 function pipeThrough(from: Readable, to: OutputStream, onLine: (line: string) => void): { end(): void } {
   const decoder = new StringDecoder("utf8");
   const splitter = new LineSplitter(onLine);
-  const sink = to as OutputStream & { write(chunk: Uint8Array): unknown; once?: (event: "drain", listener: () => void) => unknown };
+  type Listen = (event: "drain" | "close", listener: () => void) => unknown;
+  const sink = to as OutputStream & { write(chunk: Uint8Array): unknown; on?: Listen; off?: Listen };
+  let waiting = false;
+  const resume = () => {
+    waiting = false;
+    sink.off?.("drain", resume);
+    sink.off?.("close", resume);
+    from.resume();
+  };
   from.on("data", (chunk: Buffer) => {
-    if (sink.write(chunk) === false && typeof sink.once === "function") {
+    // Back-pressure only while someone reads: an output whose reader went away (EPIPE) closes
+    // instead of draining, and must not stall the command.
+    if (sink.write(chunk) === false && sink.destroyed !== true && !waiting && typeof sink.on === "function") {
+      waiting = true;
       from.pause();
-      sink.once("drain", () => from.resume());
+      sink.on("drain", resume);
+      sink.on("close", resume);
     }
     splitter.push(decoder.write(chunk));
   });

@@ -18,6 +18,8 @@ export interface OutputStream {
   write(chunk: string): unknown;
   isTTY?: boolean;
   columns?: number;
+  /** A stream whose reader went away (EPIPE) is destroyed: writes go nowhere and never drain. */
+  destroyed?: boolean;
 }
 
 export interface CliIO {
