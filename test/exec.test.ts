@@ -147,19 +147,20 @@ describe("exec forwards signals (built CLI)", () => {
     expect(p.err()).toContain("kamal-doctor");
   });
 
-  it("a reader that goes away does not cut the deploy short: it runs to its end, is diagnosed, keeps its code", async () => {
+  it.each(["stdout", "stderr"] as const)("a reader of %s that goes away does not cut the deploy short: it runs to its end and keeps its code", async (stream) => {
     const marker = path.join(tmp(), "finished");
-    const script = `for (let i = 0; i < 200000; i++) console.log("  DEBUG [1a2b3c4d] line " + i);
+    const script = `for (let i = 0; i < 200000; i++) process.${stream}.write("  DEBUG [1a2b3c4d] line " + i + "\\n");
       console.log(${JSON.stringify(LOG)});
       require("fs").writeFileSync(${JSON.stringify(marker)}, "yes");
       process.exitCode = 3;`;
     const child = spawn(node, [bin, "exec", "--", node, "-e", script], { stdio: ["ignore", "pipe", "pipe"], env: { PATH: process.env["PATH"] } });
-    child.stdout.destroy(); // `kamal-doctor exec -- kamal deploy | head`, once head has had enough
+    child[stream].destroy(); // `kamal-doctor exec -- kamal deploy 2>&1 | head`, once head has had enough
     let stderr = "";
-    child.stderr.on("data", (chunk: Buffer) => (stderr += chunk.toString()));
+    if (stream === "stdout") child.stderr.on("data", (chunk: Buffer) => (stderr += chunk.toString()));
     expect(await new Promise<number | null>((resolve) => child.on("close", (code) => resolve(code)))).toBe(3);
     expect(existsSync(marker)).toBe(true);
-    expect(stderr).toContain("target failed to become healthy");
+    // The diagnosis goes to stderr: readable when only stdout went away.
+    if (stream === "stdout") expect(stderr).toContain("target failed to become healthy");
   });
 
   it("a command killed by the signal exits 128 + its number", async () => {
