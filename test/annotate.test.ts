@@ -36,6 +36,7 @@ interface Comment {
 /** A run of one failed deploy job, with PRs as given, and stateful comments and check runs. */
 function routes(server: GitHubServer, options: { pullRequests?: number[] } = {}) {
   const prs = options.pullRequests ?? [7];
+  const state = { nextId: 500, conclusion: "failure", prComments: new Map<number, Comment[]>(), commitComments: [] as Comment[], checkRuns: [] as Array<{ id: number; body: Record<string, unknown> }> };
   const runBody = {
     id: 42,
     name: "Deploy",
@@ -61,9 +62,10 @@ function routes(server: GitHubServer, options: { pullRequests?: number[] } = {})
       { number: 2, name: "Run kamal deploy", status: "completed", conclusion: "failure" },
     ],
   };
-  server.route("GET", `${REPO}/actions/runs/42`, (_req, res) => sendJson(res, 200, runBody));
-  server.route("GET", /^\/repos\/acme\/shop\/actions\/runs\/42\/attempts\/(\d+)$/, (_req, res) => sendJson(res, 200, runBody));
-  server.route("GET", /^\/repos\/acme\/shop\/actions\/runs\/42\/attempts\/1\/jobs/, (_req, res) => sendJson(res, 200, { total_count: 1, jobs: [job] }));
+  // `state.conclusion` turns the run (and its job) green for a later call.
+  server.route("GET", `${REPO}/actions/runs/42`, (_req, res) => sendJson(res, 200, { ...runBody, conclusion: state.conclusion }));
+  server.route("GET", /^\/repos\/acme\/shop\/actions\/runs\/42\/attempts\/(\d+)$/, (_req, res) => sendJson(res, 200, { ...runBody, conclusion: state.conclusion }));
+  server.route("GET", /^\/repos\/acme\/shop\/actions\/runs\/42\/attempts\/1\/jobs/, (_req, res) => sendJson(res, 200, { total_count: 1, jobs: [{ ...job, conclusion: state.conclusion }] }));
   server.route("GET", `${REPO}/actions/jobs/102/logs`, (_req, res) => {
     res.writeHead(302, { location: `${server.blobUrl}/signed/job-102.txt?sig=x` });
     res.end();
@@ -73,7 +75,6 @@ function routes(server: GitHubServer, options: { pullRequests?: number[] } = {})
     res.end(wrapForGitHub(KAMAL_LOG));
   });
 
-  const state = { nextId: 500, prComments: new Map<number, Comment[]>(), commitComments: [] as Comment[], checkRuns: [] as Array<{ id: number; body: Record<string, unknown> }> };
   const make = (body: string): Comment => ({ id: state.nextId++, body, html_url: `https://github.com/acme/shop/pull/7#issuecomment-${state.nextId}` });
   server.route("GET", /^\/repos\/acme\/shop\/commits\/[0-9a-f]+\/pulls/, (_req, res) => sendJson(res, 200, []));
   server.route("GET", /^\/repos\/acme\/shop\/issues\/(\d+)\/comments/, (_req, res, m) => sendJson(res, 200, state.prComments.get(Number(m?.[1])) ?? []));
@@ -212,6 +213,47 @@ describe("annotate --comment", () => {
     expect(list[1]?.body).not.toContain("stale text");
     const methods = writes().map((r) => `${r.method} ${r.path}`);
     expect(methods).toEqual([`POST ${REPO}/issues/7/comments`, `PATCH ${REPO}/issues/comments/${comment?.id}`]);
+  });
+
+  it("marks the comment resolved once a later run succeeds; a green run with nothing to resolve posts nothing", async () => {
+    const state = routes(server);
+    await annotate(["42", "--comment"]);
+    const comment = state.prComments.get(7)?.[0];
+    state.conclusion = "success";
+
+    const dry = await annotate(["42", "--comment", "--dry-run"]);
+    expect(dry.out).toBe(`Would mark comment ${comment?.id} on pull request #7 resolved\n`);
+    expect(writes()).toHaveLength(1);
+
+    const green = await annotate(["42", "--comment", "--check-run"]);
+    expect(green.code).toBe(0);
+    expect(green.out).toMatch(/^Marked the comment on pull request #7 resolved: https:/);
+    expect(comment?.body).toMatch(/^\*\*kamal-doctor\*\*: ✅ \[Deploy #42\]\(https:\/\/github\.com\/acme\/shop\/actions\/runs\/42\) on `0f1e2d3c4b5a` succeeded\./);
+    expect(comment?.body).toContain("<!-- kamal-doctor:resolved -->");
+    expect(comment?.body).toContain("<!-- kamal-doctor:annotate workflow=.github/workflows/deploy.yml -->");
+    expect(comment?.body).not.toContain("target failed to become healthy");
+    expect(state.checkRuns).toEqual([]);
+
+    // Already resolved: the next green run leaves it alone.
+    const again = await annotate(["42", "--comment"]);
+    expect(again.out).toBe("run 42 (attempt 1) of acme/shop has no failed jobs (conclusion: success): nothing to annotate.\n");
+    expect(writes().map((r) => r.method)).toEqual(["POST", "PATCH"]);
+
+    // Red again: the same comment describes the new failure.
+    state.conclusion = "failure";
+    await annotate(["42", "--comment"]);
+    expect(state.prComments.get(7)).toHaveLength(1);
+    expect(comment?.body).toContain("target failed to become healthy");
+    expect(comment?.body).not.toContain("kamal-doctor:resolved");
+  });
+
+  it("a green run on a pull request without a kamal-doctor comment posts nothing", async () => {
+    const state = routes(server);
+    state.conclusion = "success";
+    const { code, out } = await annotate(["42", "--comment"]);
+    expect(code).toBe(0);
+    expect(out).toMatch(/has no failed jobs \(conclusion: success\): nothing to annotate\.\n$/);
+    expect(writes()).toEqual([]);
   });
 
   it("comments on the commit when the run has no pull request, and finds that comment again", async () => {

@@ -6,6 +6,7 @@
 
 import type { Command } from "commander";
 import type { AnnotatedRun, CommentPlan } from "../github/annotate.js";
+import type { GitHubClient, RunTarget } from "../github/index.js";
 import { redactReport } from "../report/redact.js";
 import { InputError } from "../sources/input.js";
 import { VERSION } from "../version.js";
@@ -29,6 +30,8 @@ Token: GITHUB_TOKEN, else GH_TOKEN. It needs \`actions: read\` to read the run, 
   --check-run  \`checks: write\` (a workflow's GITHUB_TOKEN or a GitHub App token; personal
                access tokens cannot create check runs)
   --comment    \`pull-requests: write\` (a commit comment when the run has no PR: \`contents: write\`)
+Given a run that succeeded, --comment marks an earlier failure comment on its pull requests
+resolved (and posts nothing where there is none).
 Exits 0 once everything is posted (a listener workflow stays green), 3 when GitHub refuses.
 
 Examples:
@@ -63,7 +66,10 @@ export function registerAnnotate(program: Command, io: CliIO, setExit: (code: nu
         for (const log of unreadable) io.stderr.write(`${gh.describeUnreadable(log)}\n`);
         const runName = `run ${logs.target.runId} (attempt ${logs.attempt}) of ${logs.target.owner}/${logs.target.repo}`;
         if (report === null) {
-          io.stdout.write(`${runName} has no failed jobs${logs.run.conclusion ? ` (conclusion: ${logs.run.conclusion})` : ""}: nothing to annotate.\n`);
+          // A green run after a red one: the sticky comment should not go on describing a failure.
+          if (options.comment && logs.run.conclusion === "success") await resolveComments(post, client, logs.target, logs.run as AnnotatedRun, options.dryRun === true, say);
+          if (lines.length === 0) say(`${runName} has no failed jobs${logs.run.conclusion ? ` (conclusion: ${logs.run.conclusion})` : ""}: nothing to annotate.`);
+          io.stdout.write(`${lines.join("\n")}\n`);
           setExit(EXIT.OK);
           return;
         }
@@ -121,3 +127,28 @@ export function registerAnnotate(program: Command, io: CliIO, setExit: (code: nu
     });
 }
 
+/**
+ * After a successful run, each of its pull requests' kamal-doctor comment (for this workflow) is
+ * edited to say the failure it described is resolved. Nothing is posted where there is none, and
+ * a comment already marked resolved is left alone.
+ */
+async function resolveComments(
+  post: typeof import("../github/annotate.js"),
+  client: GitHubClient,
+  where: RunTarget,
+  run: AnnotatedRun,
+  dryRun: boolean,
+  say: (line: string) => void,
+): Promise<void> {
+  const marker = post.commentMarker(run);
+  for (const number of await post.pullRequestsOf(client, where, run)) {
+    const plan: CommentPlan = { kind: "pull-request", target: number, body: post.resolvedBody(run) };
+    const existing = await post.findComment(client, where, plan, marker);
+    if (!existing || existing.body.includes(post.RESOLVED_MARKER)) continue;
+    if (dryRun) say(`Would mark comment ${existing.id} on pull request #${number} resolved`);
+    else {
+      const result = await post.postComment(client, where, plan, existing);
+      say(`Marked the comment on pull request #${number} resolved${result.url ? `: ${result.url}` : ""}`);
+    }
+  }
+}

@@ -157,10 +157,23 @@ export function commentMarker(run: AnnotatedRun): string {
 /** The comment body: a line naming the run, the markdown report (fitted), the marker. */
 export function commentBody(report: Report, run: AnnotatedRun): string {
   const marker = commentMarker(run);
-  const attempt = run.run_attempt && run.run_attempt > 1 ? `, attempt ${run.run_attempt}` : "";
-  const intro = `**kamal-doctor** looked at [${escapeLinkText(run.name ?? "the workflow run")} #${run.id}${attempt}](${run.html_url}) on \`${run.head_sha.slice(0, 12)}\`.\n\n`;
+  const intro = `**kamal-doctor** looked at ${runLink(run)}.\n\n`;
   const room = MAX_COMMENT - intro.length - marker.length - 2;
   return `${intro}${formatMarkdown(report, { maxLength: room })}\n${marker}\n`;
+}
+
+/** Marks a comment whose failure a later successful run has resolved. */
+export const RESOLVED_MARKER = "<!-- kamal-doctor:resolved -->";
+
+/** What the comment becomes once a later run of the workflow succeeds: the failure is history. */
+export function resolvedBody(run: AnnotatedRun): string {
+  return `**kamal-doctor**: ✅ ${runLink(run)} succeeded. The deploy failure described here before is resolved.\n${RESOLVED_MARKER}\n${commentMarker(run)}\n`;
+}
+
+/** `[Deploy #42, attempt 2](url) on \`0f1e2d3c4b5a\`` */
+function runLink(run: AnnotatedRun): string {
+  const attempt = run.run_attempt && run.run_attempt > 1 ? `, attempt ${run.run_attempt}` : "";
+  return `[${escapeLinkText(run.name ?? "the workflow run")} #${run.id}${attempt}](${run.html_url}) on \`${run.head_sha.slice(0, 12)}\``;
 }
 
 function escapeLinkText(text: string): string {
@@ -183,6 +196,7 @@ export async function pullRequestsOf(client: GitHubClient, target: RunTarget, ru
 export interface ExistingComment {
   id: number;
   url: string | null;
+  body: string;
 }
 
 /** The comment carrying the marker, on a PR or a commit, or null. */
@@ -197,7 +211,7 @@ export async function findComment(client: GitHubClient, target: RunTarget, plan:
           permission: "contents: read",
         });
   const found = comments.find((comment) => typeof comment.body === "string" && comment.body.includes(marker));
-  return found ? { id: found.id, url: found.html_url ?? null } : null;
+  return found ? { id: found.id, url: found.html_url ?? null, body: found.body ?? "" } : null;
 }
 
 export interface CommentResult {
