@@ -18,6 +18,10 @@ describe("parseTargetArg", () => {
     expect(parseTargetArg("https://github.com/acme/shop/actions/runs/42/job/777?pr=5#step:4:12")).toMatchObject({ runId: 42, jobId: 777, legacyJobUrl: false });
     expect(parseTargetArg("https://github.com/acme/shop/actions/runs/42/jobs/9")).toMatchObject({ runId: 42, jobId: 9, legacyJobUrl: true });
     expect(parseTargetArg("https://github.com/acme/shop/runs/777")).toMatchObject({ runId: null, jobId: 777 });
+    // From a pull request's or a commit's Checks tab, and a URL copied without its scheme.
+    expect(parseTargetArg("https://github.com/acme/shop/pull/3/checks?check_run_id=778")).toMatchObject({ owner: "acme", repo: "shop", runId: null, jobId: 778 });
+    expect(parseTargetArg("https://github.com/acme/shop/commit/0f1e2d3c/checks/779/logs")).toMatchObject({ owner: "acme", runId: null, jobId: 779 });
+    expect(parseTargetArg("github.com/acme/shop/actions/runs/42/attempts/2")).toMatchObject({ owner: "acme", runId: 42, attempt: 2, webOrigin: "https://github.com" });
   });
 
   it("reads GitHub Enterprise Server URLs and API URLs", () => {
@@ -27,7 +31,7 @@ describe("parseTargetArg", () => {
   });
 
   it("refuses what is not a run", () => {
-    for (const bad of ["abc", "0", "-5", "https://github.com/acme/shop/pull/3", "https://github.com/acme/shop/actions/runs/x", "ftp://github.com/a/b/actions/runs/1", "https://github.com/acme"]) {
+    for (const bad of ["abc", "0", "-5", "https://github.com/acme/shop/pull/3", "https://github.com/acme/shop/pull/3/checks", "https://github.com/acme/shop/pull/3/checks?check_run_id=x", "https://github.com/acme/shop/commit/abc/checks", "https://github.com/acme/shop/actions/runs/x", "ftp://github.com/a/b/actions/runs/1", "https://github.com/acme", "acme/shop/actions/runs/1"]) {
       expect(() => parseTargetArg(bad), bad).toThrow(TargetError);
     }
   });

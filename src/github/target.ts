@@ -50,7 +50,8 @@ export function parseTargetArg(arg: string): ParsedTarget {
   if (ID.test(text)) return { ...empty, runId: Number(text) };
   let url: URL;
   try {
-    url = new URL(text);
+    // `github.com/OWNER/REPO/actions/runs/1`, copied without its scheme.
+    url = new URL(/^[\w-]+(?:\.[\w-]+)+(?::\d+)?\//.test(text) ? `https://${text}` : text);
   } catch {
     throw new TargetError(`not a run id or a GitHub Actions URL: ${arg}`);
   }
@@ -67,7 +68,7 @@ export function parseTargetArg(arg: string): ParsedTarget {
     if (!parsed) throw bad();
     return { ...parsed, webOrigin: webFromApi(apiUrl), apiUrl };
   }
-  const parsed = parseActionsPath(parts, false);
+  const parsed = parseActionsPath(parts, false) ?? parseChecksPath(parts, url.searchParams);
   if (!parsed) throw bad();
   const web = url.origin;
   return { ...parsed, webOrigin: web, apiUrl: apiFromWeb(web) };
@@ -103,6 +104,18 @@ function parseActionsPath(parts: string[], api: boolean): Omit<ParsedTarget, "we
     else return null;
   }
   return result;
+}
+
+/**
+ * A pull request's or a commit's Checks tab: `…/pull/7/checks?check_run_id=JOB` or
+ * `…/commit/SHA/checks/JOB[/logs]`. For a job of GitHub Actions the check run id is the job id.
+ */
+function parseChecksPath(parts: string[], query: URLSearchParams): Omit<ParsedTarget, "webOrigin" | "apiUrl"> | null {
+  const [owner, repo, section, , tab, checkRun] = parts;
+  if (!owner || !repo || !NAME.test(owner) || !NAME.test(repo) || tab !== "checks") return null;
+  const value = section === "pull" ? query.get("check_run_id") : section === "commit" ? checkRun : undefined;
+  if (value === undefined || value === null || !ID.test(value)) return null;
+  return { owner, repo, runId: null, attempt: null, jobId: Number(value), legacyJobUrl: false };
 }
 
 /** https://github.com → https://api.github.com; https://HOST → https://HOST/api/v3 (GHES). */
