@@ -43,7 +43,7 @@ export function registerAnnotate(program: Command, io: CliIO, setExit: (code: nu
     program
       .command("annotate")
       .description("post a run's diagnosis to GitHub: a check run on its commit and/or a comment on its pull request")
-      .argument("<run>", "run id, or a run, attempt or job URL")
+      .argument("<run>", "run id, or a run, attempt, job or check URL")
       .option("--check-run", "create a completed `kamal-doctor` check run with annotations on the run's head commit")
       .option("--comment", "comment on each pull request of the run (updated in place next time), or on the commit")
       .option("--dry-run", "print what would be posted, post nothing"),

@@ -32,7 +32,7 @@ export function registerRun(program: Command, io: CliIO, setExit: (code: number)
     program
       .command("run")
       .description("fetch a GitHub Actions run's logs and diagnose them (default: the failed jobs of the latest attempt)")
-      .argument("<run>", "run id, or a run, attempt or job URL (github.com or GitHub Enterprise Server)"),
+      .argument("<run>", "run id, or a run, attempt, job or check URL (github.com or GitHub Enterprise Server)"),
   )
     .option("--job <id|name>", "only this job (id or name)")
     .option("--all-jobs", "every finished job, not only the failed ones")
