@@ -13,6 +13,7 @@ import { analyzeSources } from "../src/analyze.js";
 import { run } from "../src/cli/main.js";
 import type { Report } from "../src/core/report.js";
 import { InputError, openStream } from "../src/sources/input.js";
+import { Utf8Decoder } from "../src/sources/utf8.js";
 import { builtinCompiled, wrapForGitHub } from "./support/analyze.js";
 import { memoryIO } from "./support/io.js";
 import { makeZip } from "./support/zip.js";
@@ -108,6 +109,19 @@ describe("encodings", () => {
     const report = await analyzeChunks([bytes]);
     expect(report.outcome).toBe("failed");
     expect(report.unmatched.map((u) => u.text)).toContain("  ERROR (RuntimeError): bad \ufffd\ufffd byte");
+  });
+
+  it("decodes UTF-8 exactly as TextDecoder does, however the bytes are cut, dropping only a leading BOM", () => {
+    const pieces = fc.array(fc.oneof(fc.uint8Array({ maxLength: 8 }), fc.constantFrom(Buffer.from("é🚀"), Buffer.from([0xef, 0xbb, 0xbf]), Buffer.from([0xf0, 0x9f]), Buffer.from([0xed, 0xa0, 0x80]))), { maxLength: 10 });
+    fc.assert(
+      fc.property(pieces, fc.array(fc.nat(), { maxLength: 8 }), (parts, points) => {
+        const bytes = Buffer.concat(parts);
+        const decoder = new Utf8Decoder();
+        const text = cut(bytes, points).map((chunk) => decoder.write(chunk)).join("") + decoder.end();
+        expect(text).toBe(new TextDecoder("utf-8").decode(bytes));
+      }),
+      { numRuns: 2000 },
+    );
   });
 
   it("refuses binary input with one line, exit 2", async () => {

@@ -12,6 +12,7 @@ import path from "node:path";
 import { Readable } from "node:stream";
 import { pipeline } from "node:stream/promises";
 import type { JobRef } from "../core/report.js";
+import { Utf8Decoder } from "../sources/utf8.js";
 import { readZipEntries, type ZipEntryStream } from "../sources/zip.js";
 import { GitHubError, type GitHubClient } from "./client.js";
 import { getJob, getRun, jobRef, listJobs, selectJobs, type JobSelection, type WorkflowJob, type WorkflowRun } from "./runs.js";
@@ -161,12 +162,12 @@ async function* webBytes(response: Response, what: string): AsyncGenerator<Uint8
 }
 
 async function* decodeUtf8(bytes: AsyncIterable<Uint8Array>): AsyncGenerator<string> {
-  const decoder = new TextDecoder("utf-8", { fatal: false, ignoreBOM: false });
+  const decoder = new Utf8Decoder();
   for await (const chunk of bytes) {
-    const text = decoder.decode(chunk, { stream: true });
+    const text = decoder.write(chunk);
     if (text) yield text;
   }
-  const rest = decoder.decode();
+  const rest = decoder.end();
   if (rest) yield rest;
 }
 

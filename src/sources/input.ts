@@ -4,6 +4,7 @@
 
 import { closeSync, createReadStream, openSync, readFileSync, readSync, statSync, type Stats } from "node:fs";
 import { TextDecoder } from "node:util";
+import { Utf8Decoder } from "./utf8.js";
 import type { Readable } from "node:stream";
 
 export class InputError extends Error {}
@@ -130,18 +131,25 @@ async function* decode(stream: AsyncIterable<Buffer | string> | Iterable<Buffer>
   yield* decodeSniffing(stream as AsyncIterable<Buffer | string>, name);
 }
 
+interface ChunkDecoder {
+  write(bytes: Uint8Array): string;
+  end(): string;
+}
+
 async function* decodeSniffing(stream: AsyncIterable<Buffer | string> | Iterable<Buffer>, name: string): AsyncGenerator<string> {
-  let decoder: TextDecoder | null = null;
+  let decoder: ChunkDecoder | null = null;
   // The encoding and the binary check are decided on the first SNIFF bytes, however the
   // stream happens to be chunked (a pipe may deliver one byte first).
   let head: Buffer[] = [];
   let headLength = 0;
-  const start = (bytes: Buffer): TextDecoder => {
-    let encoding = "utf-8";
+  const start = (bytes: Buffer): ChunkDecoder => {
+    let encoding: "utf-16le" | "utf-16be" | null = null;
     if (bytes.length >= 2 && bytes[0] === 0xff && bytes[1] === 0xfe) encoding = "utf-16le";
     else if (bytes.length >= 2 && bytes[0] === 0xfe && bytes[1] === 0xff) encoding = "utf-16be";
     else if (looksBinary(bytes)) throw new InputError(`${name}: looks like binary data, not a log`);
-    return new TextDecoder(encoding, { fatal: false, ignoreBOM: false });
+    if (encoding === null) return new Utf8Decoder();
+    const utf16 = new TextDecoder(encoding, { fatal: false, ignoreBOM: false });
+    return { write: (chunk) => utf16.decode(chunk, { stream: true }), end: () => utf16.decode() };
   };
   try {
     for await (const chunk of stream) {
@@ -158,17 +166,17 @@ async function* decodeSniffing(stream: AsyncIterable<Buffer | string> | Iterable
         head = [];
         decoder = start(bytes);
       }
-      const text = decoder.decode(bytes, { stream: true });
+      const text = decoder.write(bytes);
       if (text.length > 0) yield text;
     }
     if (decoder === null && headLength > 0) {
       const bytes = Buffer.concat(head);
       decoder = start(bytes);
-      const text = decoder.decode(bytes, { stream: true });
+      const text = decoder.write(bytes);
       if (text.length > 0) yield text;
     }
     if (decoder) {
-      const rest = decoder.decode();
+      const rest = decoder.end();
       if (rest.length > 0) yield rest;
     }
   } catch (error) {
