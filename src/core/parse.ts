@@ -187,7 +187,7 @@ export class LineParser {
         }
         if (level === "DEBUG") {
           parsed.kind = "command-output";
-          parsed.message = message.replace(/^\s+/, "");
+          parsed.message = message.trimStart();
           return parsed;
         }
       }
