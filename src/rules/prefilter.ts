@@ -188,13 +188,14 @@ export class RulePrefilter {
     }
     const epoch = ++this.epoch;
     const selected = this.selected;
-    selected.length = 0;
+    // Truncating an array is a call into the runtime: skip it on the many lines that found nothing.
+    if (selected.length > 0) selected.length = 0;
     for (const index of this.always) {
       this.ruleSeen[index] = epoch;
       selected.push(index);
     }
     const found = this.found;
-    found.length = 0;
+    if (found.length > 0) found.length = 0;
     this.automaton.scan(text, found);
     let unsorted = false;
     for (const id of found) {
