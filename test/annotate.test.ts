@@ -5,7 +5,8 @@
 import { beforeEach, describe, expect, it } from "vitest";
 import { run } from "../src/cli/main.js";
 import { createGitHubClient } from "../src/github/client.js";
-import { ANNOTATIONS_PER_REQUEST, postCheckRun, type CheckRunPlan } from "../src/github/annotate.js";
+import { ANNOTATIONS_PER_REQUEST, postCheckRun, unreadableNotice, type CheckRunPlan } from "../src/github/annotate.js";
+import type { WorkflowJob } from "../src/github/runs.js";
 import type { RunTarget } from "../src/github/target.js";
 import { wrapForGitHub } from "./support/analyze.js";
 import { githubEnv, sendJson, startGitHubServer, type GitHubServer } from "./support/github-server.js";
@@ -281,10 +282,21 @@ describe("annotate --comment", () => {
     const job = (id: number, name: string) => ({ id, run_id: 42, run_attempt: 1, name, status: "completed", conclusion: "failure", html_url: `https://github.com/acme/shop/actions/runs/42/job/${id}`, steps: [] });
     server.route("GET", /^\/repos\/acme\/shop\/actions\/runs\/42\/attempts\/1\/jobs/, (_req, res) => sendJson(res, 200, { total_count: 2, jobs: [job(102, "deploy"), job(105, "deploy-eu")] }));
     server.route("GET", `${REPO}/actions/jobs/105/logs`, (_req, res) => sendJson(res, 410, { message: "Server Error", status: "410" }));
-    const { code, out, err } = await annotate(["42", "--comment", "--dry-run"]);
+    const { code, out, err } = await annotate(["42", "--comment", "--check-run", "--dry-run"]);
     expect(err).toMatch(/^kamal-doctor: skipped the log of job "deploy-eu" \(105\): the logs have expired.*\n$/);
     expect(out).toContain("target failed to become healthy");
+    // Readers of the comment and the check run learn that one job is missing from the diagnosis.
+    const notice = /^> ⚠️ Not diagnosed: log of job "deploy-eu" \(105\): the logs have expired/m;
+    expect(out.slice(out.indexOf("--- comment ---"))).toMatch(notice);
+    expect(out.slice(out.indexOf("--- check run summary ---"), out.indexOf("--- comment ---"))).toMatch(notice);
     expect(code).toBe(0);
+  });
+
+  it("a job name in the notice cannot inject HTML or mention anyone", () => {
+    const job = { id: 9, name: "<img src=x> @octocat", run_id: 42, status: "completed", conclusion: "failure", html_url: "" } as WorkflowJob;
+    const notice = unreadableNotice([{ job, message: `log of job "${job.name}" (9): the logs have expired\nsecond line`, partial: true }]);
+    expect(notice).toBe('> ⚠️ Read in part: log of job "&lt;img src=x&gt; @&#8203;octocat" (9): the logs have expired second line\n\n');
+    expect(unreadableNotice([])).toBe("");
   });
 
   it("asks for something to post, and for a token unless it is a dry run", async () => {

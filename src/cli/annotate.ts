@@ -80,7 +80,7 @@ export function registerAnnotate(program: Command, io: CliIO, setExit: (code: nu
         const where = logs.target;
 
         if (options.checkRun) {
-          const plan = post.planCheckRun(shown, run);
+          const plan = post.planCheckRun(shown, run, unreadable);
           const requests = Math.max(1, Math.ceil(plan.annotations.length / post.ANNOTATIONS_PER_REQUEST));
           const what = `check run "${plan.name}" on ${plan.head_sha.slice(0, 12)} (conclusion ${plan.conclusion}, ${plan.annotations.length} annotation${plan.annotations.length === 1 ? "" : "s"}`;
           if (options.dryRun) {
@@ -97,7 +97,7 @@ export function registerAnnotate(program: Command, io: CliIO, setExit: (code: nu
 
         if (options.comment) {
           const prs = await post.pullRequestsOf(client, where, run);
-          const body = post.commentBody(shown, run);
+          const body = post.commentBody(shown, run, unreadable);
           const marker = post.commentMarker(run);
           const plans: CommentPlan[] =
             prs.length > 0 ? prs.map((number) => ({ kind: "pull-request", target: number, body })) : [{ kind: "commit", target: run.head_sha, body }];

@@ -7,8 +7,9 @@
 import type { Octokit } from "@octokit/rest";
 import type { Report } from "../core/report.js";
 import { annotationsFor, type AnnotationLevel } from "../format/github.js";
-import { formatMarkdown } from "../format/markdown.js";
+import { formatMarkdown, text } from "../format/markdown.js";
 import { GitHubError, type GitHubClient } from "./client.js";
+import type { UnreadableLog } from "./diagnose.js";
 import type { WorkflowRun } from "./runs.js";
 import type { RunTarget } from "./target.js";
 
@@ -52,7 +53,17 @@ export interface CheckRunPlan {
 const LEVEL: Record<AnnotationLevel, CheckAnnotation["annotation_level"]> = { error: "failure", warning: "warning", notice: "notice" };
 
 /** The check run for a (redacted) report of a run. */
-export function planCheckRun(report: Report, run: AnnotatedRun): CheckRunPlan {
+/**
+ * What the posted report leaves out, first: the jobs whose log could not be read. Without it a
+ * reader would take the diagnosis of the other jobs for the whole story.
+ */
+export function unreadableNotice(unreadable: readonly UnreadableLog[]): string {
+  if (unreadable.length === 0) return "";
+  const lines = unreadable.map((log) => `> ⚠️ ${log.partial ? "Read in part" : "Not diagnosed"}: ${text(log.message.replace(/[\r\n]+/g, " "))}`);
+  return `${lines.join("\n>\n")}\n\n`;
+}
+
+export function planCheckRun(report: Report, run: AnnotatedRun, unreadable: readonly UnreadableLog[] = []): CheckRunPlan {
   // Annotations need a file: the workflow file of the run exists at its head commit.
   const path = (run.path ?? "").replace(/@.*$/, "") || ".github";
   const annotations = annotationsFor(report).map((a): CheckAnnotation => {
@@ -80,7 +91,7 @@ export function planCheckRun(report: Report, run: AnnotatedRun): CheckRunPlan {
     details_url: run.html_url,
     external_id: String(run.id),
     title: title.slice(0, MAX_TITLE),
-    summary: formatMarkdown(report, { maxLength: MAX_CHECK_SUMMARY }),
+    summary: withNotice(unreadableNotice(unreadable), report, MAX_CHECK_SUMMARY),
     annotations,
   };
 }
@@ -155,11 +166,15 @@ export function commentMarker(run: AnnotatedRun): string {
 }
 
 /** The comment body: a line naming the run, the markdown report (fitted), the marker. */
-export function commentBody(report: Report, run: AnnotatedRun): string {
+export function commentBody(report: Report, run: AnnotatedRun, unreadable: readonly UnreadableLog[] = []): string {
   const marker = commentMarker(run);
-  const intro = `**kamal-doctor** looked at ${runLink(run)}.\n\n`;
-  const room = MAX_COMMENT - intro.length - marker.length - 2;
-  return `${intro}${formatMarkdown(report, { maxLength: room })}\n${marker}\n`;
+  const intro = `**kamal-doctor** looked at ${runLink(run)}.\n\n${unreadableNotice(unreadable)}`;
+  return `${withNotice(intro, report, MAX_COMMENT - marker.length - 2)}\n${marker}\n`;
+}
+
+/** `head` and then the report, fitted into `max` characters together. */
+function withNotice(head: string, report: Report, max: number): string {
+  return `${head}${formatMarkdown(report, { maxLength: max - head.length })}`;
 }
 
 /** Marks a comment whose failure a later successful run has resolved. */
