@@ -6,13 +6,13 @@
 import { spawn } from "node:child_process";
 import { constants } from "node:os";
 import { basename } from "node:path";
-import { StringDecoder } from "node:string_decoder";
 import type { Readable } from "node:stream";
 import type { Command } from "commander";
 import { Analysis, type AnalysisOptions } from "../core/analysis.js";
 import { LineSplitter } from "../core/lines.js";
 import type { Report } from "../core/report.js";
 import { formatGithub } from "../format/github.js";
+import { Utf8Decoder } from "../sources/utf8.js";
 import { VERSION } from "../version.js";
 import { inActions, reportForOutput } from "./actions-output.js";
 import { CliError, EXIT, type CliIO, type OutputStream } from "./io.js";
@@ -88,7 +88,7 @@ export function runCommand(argv: readonly string[], io: CliIO, onLine: (line: st
 
 /** Writes each chunk through unchanged (respecting back-pressure) and splits it into lines for the analysis. */
 function pipeThrough(from: Readable, to: OutputStream, onLine: (line: string) => void): { end(): void } {
-  const decoder = new StringDecoder("utf8");
+  const decoder = new Utf8Decoder();
   const splitter = new LineSplitter(onLine);
   type Listen = (event: "drain" | "close", listener: () => void) => unknown;
   const sink = to as OutputStream & { write(chunk: Uint8Array): unknown; on?: Listen; off?: Listen };

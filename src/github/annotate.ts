@@ -52,7 +52,6 @@ export interface CheckRunPlan {
 
 const LEVEL: Record<AnnotationLevel, CheckAnnotation["annotation_level"]> = { error: "failure", warning: "warning", notice: "notice" };
 
-/** The check run for a (redacted) report of a run. */
 /**
  * What the posted report leaves out, first: the jobs whose log could not be read. Without it a
  * reader would take the diagnosis of the other jobs for the whole story.
@@ -63,6 +62,7 @@ export function unreadableNotice(unreadable: readonly UnreadableLog[]): string {
   return `${lines.join("\n>\n")}\n\n`;
 }
 
+/** The check run for a (redacted) report of a run. */
 export function planCheckRun(report: Report, run: AnnotatedRun, unreadable: readonly UnreadableLog[] = []): CheckRunPlan {
   // Annotations need a file: the workflow file of the run exists at its head commit.
   const path = (run.path ?? "").replace(/@.*$/, "") || ".github";

@@ -4,8 +4,8 @@
 
 import { closeSync, createReadStream, openSync, readFileSync, readSync, statSync, type Stats } from "node:fs";
 import { TextDecoder } from "node:util";
-import { Utf8Decoder } from "./utf8.js";
 import type { Readable } from "node:stream";
+import { Utf8Decoder } from "./utf8.js";
 
 export class InputError extends Error {}
 
