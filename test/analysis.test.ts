@@ -107,6 +107,17 @@ Releasing the deploy lock...
     expect(report.deploy.failedPhase).toBe("proxy-boot");
   });
 
+  it("puts the final error, printed after the lock is released, in the last phase of work or in none", () => {
+    const tooOld = rule({ id: "too-old", match: { any: ["kamal-proxy version \\S+ is too old"] } });
+    const error = "  ERROR (RuntimeError): Exception while executing on host h1: kamal-proxy version v0.8.1 is too old\n";
+    const alone = analyze(`Releasing the deploy lock...\n  Finished all in 69.8 seconds\n${error}`, [tooOld]);
+    expect(alone.findings[0]).toMatchObject({ ruleId: "too-old", phase: null });
+    expect(alone.deploy.failedPhase).toBeNull();
+    const after = analyze(`Ensure kamal-proxy is running...\n  INFO [83a6b416] Running docker network create kamal on h1\nReleasing the deploy lock...\n${error}`, [tooOld]);
+    expect(after.findings[0]).toMatchObject({ ruleId: "too-old", phase: "proxy-boot" });
+    expect(after.deploy.failedPhase).toBe("proxy-boot");
+  });
+
   it("measures phases from runner timestamps when present, else from command runtimes", () => {
     const plain = analyze("Pull app image...\n  INFO [aaaaaaaa] Running docker pull x on h\n  INFO [aaaaaaaa] Finished in 1.250 seconds with exit status 0 (successful).\nAcquiring the deploy lock...\n", []);
     expect(plain.deploy.phases[0]).toMatchObject({ name: "pull", seconds: 1.3, status: "ok" });

@@ -73,7 +73,7 @@ export class Analysis {
     const parsed = (this.parser as LineParser).parse(normalized);
     this.model.consume(parsed);
     this.count(parsed);
-    this.engine.consume(parsed, this.model.phaseNow());
+    this.engine.consume(parsed, this.model.phaseOf(parsed));
     this.maybeCandidate(parsed);
     (this.current as SourceSummary).lines = normalized.line;
   }

@@ -72,6 +72,17 @@ export class DeployModel {
     return this.commandPhase ?? this.currentPhase?.name ?? null;
   }
 
+  /**
+   * The phase a line belongs to. Kamal prints its final error after releasing the deploy lock
+   * (in an `ensure`): the error and its payload belong to the last phase of real work, or to
+   * none known — not to "release-lock".
+   */
+  phaseOf(p: ParsedLine): Phase | null {
+    const now = this.phaseNow();
+    if (now !== "release-lock" || (p.kind !== "error" && p.kind !== "payload")) return now;
+    return this.lastWorkPhase();
+  }
+
   consume(p: ParsedLine): void {
     const time = p.timestamp;
     switch (p.kind) {
