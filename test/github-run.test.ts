@@ -9,6 +9,7 @@ import { beforeEach, describe, expect, it } from "vitest";
 import { run } from "../src/cli/main.js";
 import type { CliIO } from "../src/cli/io.js";
 import { StepSegmenter, deepLink } from "../src/github/attribution.js";
+import { createGitHubClient } from "../src/github/client.js";
 import { matchJobEntry } from "../src/github/logs.js";
 import type { WorkflowJob, WorkflowStep } from "../src/github/runs.js";
 import { githubEnv, sendJson, startGitHubServer, type GitHubServer } from "./support/github-server.js";
@@ -368,6 +369,22 @@ describe("kamal-doctor run: failures are one line and exit 3", () => {
     expect(report.sources.map((s) => s.name)).toEqual(["deploy"]);
     expect(report.findings[0]).toMatchObject({ rootCause: true, category: "disk-full" });
     expect(code).toBe(1);
+  });
+
+  it("a download that stalls half-way fails after the timeout instead of hanging", async () => {
+    server.route("GET", `${REPO}/actions/jobs/7/logs`, (_req, res) => {
+      res.writeHead(302, { location: `${server.blobUrl}/signed/stall.txt?sig=x` });
+      res.end();
+    });
+    server.route("GET", /^\/signed\/stall\.txt/, (_req, res) => {
+      res.writeHead(200, { "content-type": "text/plain" });
+      res.write("first line\n"); // and then nothing more, the connection left open
+    });
+    const client = createGitHubClient({ token: { token: TOKEN, source: "GITHUB_TOKEN" }, baseUrl: server.url, retryUnitMs: 1, timeoutMs: 200 });
+    const response = await client.download("log of job 7", "GET /repos/{owner}/{repo}/actions/jobs/{job_id}/logs", { owner: "acme", repo: "shop", job_id: 7 });
+    const reader = (response.body as ReadableStream<Uint8Array>).getReader();
+    expect(new TextDecoder().decode((await reader.read()).value)).toBe("first line\n");
+    await expect(reader.read()).rejects.toThrow(/no data for/);
   });
 
   it("retries a 5xx and a secondary rate limit, then succeeds", async () => {

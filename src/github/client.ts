@@ -50,7 +50,7 @@ export interface GitHubClientOptions {
   retries?: number;
   /** Longest rate-limit wait (seconds) worth sleeping through before giving up. Default 60. */
   maxRateLimitWait?: number;
-  /** Time to wait for response headers of one request, in ms. Default 30 000. */
+  /** Time to wait for response headers of one request, and for the next data of a download, in ms. Default 30 000. */
   timeoutMs?: number;
 }
 
@@ -152,6 +152,35 @@ class HeaderTimeout extends Error {
   }
 }
 
+/**
+ * The same response, whose body fails when no byte arrives for `ms`: a download that stalls
+ * half-way would otherwise hang for minutes (undici's own body timeout is five).
+ */
+function withStallTimeout(response: Response, ms: number): Response {
+  if (!response.body) return response;
+  const reader = response.body.getReader();
+  const body = new ReadableStream<Uint8Array>({
+    async pull(controller) {
+      let timer: NodeJS.Timeout | undefined;
+      const stalled = new Promise<never>((_, reject) => {
+        timer = setTimeout(() => reject(new Error(`no data for ${Math.round(ms / 1000)}s`)), ms);
+      });
+      try {
+        const next = await Promise.race([reader.read(), stalled]);
+        if (next.done) controller.close();
+        else controller.enqueue(next.value);
+      } catch (error) {
+        await reader.cancel().catch(() => {});
+        controller.error(error);
+      } finally {
+        clearTimeout(timer);
+      }
+    },
+    cancel: (reason) => reader.cancel(reason),
+  });
+  return new Response(body, { status: response.status, statusText: response.statusText, headers: response.headers });
+}
+
 /** GET a signed download URL: no Authorization header (it belongs to the API host only); 5xx retried. */
 async function fetchSigned(what: string, url: string, o: { unit: number; retries: number; timeoutMs: number }): Promise<Response> {
   const get = withHeaderTimeout(o.timeoutMs);
@@ -167,7 +196,7 @@ async function fetchSigned(what: string, url: string, o: { unit: number; retries
       }
       throw new GitHubError(`${what}: cannot download from ${host}: ${networkReason(error)}`, "network");
     }
-    if (response.ok) return response;
+    if (response.ok) return withStallTimeout(response, o.timeoutMs);
     await cancelBody(response.body);
     if (response.status >= 500 && attempt < o.retries) {
       await sleep((attempt + 1) ** 2 * o.unit);
