@@ -294,8 +294,8 @@ describe("annotate --comment", () => {
 
   it("a job name in the notice cannot inject HTML or mention anyone", () => {
     const job = { id: 9, name: "<img src=x> @octocat", run_id: 42, status: "completed", conclusion: "failure", html_url: "" } as WorkflowJob;
-    const notice = unreadableNotice([{ job, message: `log of job "${job.name}" (9): the logs have expired\nsecond line`, partial: true }]);
-    expect(notice).toBe('> ⚠️ Read in part: log of job "&lt;img src=x&gt; @&#8203;octocat" (9): the logs have expired second line\n\n');
+    const notice = unreadableNotice([{ job, message: `log of job "${job.name}" (9): the logs have expired`, partial: true }]);
+    expect(notice).toBe('> ⚠️ Read in part: log of job "&lt;img src=x&gt; @&#8203;octocat" (9): the logs have expired\n\n');
     expect(unreadableNotice([])).toBe("");
   });
 

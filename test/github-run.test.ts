@@ -344,6 +344,14 @@ describe("kamal-doctor run: failures are one line and exit 3", () => {
     expect(code).toBe(1);
   });
 
+  it("a skipped job whose name spans lines is still one line on stderr", async () => {
+    defaultRoutes(server, { 102: deployLog() });
+    jobsRoute([job(102, "deploy", "failure"), job(104, "eu\n::error::forged", "failure", { steps: [] })]);
+    server.route("GET", `${REPO}/actions/jobs/104/logs`, fail(410, { message: "Server Error", status: "410" }));
+    const { err } = await kd(["42", "--format", "json"]);
+    expect(err).toMatch(/^kamal-doctor: skipped the log of job "eu ::error::forged" \(104\): the logs have expired[^\n]*\n$/);
+  });
+
   it("when the readable logs show no failure, a skipped one may hold it: exit 3, not 0", async () => {
     const lint = "2026-03-02T10:00:01.0000000Z Run bin/rubocop\n2026-03-02T10:00:02.0000000Z no offenses detected\n";
     defaultRoutes(server, { 102: deployLog(), 104: lint });

@@ -58,7 +58,7 @@ const LEVEL: Record<AnnotationLevel, CheckAnnotation["annotation_level"]> = { er
  */
 export function unreadableNotice(unreadable: readonly UnreadableLog[]): string {
   if (unreadable.length === 0) return "";
-  const lines = unreadable.map((log) => `> ⚠️ ${log.partial ? "Read in part" : "Not diagnosed"}: ${text(log.message.replace(/[\r\n]+/g, " "))}`);
+  const lines = unreadable.map((log) => `> ⚠️ ${log.partial ? "Read in part" : "Not diagnosed"}: ${text(log.message)}`);
   return `${lines.join("\n>\n")}\n\n`;
 }
 

@@ -32,10 +32,9 @@ export interface RunDiagnosis {
   unreadable: UnreadableLog[];
 }
 
-/** The stderr line for a log the report leaves out (one line even if a job name spans several). */
+/** The stderr line for a log the report leaves out. */
 export function describeUnreadable(log: UnreadableLog): string {
-  const message = log.message.replace(/[\r\n]+/g, " ");
-  return `kamal-doctor: ${log.partial ? `${message} (only the part read before that is diagnosed)` : `skipped the ${message}`}`;
+  return `kamal-doctor: ${log.partial ? `${log.message} (only the part read before that is diagnosed)` : `skipped the ${log.message}`}`;
 }
 
 export async function diagnoseRun(client: GitHubClient, target: RunTarget, options: FetchRunLogsOptions & AnalysisOptions): Promise<RunDiagnosis> {
@@ -58,7 +57,8 @@ export async function diagnoseRun(client: GitHubClient, target: RunTarget, optio
           } catch (error) {
             // GitHub's side (an expired or missing log, a broken download, a corrupt archive): this job only.
             if (!(error instanceof GitHubError || error instanceof InputError)) throw error;
-            failures.push({ job: source.job, name: source.name, message: error.message, partial, error });
+            // One line even if a job name spans several (it is printed and posted).
+            failures.push({ job: source.job, name: source.name, message: error.message.replace(/[\r\n]+/g, " "), partial, error });
             return;
           }
           // A log assembled from the zip's per-step files knows exactly where each step starts.
