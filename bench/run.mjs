@@ -1,5 +1,5 @@
 // The benchmark (`npm run bench [-- --size 500MB] [--shape default|hard|both] [--runs N] [--keep]
-// [--file LOG] [--node PATH] [--locale-grep]`).
+// [--file LOG] [--node PATH] [--locale-grep] [--startup-only]`).
 //
 // Throughput: on each shape's generated log (bench/generate.mjs) it times the full analysis
 // (`kamal-doctor FILE --format json`) against ripgrep, `rg -c -f PATTERNS FILE`, with PATTERNS the
@@ -10,7 +10,8 @@
 // Start-up: interleaved runs of `node -e 0`, the libraries' floor (bench/floor.mjs: an ES module
 // that imports commander and chalk and parses its argv), `kamal-doctor --version` and a 5,000-line
 // log end to end, each against the floor given the same arguments. On a Node with a module compile
-// cache it also times the log with the cache turned off.
+// cache it also times the log with the cache turned off. --node PATH runs the CLI, the floor and
+// `node -e 0` with another Node binary (e.g. a newer one, to see what its compile cache buys).
 //
 // Every figure is printed next to the load average at the time. Generated files live in .bench/
 // and are removed afterwards unless --keep.
@@ -62,7 +63,7 @@ for (const note of [...ere.notes, ...ere.skipped.map((s) => `skipped ${s}`)]) co
 if (rg === undefined) console.log("  rg (ripgrep) is not on PATH: no rg reference (Debian/Ubuntu: apt-get install ripgrep)");
 else console.log(`  ${spawnSync(rg, ["--version"], { encoding: "utf8" }).stdout.split("\n")[0]} (${rg})`);
 
-for (const shape of shapes) await throughput(shape);
+if (!flag("--startup-only")) for (const shape of shapes) await throughput(shape);
 await startup();
 
 async function throughput(shape) {
