@@ -93,6 +93,39 @@ describe("rules test", () => {
   });
 });
 
+describe("rule-file problems", () => {
+  const problemsOf = async (text: string) => {
+    const dir = tempDir({ "x.yml": text, "deploy.log": DISK_FULL_LOG });
+    const io = memoryIO({ cwd: dir });
+    expect(await run(["rules", "test", "x.yml", "deploy.log"], io)).toBe(2);
+    expect(io.err().split("\n")).toHaveLength(2); // one line and its newline
+    return io.err().replace(/^kamal-doctor: /, "").trim();
+  };
+
+  it("are one line per file, in the words of the rule format", async () => {
+    const text = USER_RULE.replace(/match:\n {2}any:\n.*\n/, "").replace("match: ['write /x: no space left on device']", "match: [1]");
+    expect(await problemsOf(text)).toBe("x.yml: match: required (a rule needs match.any, the patterns that fire it); examples.match.0: expected a string, found a number (1); quote it");
+  });
+
+  it.each([
+    ["severity: error", "severity: fatal", 'severity: "fatal" is not one of: error, warning, info'],
+    ["category: disk-full\n", "", "category: required (one of: ssh-auth,"],
+    ["  any:", "  ignorecase: true\n  any:", "match: unknown key ignorecase (did you mean ignoreCase?); match takes any, ignoreCase"],
+    ["- Page ops.", "- kamal: [3.x]\n    text: x", "remediation.0: expected a string, or a mapping with kamal (a list of 0.x, 1.x, 2.x) and text"],
+    ["(?<what>device)", "(?<what>device", "match.any.0: not a valid regular expression: unterminated group"],
+    ["title: Our disk", "titel: Our disk", "title: required (one line saying what went wrong); (root): unknown key titel; a rule takes id, title,"],
+  ])("%s → %s", async (from, to, expected) => {
+    const problems = await problemsOf(USER_RULE.replace(from, to));
+    expect(problems).toContain(expected);
+    expect(problems).not.toMatch(/Invalid input|Invalid option|Unrecognized|Too small|received/);
+  });
+
+  it("an empty file, or a list, is not a rule", async () => {
+    expect(await problemsOf("")).toBe("x.yml: (root): the file is empty: a rule is a mapping of id, title, category, match, …");
+    expect(await problemsOf("- a\n")).toBe("x.yml: (root): expected a rule (a mapping of id, title, category, match, …), found a list");
+  });
+});
+
 describe("--rules DIR", () => {
   it("lets a user rule with a built-in's id replace the built-in", async () => {
     const dir = tempDir({ "deploy.log": DISK_FULL_LOG });
