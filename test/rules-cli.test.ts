@@ -45,6 +45,21 @@ describe("rules list", () => {
     expect(io.out()).toMatch(/\n\d+ rules\n$/);
   });
 
+  it("shows titles as a reader reads them: fallbacks in place of captures, never raw placeholders", async () => {
+    const io = memoryIO();
+    expect(await run(["rules", "list"], io)).toBe(0);
+    expect(io.out()).toContain("The remote builder (builder.remote) could not be reached");
+    expect(io.out()).toContain("The image is missing Kamal's service label");
+    expect(io.out()).not.toMatch(/\{[A-Za-z_][\w]*(?:\|[^{}]*)?\}|\{[^{}:|]+:\w+/);
+  });
+
+  it("a capture without fallback reads as ‹name›", async () => {
+    const rules = tempDir({ "disk.yml": USER_RULE.replace("{hosts|a box}", "{what}") });
+    const io = memoryIO();
+    expect(await run(["rules", "list", "--category", "disk-full", "--rules", rules], io)).toBe(0);
+    expect(io.out()).toContain("Our disk is full again on ‹what›\n");
+  });
+
   it("rejects an unknown category with exit 2", async () => {
     const io = memoryIO();
     expect(await run(["rules", "list", "--category", "nope"], io)).toBe(2);
@@ -59,6 +74,12 @@ describe("rules show", () => {
     expect(io.out()).toContain("deploy-lock-held — Another deploy holds the deploy lock");
     expect(io.out()).toContain("kamal lock release");
     expect(io.out()).toContain("examples that match:");
+  });
+
+  it("shows the title as it reads, and its template", async () => {
+    const io = memoryIO();
+    expect(await run(["rules", "show", "remote-builder-unreachable"], io)).toBe(0);
+    expect(io.out()).toMatch(/^remote-builder-unreachable — The remote builder \(builder\.remote\) could not be reached\ntitle template: The remote builder \(\{builder\|builder\.remote\}\) could not be reached\n/);
   });
 
   it("fails with exit 2 on an unknown id", async () => {
@@ -137,6 +158,15 @@ describe("--rules DIR", () => {
     expect(finding?.title).toBe("Our disk is full again on 203.0.113.7");
     expect(finding?.remediation).toEqual(["Page ops."]);
     expect(report.findings.filter((f) => f.ruleId === "no-space-left")).toHaveLength(1);
+  });
+
+  it("an empty capture without fallback reads (unknown), not {what}", async () => {
+    const rule = USER_RULE.replace("{hosts|a box}", "{what}").replace("(?<what>device)", "(?<what>d?)evice");
+    const dir = tempDir({ "disk.yml": rule, "deploy.log": DISK_FULL_LOG.replace("on device", "on evice") });
+    const io = memoryIO({ cwd: dir });
+    expect(await run(["deploy.log", "--rules", path.join(dir, "disk.yml"), "--format", "json"], io)).toBe(1);
+    const report = JSON.parse(io.out()) as { findings: Array<{ ruleId: string; title: string }> };
+    expect(report.findings.find((f) => f.ruleId === "no-space-left")?.title).toBe("Our disk is full again on (unknown)");
   });
 
   it("is listed by rules list --rules", async () => {
