@@ -49,6 +49,11 @@ describe("backtrackingRisk", () => {
     expect(risk?.reason).toMatch(/repetitions in a row can match the same characters/);
   });
 
+  it("refuses, rather than walks for long, bounded repetitions nested very deeply", () => {
+    const source = `${"(?:".repeat(30)}a${"){2}".repeat(30)}`;
+    expect(backtrackingRisk(source)?.reason).toMatch(/nested too deeply/);
+  });
+
   it("names the repetitions that can share the text", () => {
     expect(backtrackingRisk("ERROR.*:.*:.*failed$")?.fragment).toBe(".*:.*:.*f");
     expect(backtrackingRisk("ERROR.*:.*:.*failed$")?.reason).toMatch(/^3 repetitions in a row/);

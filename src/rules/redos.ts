@@ -247,6 +247,10 @@ const ANCHOR_LITERAL = 3;
 const MAX_OPEN = 32;
 /** Iterations of a bounded repetition walked: enough to lengthen a chain past the limit. */
 const UNROLL = 3;
+/** Nested bounded repetitions multiply the walk; past this many steps the pattern is refused. */
+const MAX_STEPS = 100_000;
+
+class TooComplex extends Error {}
 
 /**
  * Polynomial backtracking. Repetitions in a row that can match the same characters — `\d+\d+x`,
@@ -259,11 +263,17 @@ const UNROLL = 3;
  */
 class ChainWalk {
   private worst: { chain: number; origin: number; end: number } | null = null;
+  private steps = 0;
 
   constructor(private readonly walk: Walk) {}
 
   risk(tree: RegexNode): BacktrackingRisk | null {
-    this.visit(tree, { open: [], anchored: false, fence: null, fixed: true, run: 0 });
+    try {
+      this.visit(tree, { open: [], anchored: false, fence: null, fixed: true, run: 0 });
+    } catch (error) {
+      if (!(error instanceof TooComplex)) throw error;
+      return { fragment: this.walk.fragment(tree), reason: "its repetitions are nested too deeply to be checked; unnest them" };
+    }
     const worst = this.worst;
     if (worst === null) return null;
     const fragment = this.walk.fragment({ type: "assert", kind: "^", start: worst.origin, end: worst.end });
@@ -306,6 +316,7 @@ class ChainWalk {
   }
 
   private visit(node: RegexNode, state: WalkState): WalkState {
+    if (++this.steps > MAX_STEPS) throw new TooComplex();
     switch (node.type) {
       case "char":
         this.failPoint(state, node.end);
