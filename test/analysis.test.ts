@@ -252,12 +252,12 @@ describe("default line kinds", () => {
 
 describe("templates", () => {
   it("shows optional text only when its capture exists", async () => {
-    const { fill } = await import("../src/core/analysis.js");
+    const { fill } = await import("../src/rules/template.js");
     expect(fill("Port{ :port} is taken", { port: "3000" })).toBe("Port 3000 is taken");
     expect(fill("Port{ :port} is taken", {})).toBe("Port is taken");
     expect(fill("{Port :port|A port} is taken", {})).toBe("A port is taken");
     expect(fill("{Port :port|A port} is taken", { port: "80" })).toBe("Port 80 is taken");
-    expect(fill("{port|a port} and {missing}", {})).toBe("a port and {missing}");
+    expect(fill("{port|a port} and {missing}", {})).toBe("a port and (unknown)");
     expect(fill("docker inspect --format '{{json .State.Health}}'", {})).toBe("docker inspect --format '{{json .State.Health}}'");
   });
 });

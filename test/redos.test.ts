@@ -44,6 +44,39 @@ describe("backtrackingRisk", () => {
     expect(backtrackingRisk(source)).toBeNull();
   });
 
+  it.each(["\\d+\\d+\\d+x", ".*.*.*=.*;", ".*(?:a.*){10}!!", "ERROR.*:.*:.*failed$", "\\w+\\s*\\w+x", ".*:.*x", "\\d+\\d+x"])("refuses %s: repetitions in a row that can share the same text backtrack polynomially", (source) => {
+    const risk = backtrackingRisk(source);
+    expect(risk?.reason).toMatch(/repetitions in a row can match the same characters/);
+  });
+
+  it("refuses, rather than walks for long, bounded repetitions nested very deeply", () => {
+    const source = `${"(?:".repeat(30)}a${"){2}".repeat(30)}`;
+    expect(backtrackingRisk(source)?.reason).toMatch(/nested too deeply/);
+  });
+
+  it("names the repetitions that can share the text", () => {
+    expect(backtrackingRisk("ERROR.*:.*:.*failed$")?.fragment).toBe(".*:.*:.*f");
+    expect(backtrackingRisk("ERROR.*:.*:.*failed$")?.reason).toMatch(/^3 repetitions in a row/);
+  });
+
+  it.each([
+    // Two in a row, but a match can only start at fixed text, `^` or after a space none of them takes.
+    "ERROR.*:.*failed$",
+    "^\\d+\\d+x",
+    "(?:^|\\s)\\w+\\w+x",
+    // A character between them that one cannot match ends the chain.
+    "ERROR[^:]*:[^:]*:.*failed$",
+    "\\d+\\.\\d+\\.\\d+x",
+    "(?<cmd>\\S+) exit status: (?<status>\\d+)$",
+    // Nothing after them can fail, or `$` after `.*`.
+    "Error: .*timeout.*",
+    "failed: .*: .*$",
+    // Whole iterations of `(?:[A-Z]\\w*::)` hold `::`, which `\\w*` cannot take.
+    "(?:[A-Z]\\w*::)*[A-Z]\\w*Error: ",
+  ])("accepts %s", (source) => {
+    expect(backtrackingRisk(source)).toBeNull();
+  });
+
   it("accepts every built-in pattern", async () => {
     const risky = (await builtinCompiled()).flatMap(({ rule }) =>
       [...rule.match.any, ...(rule.context?.near ? [rule.context.near] : [])].filter((source) => backtrackingRisk(source, rule.match.ignoreCase === true) !== null).map((source) => `${rule.id}: ${source}`),
@@ -91,6 +124,19 @@ describe("refusing a dangerous rule", () => {
     expect(await run(["--rules", dir, "deploy.log"], io)).toBe(2);
     expect(io.err()).toMatch(/^kamal-doctor: .*slow\.yml: match\.any\.0: rule slow-user-rule: pattern refused/);
     expect(io.err().trim().split("\n")).toHaveLength(1);
+  });
+});
+
+describe("refusing a polynomially backtracking user rule", () => {
+  it.each(["\\d+\\d+\\d+x", ".*.*.*=.*;", ".*(?:a.*){10}!!", "ERROR.*:.*:.*failed$"])("--rules with %s: exit 2, one line naming file, field and rule, nothing run", async (pattern) => {
+    const dir = mkdtempSync(path.join(tmpdir(), "kamal-doctor-redos-"));
+    writeFileSync(path.join(dir, "slow.yml"), ruleFile("slow-user-rule", pattern));
+    writeFileSync(path.join(dir, "deploy.log"), `${"1".repeat(40)}\n${"ERROR:".repeat(20)}\n`);
+    const io = memoryIO({ cwd: dir });
+    expect(await run(["--rules", dir, "deploy.log"], io)).toBe(2);
+    expect(io.err()).toMatch(/^kamal-doctor: .*slow\.yml: match\.any\.0: rule slow-user-rule: pattern refused, it could backtrack catastrophically at `.+` \(\d repetitions in a row/);
+    expect(io.err().trim().split("\n")).toHaveLength(1);
+    expect(io.out()).toBe("");
   });
 });
 

@@ -45,6 +45,21 @@ describe("rules list", () => {
     expect(io.out()).toMatch(/\n\d+ rules\n$/);
   });
 
+  it("shows titles as a reader reads them: fallbacks in place of captures, never raw placeholders", async () => {
+    const io = memoryIO();
+    expect(await run(["rules", "list"], io)).toBe(0);
+    expect(io.out()).toContain("The remote builder (builder.remote) could not be reached");
+    expect(io.out()).toContain("The image is missing Kamal's service label");
+    expect(io.out()).not.toMatch(/\{[A-Za-z_][\w]*(?:\|[^{}]*)?\}|\{[^{}:|]+:\w+/);
+  });
+
+  it("a capture without fallback reads as ‹name›", async () => {
+    const rules = tempDir({ "disk.yml": USER_RULE.replace("{hosts|a box}", "{what}") });
+    const io = memoryIO();
+    expect(await run(["rules", "list", "--category", "disk-full", "--rules", rules], io)).toBe(0);
+    expect(io.out()).toContain("Our disk is full again on ‹what›\n");
+  });
+
   it("rejects an unknown category with exit 2", async () => {
     const io = memoryIO();
     expect(await run(["rules", "list", "--category", "nope"], io)).toBe(2);
@@ -59,6 +74,12 @@ describe("rules show", () => {
     expect(io.out()).toContain("deploy-lock-held — Another deploy holds the deploy lock");
     expect(io.out()).toContain("kamal lock release");
     expect(io.out()).toContain("examples that match:");
+  });
+
+  it("shows the title as it reads, and its template", async () => {
+    const io = memoryIO();
+    expect(await run(["rules", "show", "remote-builder-unreachable"], io)).toBe(0);
+    expect(io.out()).toMatch(/^remote-builder-unreachable — The remote builder \(builder\.remote\) could not be reached\ntitle template: The remote builder \(\{builder\|builder\.remote\}\) could not be reached\n/);
   });
 
   it("fails with exit 2 on an unknown id", async () => {
@@ -93,6 +114,39 @@ describe("rules test", () => {
   });
 });
 
+describe("rule-file problems", () => {
+  const problemsOf = async (text: string) => {
+    const dir = tempDir({ "x.yml": text, "deploy.log": DISK_FULL_LOG });
+    const io = memoryIO({ cwd: dir });
+    expect(await run(["rules", "test", "x.yml", "deploy.log"], io)).toBe(2);
+    expect(io.err().split("\n")).toHaveLength(2); // one line and its newline
+    return io.err().replace(/^kamal-doctor: /, "").trim();
+  };
+
+  it("are one line per file, in the words of the rule format", async () => {
+    const text = USER_RULE.replace(/match:\n {2}any:\n.*\n/, "").replace("match: ['write /x: no space left on device']", "match: [1]");
+    expect(await problemsOf(text)).toBe("x.yml: match: required (a rule needs match.any, the patterns that fire it); examples.match.0: expected a string, found a number (1); quote it");
+  });
+
+  it.each([
+    ["severity: error", "severity: fatal", 'severity: "fatal" is not one of: error, warning, info'],
+    ["category: disk-full\n", "", "category: required (one of: ssh-auth,"],
+    ["  any:", "  ignorecase: true\n  any:", "match: unknown key ignorecase (did you mean ignoreCase?); match takes any, ignoreCase"],
+    ["- Page ops.", "- kamal: [3.x]\n    text: x", "remediation.0: expected a string, or a mapping with kamal (a list of 0.x, 1.x, 2.x) and text"],
+    ["(?<what>device)", "(?<what>device", "match.any.0: not a valid regular expression: unterminated group"],
+    ["title: Our disk", "titel: Our disk", "title: required (one line saying what went wrong); (root): unknown key titel; a rule takes id, title,"],
+  ])("%s → %s", async (from, to, expected) => {
+    const problems = await problemsOf(USER_RULE.replace(from, to));
+    expect(problems).toContain(expected);
+    expect(problems).not.toMatch(/Invalid input|Invalid option|Unrecognized|Too small|received/);
+  });
+
+  it("an empty file, or a list, is not a rule", async () => {
+    expect(await problemsOf("")).toBe("x.yml: (root): the file is empty: a rule is a mapping of id, title, category, match, …");
+    expect(await problemsOf("- a\n")).toBe("x.yml: (root): expected a rule (a mapping of id, title, category, match, …), found a list");
+  });
+});
+
 describe("--rules DIR", () => {
   it("lets a user rule with a built-in's id replace the built-in", async () => {
     const dir = tempDir({ "deploy.log": DISK_FULL_LOG });
@@ -104,6 +158,15 @@ describe("--rules DIR", () => {
     expect(finding?.title).toBe("Our disk is full again on 203.0.113.7");
     expect(finding?.remediation).toEqual(["Page ops."]);
     expect(report.findings.filter((f) => f.ruleId === "no-space-left")).toHaveLength(1);
+  });
+
+  it("an empty capture without fallback reads (unknown), not {what}", async () => {
+    const rule = USER_RULE.replace("{hosts|a box}", "{what}").replace("(?<what>device)", "(?<what>d?)evice");
+    const dir = tempDir({ "disk.yml": rule, "deploy.log": DISK_FULL_LOG.replace("on device", "on evice") });
+    const io = memoryIO({ cwd: dir });
+    expect(await run(["deploy.log", "--rules", path.join(dir, "disk.yml"), "--format", "json"], io)).toBe(1);
+    const report = JSON.parse(io.out()) as { findings: Array<{ ruleId: string; title: string }> };
+    expect(report.findings.find((f) => f.ruleId === "no-space-left")?.title).toBe("Our disk is full again on (unknown)");
   });
 
   it("is listed by rules list --rules", async () => {

@@ -10,6 +10,7 @@ import { RULES_DIR } from "../src/rules/builtin.js";
 import { compilePattern, execPattern } from "../src/rules/compile.js";
 import { renderRulesDoc } from "../src/rules/docs.js";
 import { parseRule, ruleFiles } from "../src/rules/load.js";
+import { parseRetired, retiredIds } from "../src/rules/retired.js";
 import type { Rule } from "../src/rules/schema.js";
 
 const BUILT_IN_VARS = new Set(["host", "hosts", "phase", "command", "exitCode"]);
@@ -49,6 +50,26 @@ describe("catalogue invariants", () => {
   it("has unique ids", () => {
     const ids = catalogue.map(({ rule }) => rule.id);
     expect(ids.filter((id, i) => ids.indexOf(id) !== i)).toEqual([]);
+  });
+
+  it("never reuses a retired id (rules/retired.txt)", () => {
+    const retired = retiredIds();
+    expect(catalogue.filter(({ rule }) => retired.has(rule.id)).map(({ rule }) => `${rule.id} is retired: ${retired.get(rule.id)}`)).toEqual([]);
+  });
+
+  it("reads the retired list strictly: an id and its reason a line, each id once", () => {
+    expect([...parseRetired("# a comment\n\nold-rule  renamed to new-rule\nother-old\tmerged into x\n")]).toEqual([
+      ["old-rule", "renamed to new-rule"],
+      ["other-old", "merged into x"],
+    ]);
+    expect(() => parseRetired("old-rule\n")).toThrow(/rules\/retired\.txt:1: expected a kebab-case id and its reason/);
+    expect(() => parseRetired("Old_Rule gone\n")).toThrow(/:1: expected a kebab-case id/);
+    expect(() => parseRetired("a-b gone\na-b again\n")).toThrow(/:2: a-b is listed twice/);
+  });
+
+  it("holds no unfinished skeleton (npm run new-rule writes TODOs)", () => {
+    const unfinished = catalogue.filter(({ file }) => readFileSync(file, "utf8").includes("TODO")).map(({ rule }) => rule.id);
+    expect(unfinished).toEqual([]);
   });
 
   it("keeps each rule at rules/<category>/<id>.yml", () => {

@@ -13,6 +13,7 @@ import { CATEGORIES } from "../core/vocabulary.js";
 import { compileRules, execPattern, type CompiledRule } from "../rules/compile.js";
 import { RuleFileError } from "../rules/errors.js";
 import type { Rule } from "../rules/schema.js";
+import { readTemplate } from "../rules/template.js";
 import { InputError, openPath } from "../sources/input.js";
 import { VERSION } from "../version.js";
 import { CliError, EXIT, type CliIO } from "./io.js";
@@ -36,7 +37,7 @@ export function registerRules(program: Command, io: CliIO, setExit: (code: numbe
         .filter((rule) => options.category === undefined || rule.category === options.category)
         .sort((a, b) => CATEGORIES.indexOf(a.category) - CATEGORIES.indexOf(b.category) || a.id.localeCompare(b.id));
       const width = Math.max(2, ...selected.map((rule) => rule.id.length));
-      for (const rule of selected) io.stdout.write(`${rule.id.padEnd(width)}  ${rule.category.padEnd(18)}  ${rule.severity.padEnd(7)}  ${rule.title}\n`);
+      for (const rule of selected) io.stdout.write(`${rule.id.padEnd(width)}  ${rule.category.padEnd(18)}  ${rule.severity.padEnd(7)}  ${readTemplate(rule.title)}\n`);
       io.stdout.write(`${selected.length} rule${selected.length === 1 ? "" : "s"}\n`);
       setExit(EXIT.OK);
     });
@@ -100,14 +101,17 @@ export function registerRules(program: Command, io: CliIO, setExit: (code: numbe
 }
 
 function describeRule(rule: Rule): string {
-  const lines = [`${rule.id} — ${rule.title}`, `category: ${rule.category} · severity: ${rule.severity}${rule.phase ? ` · phase: ${rule.phase}` : ""}`];
+  // As a reader sees the rule before any log: fallbacks in place of captures (see template.ts).
+  const lines = [`${rule.id} — ${readTemplate(rule.title)}`];
+  if (readTemplate(rule.title) !== rule.title) lines.push(`title template: ${rule.title}`);
+  lines.push(`category: ${rule.category} · severity: ${rule.severity}${rule.phase ? ` · phase: ${rule.phase}` : ""}`);
   if (rule.explains?.length) lines.push(`explains: ${rule.explains.join(", ")}`);
-  lines.push("", rule.explanation.trim().replace(/\s+/g, " "), "", "matches any of:");
+  lines.push("", readTemplate(rule.explanation.trim().replace(/\s+/g, " ")), "", "matches any of:");
   for (const pattern of rule.match.any) lines.push(`  ${pattern}`);
   if (rule.context?.near) lines.push(`  …with a line matching ${rule.context.near} within ${rule.context.within ?? 30} lines`);
   if (rule.context?.kinds) lines.push(`  …on lines of kind ${rule.context.kinds.join(", ")}`);
   lines.push("", "fix:");
-  for (const step of rule.remediation) lines.push(`  - ${typeof step === "string" ? step : `(Kamal ${step.kamal.join(", ")}) ${step.text}`}`);
+  for (const step of rule.remediation) lines.push(`  - ${readTemplate(typeof step === "string" ? step : `(Kamal ${step.kamal.join(", ")}) ${step.text}`)}`);
   lines.push("", "examples that match:", ...rule.examples.match.map((line) => `  ${line}`), "examples that do not:", ...rule.examples.noMatch.map((line) => `  ${line}`));
   if (rule.docs?.length) lines.push("", `docs: ${rule.docs.join(" ")}`);
   return `${lines.join("\n")}\n`;

@@ -4,6 +4,7 @@
 
 import type { CompiledRule } from "../rules/compile.js";
 import type { RemediationStep } from "../rules/schema.js";
+import { fill } from "../rules/template.js";
 import { RuleEngine, type Hit } from "./engine.js";
 import { LineParser, type ParsedLine } from "./parse.js";
 import { Normalizer } from "./normalize.js";
@@ -294,23 +295,4 @@ function selectRemediation(steps: readonly RemediationStep[], version: string | 
     else if ((step.kamal as string[]).includes(version)) out.push(step.text);
   }
   return out;
-}
-
-/**
- * `{name}` → the capture; `{name|fallback}` → the capture or the fallback text;
- * `{text:name}` → the text and the capture when there is one, else nothing (`Port{ :port}`);
- * `{text:name|fallback}` → the same, else the fallback (`{Port :port|A port} is taken`).
- */
-export function fill(template: string, vars: Record<string, string>): string {
-  return template
-    .replace(/\{([^{}:|]+):([A-Za-z_]\w*)(?:\|([^{}]*))?\}/g, (_whole, prefix: string, name: string, fallback: string | undefined) => {
-      const value = vars[name];
-      return value !== undefined && value !== "" ? `${prefix}${value}` : (fallback ?? "");
-    })
-    .replace(/\{([A-Za-z_][\w]*)(?:\|([^{}]*))?\}/g, (whole, name: string, fallback: string | undefined) => {
-      const value = vars[name];
-      if (value !== undefined && value !== "") return value;
-      if (fallback !== undefined) return fallback;
-      return whole;
-    });
 }

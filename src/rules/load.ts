@@ -21,7 +21,7 @@ export async function ruleFiles(dir: string): Promise<string[]> {
     .sort();
 }
 
-/** Parses and validates one rule file; throws RuleFileError with `path: field: problem` lines. */
+/** Parses and validates one rule file; throws RuleFileError with one `path: field: problem; …` line. */
 export function parseRule(file: string, text: string): Rule {
   let data: unknown;
   try {
@@ -31,7 +31,7 @@ export function parseRule(file: string, text: string): Rule {
     throw new RuleFileError([`${file}: (yaml): ${message}`]);
   }
   const result = ruleSchema.safeParse(data);
-  if (!result.success) throw new RuleFileError(formatIssues(file, result.error));
+  if (!result.success) throw new RuleFileError(formatIssues(file, result.error, data));
   return result.data;
 }
 

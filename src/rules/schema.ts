@@ -11,7 +11,9 @@ const pattern = z
     try {
       new RegExp(source, "u");
     } catch (error) {
-      ctx.addIssue({ code: "custom", message: `invalid regular expression: ${(error as Error).message}` });
+      // V8 says "Invalid regular expression: /SOURCE/u: Unterminated group": the source is in the field already.
+      const reason = (error as Error).message.replace(/^Invalid regular expression: \/.*\/[a-z]*: /s, "");
+      ctx.addIssue({ code: "custom", message: `not a valid regular expression: ${reason.charAt(0).toLowerCase()}${reason.slice(1)}` });
     }
   });
 
@@ -25,7 +27,7 @@ const remediationStep = z.union([
 ]);
 
 export const ruleSchema = z.strictObject({
-  id: z.string().regex(/^[a-z0-9]+(?:-[a-z0-9]+)*$/, "expected a kebab-case id"),
+  id: z.string().regex(/^[a-z0-9]+(?:-[a-z0-9]+)*$/, "expected a kebab-case id, such as proxy-target-unhealthy"),
   title: z.string().min(1),
   category: z.enum(CATEGORIES),
   severity: z.enum(SEVERITIES),
@@ -79,10 +81,111 @@ export const ruleSchema = z.strictObject({
 export type Rule = z.infer<typeof ruleSchema>;
 export type RemediationStep = Rule["remediation"][number];
 
-/** One line per problem: `path: field.path: message`. */
-export function formatIssues(file: string, error: z.ZodError): string[] {
-  return error.issues.map((issue) => {
+/** What a missing key is for, said where it is missing. */
+const REQUIRED_HINTS: Record<string, string> = {
+  id: "a stable kebab-case id, never reused",
+  title: "one line saying what went wrong",
+  category: `one of: ${CATEGORIES.join(", ")}`,
+  severity: `one of: ${SEVERITIES.join(", ")}`,
+  match: "a rule needs match.any, the patterns that fire it",
+  "match.any": "the patterns that fire the rule",
+  explanation: "why it happens, in prose",
+  remediation: "a list of steps that fix it",
+  examples: "a rule needs examples.match and examples.noMatch, lines it must and must not match",
+  "examples.match": "lines the rule must match",
+  "examples.noMatch": "lines the rule must not match",
+};
+
+/**
+ * One line for a rule file, in the words of the rule format: `path: field.path: problem`, the
+ * file's problems joined by `; ` (`data` is what the file held, to name what was found).
+ */
+export function formatIssues(file: string, error: z.ZodError, data: unknown): string[] {
+  const problems = error.issues.map((issue) => {
     const where = issue.path.length > 0 ? issue.path.join(".") : "(root)";
-    return `${file}: ${where}: ${issue.message}`;
+    return `${where}: ${describeIssue(issue, valueAt(data, issue.path))}`;
   });
+  return [`${file}: ${problems.join("; ")}`];
+}
+
+function valueAt(data: unknown, path: readonly PropertyKey[]): unknown {
+  let value = data;
+  for (const key of path) value = value !== null && typeof value === "object" ? (value as Record<PropertyKey, unknown>)[key] : undefined;
+  return value;
+}
+
+/** A YAML value's kind as a rule author would name it. */
+function kindOf(value: unknown): string {
+  if (value === null) return "nothing (null)";
+  if (Array.isArray(value)) return "a list";
+  if (typeof value === "object") return "a mapping";
+  if (typeof value === "number") return `a number (${value})`;
+  if (typeof value === "boolean") return `${value}`;
+  return `a ${typeof value}`;
+}
+
+const EXPECTED: Record<string, string> = {
+  string: "a string",
+  array: "a list",
+  object: "a mapping of keys",
+  number: "a number",
+  int: "a whole number",
+  boolean: "true or false",
+};
+
+function describeIssue(issue: z.core.$ZodIssue, value: unknown): string {
+  const key = issue.path.filter((part) => typeof part === "string").join(".");
+  switch (issue.code) {
+    case "invalid_type":
+    case "invalid_value":
+      if (value === undefined) {
+        const hint = REQUIRED_HINTS[key];
+        return hint ? `required (${hint})` : "required";
+      }
+      break;
+  }
+  switch (issue.code) {
+    case "invalid_type": {
+      if (issue.path.length === 0) return value === null ? "the file is empty: a rule is a mapping of id, title, category, match, …" : `expected a rule (a mapping of id, title, category, match, …), found ${kindOf(value)}`;
+      const expected = EXPECTED[issue.expected] ?? issue.expected;
+      const quote = issue.expected === "string" && (typeof value === "number" || typeof value === "boolean") ? "; quote it" : "";
+      return `expected ${expected}, found ${kindOf(value)}${quote}`;
+    }
+    case "invalid_value":
+      return `${JSON.stringify(value)} is not one of: ${issue.values.map(String).join(", ")}`;
+    case "too_small":
+      if (issue.origin === "string") return "must not be empty";
+      if (issue.origin === "array") return `needs at least ${issue.minimum} ${Number(issue.minimum) === 1 ? "entry" : "entries"}`;
+      return `must be ${issue.inclusive ? "at least" : "more than"} ${issue.minimum}`;
+    case "too_big":
+      return `must be at most ${issue.maximum}`;
+    case "unrecognized_keys": {
+      const allowed = keysAt(issue.path);
+      const names = issue.keys.map((name) => {
+        const near = allowed.find((candidate) => candidate.toLowerCase() === name.toLowerCase());
+        return near ? `${name} (did you mean ${near}?)` : name;
+      });
+      return `unknown key${names.length > 1 ? "s" : ""} ${names.join(", ")}${allowed.length > 0 ? `; ${issue.path.length > 0 ? issue.path.join(".") : "a rule"} takes ${allowed.join(", ")}` : ""}`;
+    }
+    case "invalid_format":
+      return issue.format === "url" ? "expected a URL (https://…)" : issue.message;
+    case "invalid_union":
+      return "expected a string, or a mapping with kamal (a list of 0.x, 1.x, 2.x) and text";
+    default:
+      return issue.message;
+  }
+}
+
+/** The keys the rule format allows at a path of nested mappings. */
+function keysAt(path: readonly PropertyKey[]): string[] {
+  let schema: z.core.$ZodType = ruleSchema;
+  for (const part of path) {
+    while (schema instanceof z.ZodOptional) schema = schema.unwrap();
+    if (!(schema instanceof z.ZodObject) || typeof part !== "string") return [];
+    const next = (schema.shape as Record<string, z.core.$ZodType | undefined>)[part];
+    if (next === undefined) return [];
+    schema = next;
+  }
+  while (schema instanceof z.ZodOptional) schema = schema.unwrap();
+  return schema instanceof z.ZodObject ? Object.keys(schema.shape) : [];
 }
