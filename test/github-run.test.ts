@@ -1,7 +1,7 @@
 // `kamal-doctor run` end to end against a real HTTP server on 127.0.0.1 speaking GitHub's REST
 // shapes: runs, attempts, paginated jobs, job logs via 302 to a second origin, run-log zips,
 // every error path, step attribution and deep links, --save.
-import { mkdtempSync, readdirSync, readFileSync } from "node:fs";
+import { mkdtempSync, readdirSync, readFileSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import path from "node:path";
 import type { ServerResponse } from "node:http";
@@ -207,6 +207,26 @@ describe("kamal-doctor run: fetching", () => {
     const onlineReport = JSON.parse(online.out) as JsonReport;
     expect(offline.findings[0]?.category).toBe(onlineReport.findings[0]?.category);
     expect(offline.findings[0]?.line).toBe(onlineReport.findings[0]?.line);
+  });
+
+  it("--save where no directory can be: one line and exit 2, before any download", async () => {
+    defaultRoutes(server);
+    const file = path.join(mkdtempSync(path.join(tmpdir(), "kamal-doctor-save-")), "taken");
+    writeFileSync(file, "");
+    // /proc/nope made Node's recursive mkdir spin forever; a file is not a directory.
+    for (const [dir, why] of [
+      ["/proc/nope/logs", /cannot create \/proc\/nope/],
+      [file, /it is a file, not a directory/],
+      [path.join(file, "sub"), /is a file, not a directory/],
+    ] as const) {
+      server.requests.length = 0;
+      const { code, out, err } = await kd(["42", "--save", dir]);
+      expect(err).toMatch(why);
+      expect(err).toMatch(/^kamal-doctor: cannot save logs in \S+: [^\n]+\n$/);
+      expect(out).toBe("");
+      expect(code).toBe(2);
+      expect(server.requests).toEqual([]);
+    }
   });
 
   it("shows progress on a terminal's stderr, not with --quiet", async () => {

@@ -2,6 +2,7 @@
 // Errors become one line on stderr (a stack trace only with DEBUG set).
 
 import { Command, CommanderError } from "commander";
+import { SaveError } from "../github/save.js";
 import { InputError } from "../sources/input.js";
 import { VERSION } from "../version.js";
 import { registerAnalyze } from "./analyze.js";
@@ -61,7 +62,7 @@ export async function run(argv: readonly string[], io: CliIO = processIO()): Pro
       io.stderr.write(`kamal-doctor: ${error.message}\n`);
       return error.exitCode;
     }
-    if (error instanceof InputError) {
+    if (error instanceof InputError || error instanceof SaveError) {
       io.stderr.write(`kamal-doctor: ${error.message}\n`);
       return EXIT.USAGE;
     }
