@@ -169,6 +169,24 @@ describe("kamal-doctor run: fetching", () => {
     expect((JSON.parse(byName.out) as JsonReport).sources.map((s) => s.job?.id)).toEqual([102]);
   });
 
+  it("--job that names several jobs (two jobs called deploy) is ambiguous: it lists them and reads none", async () => {
+    defaultRoutes(server, { 101: deployLog(), 102: deployLog() });
+    JOBS[0] = job(101, "deploy", "failure");
+    try {
+      for (const name of ["deploy", "DEPLOY", "dep"]) {
+        const { code, out, err } = await kd(["42", "--job", name]);
+        expect(err).toMatch(new RegExp(`^kamal-doctor: --job "${name}" matches 2 jobs \\("deploy" \\(101\\), "deploy" \\(102\\)\\): give (the full name or )?the job id\n$`));
+        expect(out).toBe("");
+        expect(code).toBe(3);
+      }
+      expect(server.requests.some((r) => r.path.includes("/logs"))).toBe(false);
+      const byId = await kd(["42", "--job", "102", "--format", "json"]);
+      expect((JSON.parse(byId.out) as JsonReport).sources.map((s) => s.job?.id)).toEqual([102]);
+    } finally {
+      JOBS[0] = job(101, "test", "success", { steps: [] });
+    }
+  });
+
   it("says so and exits 0 when the run has no failed jobs", async () => {
     defaultRoutes(server);
     JOBS[1] = job(102, "deploy", "success");
