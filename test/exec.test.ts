@@ -125,6 +125,15 @@ describe("exec", () => {
     expect(await run(["exec"], noCommand.io)).toBe(2);
   });
 
+  it("without --, the command's own options get a hint at --; a typo of exec's own does not", async () => {
+    const t = byteIO();
+    expect(await run(["exec", "sh", "-c", "exit 1"], t.io)).toBe(2);
+    expect(t.stderr()).toBe("error: unknown option '-c' — the command and its options go after --: kamal-doctor exec [options] -- sh …\n");
+    const typo = byteIO();
+    expect(await run(["exec", "--formt", "json", "--", "sh"], typo.io)).toBe(2);
+    expect(typo.stderr()).not.toContain("go after --");
+  });
+
   it("names the Kamal command it wraps", () => {
     expect(kamalCommandOf(["kamal", "deploy", "-d", "staging"])).toBe("deploy");
     expect(kamalCommandOf(["bundle", "exec", "kamal", "-v", "setup"])).toBe("setup");
