@@ -16,7 +16,7 @@ const EXIT_HELP = `
 Exit codes:
   ${EXIT.OK}  no failure found
   ${EXIT.FAILURE}  a failure was diagnosed (known or not)
-  ${EXIT.USAGE}  usage, input or rule-file error
+  ${EXIT.USAGE}  usage, input or rule-file error (also: part of the input unreadable, no failure in the rest)
   ${EXIT.GITHUB}  GitHub or network error
   exec exits with the wrapped command's exit code
 
