@@ -108,15 +108,29 @@ function routes(server: GitHubServer, options: { pullRequests?: number[] } = {})
     comment.body = JSON.parse(req.body).body;
     sendJson(res, 200, comment);
   });
+  // Check runs as GitHub keeps them: found by commit and name, annotations appended by every request.
+  const checks = new Map<number, { name: string; external_id: string; head_sha: string; annotations: unknown[] }>();
+  const keep = (id: number, body: Record<string, unknown>) => {
+    state.checkRuns.push({ id, body });
+    const check = checks.get(id) ?? { name: String(body["name"]), external_id: String(body["external_id"]), head_sha: String(body["head_sha"]), annotations: [] };
+    check.annotations.push(...((body["output"] as { annotations?: unknown[] } | undefined)?.annotations ?? []));
+    checks.set(id, check);
+  };
   server.route("POST", `${REPO}/check-runs`, (req, res) => {
     const id = state.nextId++;
-    state.checkRuns.push({ id, body: JSON.parse(req.body) });
+    keep(id, JSON.parse(req.body));
     sendJson(res, 201, { id, html_url: `https://github.com/acme/shop/runs/${id}` });
   });
   server.route("PATCH", /^\/repos\/acme\/shop\/check-runs\/(\d+)$/, (req, res, m) => {
-    state.checkRuns.push({ id: Number(m?.[1]), body: JSON.parse(req.body) });
+    keep(Number(m?.[1]), JSON.parse(req.body));
     sendJson(res, 200, { id: Number(m?.[1]), html_url: null });
   });
+  server.route("GET", /^\/repos\/acme\/shop\/commits\/([0-9a-f]+)\/check-runs/, (req, res, m) => {
+    const name = new URL(req.url ?? "", server.url).searchParams.get("check_name");
+    const found = [...checks].filter(([, c]) => c.head_sha === m?.[1] && (name === null || c.name === name));
+    sendJson(res, 200, { total_count: found.length, check_runs: found.map(([id, c]) => ({ id, name: c.name, external_id: c.external_id, head_sha: c.head_sha, html_url: `https://github.com/acme/shop/runs/${id}` })) });
+  });
+  server.route("GET", /^\/repos\/acme\/shop\/check-runs\/(\d+)\/annotations/, (_req, res, m) => sendJson(res, 200, checks.get(Number(m?.[1]))?.annotations ?? []));
   return state;
 }
 
@@ -168,7 +182,7 @@ describe("annotate --check-run", () => {
     const plan: CheckRunPlan = { name: "kamal-doctor", head_sha: SHA, conclusion: "failure", details_url: "https://github.com/acme/shop/actions/runs/42", external_id: "42", title: "T", summary: "S", annotations };
     const result = await postCheckRun(client, target, plan);
     expect(result.requests).toBe(3);
-    const calls = server.requests.filter((r) => r.path.includes("check-runs"));
+    const calls = server.requests.filter((r) => r.path.includes("check-runs") && r.method !== "GET");
     expect(calls.map((r) => `${r.method} ${r.path}`)).toEqual([`POST ${REPO}/check-runs`, `PATCH ${REPO}/check-runs/${result.id}`, `PATCH ${REPO}/check-runs/${result.id}`]);
     const sizes = state.checkRuns.map((c) => ((c.body["output"] as { annotations: unknown[] }).annotations ?? []).length);
     expect(sizes).toEqual([ANNOTATIONS_PER_REQUEST, ANNOTATIONS_PER_REQUEST, 23]);
@@ -176,6 +190,33 @@ describe("annotate --check-run", () => {
     expect(titles).toEqual(annotations.map((a) => a.title));
     // Every update keeps the required title and summary.
     for (const c of state.checkRuns) expect(c.body["output"]).toMatchObject({ title: "T", summary: "S" });
+  });
+
+  it("run again, it updates its check run in place: no second check run, no annotation twice", async () => {
+    const state = routes(server);
+    const first = await annotate(["42", "--check-run"]);
+    expect(first.code).toBe(0);
+    const second = await annotate(["42", "--check-run"]);
+    expect(second.err).toBe("");
+    expect(second.code).toBe(0);
+    expect(second.out).toMatch(/^Updated check run "kamal-doctor" on 0f1e2d3c4b5a .*: https:\/\/github.com\/acme\/shop\/runs\/\d+\n$/);
+    expect(server.requests.filter((r) => r.method === "POST" && r.path === `${REPO}/check-runs`)).toHaveLength(1);
+    const [created, updated] = state.checkRuns;
+    expect(updated?.id).toBe(created?.id);
+    expect(updated?.body).toMatchObject({ status: "completed", conclusion: "failure", output: { title: (created?.body["output"] as { title: string }).title } });
+    // Every annotation was on it already: none is appended again.
+    expect((updated?.body["output"] as { annotations?: unknown[] }).annotations).toBeUndefined();
+  });
+
+  it("a 403 on the check run does not keep the comment from being posted; exit 3 names the check run", async () => {
+    const state = routes(server);
+    server.route("GET", /^\/repos\/acme\/shop\/commits\/[0-9a-f]+\/check-runs/, (_req, res) => sendJson(res, 403, { message: "Resource not accessible by integration" }));
+    const { code, out, err } = await annotate(["42", "--check-run", "--comment"]);
+    expect(state.prComments.get(7)).toHaveLength(1);
+    expect(out).toMatch(/^Commented on pull request #7: https:/);
+    expect(err).toMatch(/^kamal-doctor: check runs of 0f1e2d3c4b5a in acme\/shop: the token in GITHUB_TOKEN cannot create check runs — it needs the `checks: write` permission\./);
+    expect(err.trim().split("\n")).toHaveLength(1);
+    expect(code).toBe(3);
   });
 
   it("a token that may not create check runs gets a message naming checks: write (exit 3)", async () => {
@@ -302,6 +343,10 @@ describe("annotate --comment", () => {
   it("asks for something to post, and for a token unless it is a dry run", async () => {
     routes(server);
     expect((await annotate(["42"])).code).toBe(2);
+    // The synopsis says so: one of them is required, not both optional.
+    const help = memoryIO();
+    expect(await run(["annotate", "--help"], help)).toBe(0);
+    expect(help.out()).toMatch(/^Usage: kamal-doctor annotate <run> --check-run\|--comment \[options\]\n/);
     const io = memoryIO({ env: { GITHUB_REPOSITORY: "acme/shop" } });
     expect(await run(["annotate", "42", "--comment", "--api-url", server.url], io)).toBe(2);
     expect(io.err()).toBe("kamal-doctor: annotate: set GITHUB_TOKEN (or GH_TOKEN) to post to GitHub, or use --dry-run\n");

@@ -120,6 +120,67 @@ describe("analyze (in-process)", () => {
     expect(JSON.parse(io.out()).findings[0].ruleId).toBe("proxy-target-unhealthy");
   });
 
+  it("reads gzip from stdin too, by its first bytes", async () => {
+    const io = memoryIO({ stdin: gzipSync(healthText) });
+    expect(await run(["-f", "json"], io)).toBe(1);
+    expect(io.err()).toBe("");
+    expect(JSON.parse(io.out()).findings[0].ruleId).toBe("proxy-target-unhealthy");
+  });
+
+  it("a .gz missing its trailer: what decompressed is diagnosed, and stderr says the rest is lost", async () => {
+    const dir = tmp();
+    const whole = gzipSync(healthText);
+    writeFileSync(path.join(dir, "deploy.log.gz"), whole.subarray(0, whole.length - 8));
+    const io = memoryIO({ cwd: dir });
+    expect(await run(["deploy.log.gz", "-f", "json"], io)).toBe(1);
+    expect(JSON.parse(io.out()).findings[0].ruleId).toBe("proxy-target-unhealthy");
+    expect(io.err()).toBe(`kamal-doctor: deploy.log.gz: the gzip data is truncated after ${Buffer.byteLength(healthText)} bytes of text: what decompressed is diagnosed, the rest is lost\n`);
+    // On stdin the same; and when what was read shows no failure, the lost part may hold it: exit 2.
+    const green = gzipSync("Finished all in 12.3 seconds\n");
+    const cut = memoryIO({ stdin: green.subarray(0, green.length - 8) });
+    expect(await run(["-"], cut)).toBe(2);
+    expect(cut.err()).toMatch(/^kamal-doctor: stdin: the gzip data is truncated/);
+  });
+
+  it("a NUL byte or a few hundred stray bytes in the middle: the log is diagnosed, and stderr says how much was unreadable", async () => {
+    const half = healthText.indexOf("\n") + 1;
+    const stray = Buffer.from(Array.from({ length: 300 }, (_, i) => (i * 37 + 11) % 256));
+    for (const [junk, count] of [
+      [Buffer.from([0]), 1],
+      [Buffer.concat([stray, Buffer.from("\n")]), null],
+    ] as const) {
+      // A log of a realistic size (2 KB): 300 stray bytes are a small share of it.
+      const before = `${"  INFO [1a2b3c4d] Running docker container ls --all --filter name=^shop-web- on 10.0.0.1\n".repeat(20)}${healthText.slice(0, half)}`;
+      const io = memoryIO({ stdin: Buffer.concat([Buffer.from(before), junk, Buffer.from(healthText.slice(half))]) });
+      expect(await run(["-f", "json"], io)).toBe(1);
+      expect(JSON.parse(io.out()).findings[0].ruleId).toBe("proxy-target-unhealthy");
+      expect(io.err()).toMatch(/^kamal-doctor: stdin: about (\d+) of \d+ bytes could not be read as text \(NUL or invalid UTF-8\); the rest is diagnosed\n$/);
+      if (count !== null) expect(io.err()).toContain(`about ${count} of`);
+    }
+  });
+
+  it("several files: a missing or binary one is named on stderr and the others are still diagnosed", async () => {
+    const dir = tmp();
+    writeFileSync(path.join(dir, "deploy.log"), healthText);
+    writeFileSync(path.join(dir, "green.log"), "Finished all in 12.3 seconds\n");
+    writeFileSync(path.join(dir, "core.bin"), Buffer.from([0x7f, 0x45, 0x4c, 0x46, 0, 0, 1, 2, 3]));
+    const io = memoryIO({ cwd: dir });
+    expect(await run(["missing.log", "core.bin", "deploy.log", "-f", "json"], io)).toBe(1);
+    expect(io.err()).toBe("kamal-doctor: missing.log: no such file\nkamal-doctor: core.bin: looks like binary data, not a log\n");
+    const report = JSON.parse(io.out());
+    expect(report.sources.map((source: { name: string }) => source.name)).toEqual(["deploy.log"]);
+    expect(report.findings[0].ruleId).toBe("proxy-target-unhealthy");
+    // What was read shows no failure, but the missing file may hold it: exit 2, not 0.
+    const green = memoryIO({ cwd: dir });
+    expect(await run(["green.log", "missing.log"], green)).toBe(2);
+    expect(green.err()).toBe("kamal-doctor: missing.log: no such file\n");
+    // Nothing readable at all: the error lines alone, exit 2.
+    const none = memoryIO({ cwd: dir });
+    expect(await run(["missing.log", "core.bin"], none)).toBe(2);
+    expect(none.err()).toBe("kamal-doctor: missing.log: no such file\nkamal-doctor: core.bin: looks like binary data, not a log\n");
+    expect(none.out()).toBe("");
+  });
+
   it("reads UTF-16 text (PowerShell redirection)", async () => {
     const io = memoryIO({ stdin: Buffer.concat([Buffer.from([0xff, 0xfe]), Buffer.from(healthText, "utf16le")]) });
     expect(await run(["-f", "json"], io)).toBe(1);

@@ -85,6 +85,22 @@ describe("exec", () => {
     expect(JSON.parse(json).outcome).toBe("failed");
   });
 
+  it("a command that fails without printing anything says so, rather than promising lines", async () => {
+    const t = byteIO();
+    expect(await run(["exec", "--", node, "-e", "process.exit(1)"], t.io)).toBe(1);
+    expect(t.stderr()).toContain("Failed without printing anything: nothing to diagnose.");
+    expect(t.stderr()).not.toContain("lines that matter");
+    const md = byteIO();
+    expect(await run(["exec", "--format", "markdown", "--", node, "-e", "process.exit(1)"], md.io)).toBe(1);
+    expect(md.stderr()).toContain("It failed without printing anything");
+    expect(md.stderr()).not.toContain("lines that matter");
+    // Output, but no line that looks like an error: no promise of lines either.
+    const quiet = byteIO();
+    expect(await run(["exec", "--", node, "-e", "console.log('hello'); process.exit(1)"], quiet.io)).toBe(1);
+    expect(quiet.stderr()).toContain("No line of the output looks like an error.");
+    expect(quiet.stderr()).not.toContain("lines that matter");
+  });
+
   it("inside Actions: annotations and a job summary, the pretty report guarded", async () => {
     const summary = path.join(tmp(), "summary.md");
     const t = byteIO({ GITHUB_ACTIONS: "true", GITHUB_STEP_SUMMARY: summary });
@@ -107,6 +123,15 @@ describe("exec", () => {
     expect(t.stderr()).toBe("kamal-doctor: cannot start /no/such/kamal: command not found\n");
     const noCommand = byteIO();
     expect(await run(["exec"], noCommand.io)).toBe(2);
+  });
+
+  it("without --, the command's own options get a hint at --; a typo of exec's own does not", async () => {
+    const t = byteIO();
+    expect(await run(["exec", "sh", "-c", "exit 1"], t.io)).toBe(2);
+    expect(t.stderr()).toBe("error: unknown option '-c' — the command and its options go after --: kamal-doctor exec [options] -- sh …\n");
+    const typo = byteIO();
+    expect(await run(["exec", "--formt", "json", "--", "sh"], typo.io)).toBe(2);
+    expect(typo.stderr()).not.toContain("go after --");
   });
 
   it("names the Kamal command it wraps", () => {

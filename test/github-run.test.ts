@@ -1,7 +1,7 @@
 // `kamal-doctor run` end to end against a real HTTP server on 127.0.0.1 speaking GitHub's REST
 // shapes: runs, attempts, paginated jobs, job logs via 302 to a second origin, run-log zips,
 // every error path, step attribution and deep links, --save.
-import { mkdtempSync, readdirSync, readFileSync } from "node:fs";
+import { mkdtempSync, readdirSync, readFileSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import path from "node:path";
 import type { ServerResponse } from "node:http";
@@ -169,6 +169,24 @@ describe("kamal-doctor run: fetching", () => {
     expect((JSON.parse(byName.out) as JsonReport).sources.map((s) => s.job?.id)).toEqual([102]);
   });
 
+  it("--job that names several jobs (two jobs called deploy) is ambiguous: it lists them and reads none", async () => {
+    defaultRoutes(server, { 101: deployLog(), 102: deployLog() });
+    JOBS[0] = job(101, "deploy", "failure");
+    try {
+      for (const name of ["deploy", "DEPLOY", "dep"]) {
+        const { code, out, err } = await kd(["42", "--job", name]);
+        expect(err).toMatch(new RegExp(`^kamal-doctor: --job "${name}" matches 2 jobs \\("deploy" \\(101\\), "deploy" \\(102\\)\\): give (the full name or )?the job id\n$`));
+        expect(out).toBe("");
+        expect(code).toBe(3);
+      }
+      expect(server.requests.some((r) => r.path.includes("/logs"))).toBe(false);
+      const byId = await kd(["42", "--job", "102", "--format", "json"]);
+      expect((JSON.parse(byId.out) as JsonReport).sources.map((s) => s.job?.id)).toEqual([102]);
+    } finally {
+      JOBS[0] = job(101, "test", "success", { steps: [] });
+    }
+  });
+
   it("says so and exits 0 when the run has no failed jobs", async () => {
     defaultRoutes(server);
     JOBS[1] = job(102, "deploy", "success");
@@ -207,6 +225,26 @@ describe("kamal-doctor run: fetching", () => {
     const onlineReport = JSON.parse(online.out) as JsonReport;
     expect(offline.findings[0]?.category).toBe(onlineReport.findings[0]?.category);
     expect(offline.findings[0]?.line).toBe(onlineReport.findings[0]?.line);
+  });
+
+  it("--save where no directory can be: one line and exit 2, before any download", async () => {
+    defaultRoutes(server);
+    const file = path.join(mkdtempSync(path.join(tmpdir(), "kamal-doctor-save-")), "taken");
+    writeFileSync(file, "");
+    // /proc/nope made Node's recursive mkdir spin forever; a file is not a directory.
+    for (const [dir, why] of [
+      ["/proc/nope/logs", /cannot create \/proc\/nope/],
+      [file, /it is a file, not a directory/],
+      [path.join(file, "sub"), /is a file, not a directory/],
+    ] as const) {
+      server.requests.length = 0;
+      const { code, out, err } = await kd(["42", "--save", dir]);
+      expect(err).toMatch(why);
+      expect(err).toMatch(/^kamal-doctor: cannot save logs in \S+: [^\n]+\n$/);
+      expect(out).toBe("");
+      expect(code).toBe(2);
+      expect(server.requests).toEqual([]);
+    }
   });
 
   it("shows progress on a terminal's stderr, not with --quiet", async () => {
@@ -406,9 +444,17 @@ describe("kamal-doctor run: failures are one line and exit 3", () => {
       sendJson(res, 200, { id: 42, run_attempt: 2, status: "completed", conclusion: "failure", html_url: "", head_sha: "abc", head_branch: "main" });
     });
     const { code, err } = await kd(["42", "--format", "json"]);
-    expect(err).toBe("");
+    // Each retry is said on stderr, although it is not a terminal.
+    expect(err.split("\n")).toEqual([
+      "kamal-doctor: run 42 of acme/shop: GitHub answered 502; retry 1 of 3 in 1ms",
+      "kamal-doctor: GitHub's secondary rate limit: retry 1 of 2 in 2ms",
+      "",
+    ]);
     expect(code).toBe(1);
     expect(runCalls).toBe(3);
+    // --quiet: no retry lines either.
+    runCalls = 0;
+    expect((await kd(["42", "--format", "json", "--quiet"])).err).toBe("");
   });
 
   it("gives up on a persistent 5xx after retries", async () => {
@@ -420,7 +466,36 @@ describe("kamal-doctor run: failures are one line and exit 3", () => {
     const { code, err } = await kd(["42"]);
     expect(code).toBe(3);
     expect(calls).toBe(4);
-    expect(err).toMatch(/GitHub answered 503/);
+    const lines = err.trim().split("\n");
+    expect(lines.slice(0, 3)).toEqual([1, 2, 3].map((n) => `kamal-doctor: run 42 of acme/shop: GitHub answered 503; retry ${n} of 3 in ${n * n}ms`));
+    expect(lines[3]).toMatch(/^kamal-doctor: run 42 of acme\/shop: GitHub answered 503 \(server error\); gave up after 4 tries in \d+m?s; try again later$/);
+    expect(lines).toHaveLength(4);
+  });
+
+  it("a 200 answer that is not JSON (a proxy's HTML page) is not the GitHub API", async () => {
+    server.route("GET", /.*/, (_req, res) => {
+      res.writeHead(200, { "content-type": "text/html; charset=utf-8" });
+      res.end("<html><body>Sign in to the proxy</body></html>");
+    });
+    const { code, err } = await kd(["42"]);
+    expect(err).toBe(
+      `kamal-doctor: run 42 of acme/shop: ${server.url} answered something that is not the GitHub API (HTTP 200 with content-type text/html, not JSON); check --api-url or GITHUB_API_URL, and any proxy in between\n`,
+    );
+    expect(code).toBe(3);
+    expect(server.requests).toHaveLength(1);
+  });
+
+  it("no answer in time: every try is said, and the final message counts them", async () => {
+    let calls = 0;
+    server.route("GET", `${REPO}/actions/runs/42`, () => {
+      calls++; // and never answer
+    });
+    const lines: string[] = [];
+    const client = createGitHubClient({ token: null, baseUrl: server.url, retryUnitMs: 1, retries: 2, timeoutMs: 50, onRetry: (line) => lines.push(line) });
+    const failed = client.call("run 42", (o) => o.rest.actions.getWorkflowRun({ owner: "acme", repo: "shop", run_id: 42 }));
+    await expect(failed).rejects.toThrow(/^run 42: cannot reach http:\/\/127\.0\.0\.1:\d+: no answer within 50ms; gave up after 3 tries in \d+m?s$/);
+    expect(lines).toEqual(["run 42: no answer within 50ms; retry 1 of 2 in 1ms", "run 42: no answer within 50ms; retry 2 of 2 in 4ms"]);
+    expect(calls).toBe(3);
   });
 
   it("a network error: cannot reach the API", async () => {
@@ -429,7 +504,9 @@ describe("kamal-doctor run: failures are one line and exit 3", () => {
     const io = memoryIO({ env: env() });
     const code = await run(["run", "42", "--api-url", url], io);
     expect(code).toBe(3);
-    expect(io.err()).toMatch(/cannot reach http:\/\/127\.0\.0\.1:\d+: connection refused/);
+    const lines = io.err().trim().split("\n");
+    expect(lines.slice(0, 3)).toEqual([1, 2, 3].map((n) => `kamal-doctor: run 42 of acme/shop: connection refused; retry ${n} of 3 in ${n * n}ms`));
+    expect(lines[3]).toMatch(/^kamal-doctor: run 42 of acme\/shop: cannot reach http:\/\/127\.0\.0\.1:\d+: connection refused; gave up after 4 tries in \d+m?s$/);
     server = await startGitHubServer();
   });
 

@@ -12,7 +12,7 @@ import { describe, expect, it } from "vitest";
 import { analyzeSources } from "../src/analyze.js";
 import { run } from "../src/cli/main.js";
 import type { Report } from "../src/core/report.js";
-import { InputError, openStream } from "../src/sources/input.js";
+import { InputError, looksBinary, openStream } from "../src/sources/input.js";
 import { Utf8Decoder } from "../src/sources/utf8.js";
 import { builtinCompiled, wrapForGitHub } from "./support/analyze.js";
 import { memoryIO } from "./support/io.js";
@@ -122,6 +122,17 @@ describe("encodings", () => {
       }),
       { numRuns: 2000 },
     );
+  });
+
+  it("decides binary on the share of unreadable bytes, not on one of them", () => {
+    const text = Buffer.from("  INFO [1a2b3c4d] Running docker ps on 10.0.0.1 — café\n".repeat(150));
+    const random = Buffer.from(Array.from({ length: 8192 }, (_, i) => (i * 7919 + 13) % 251));
+    expect(looksBinary(text)).toBe(false);
+    expect(looksBinary(Buffer.concat([text.subarray(0, 4000), Buffer.from([0]), text.subarray(4000)]))).toBe(false);
+    expect(looksBinary(Buffer.concat([text.subarray(0, 4000), random.subarray(0, 300), text.subarray(4000)]))).toBe(false);
+    expect(looksBinary(random)).toBe(true);
+    expect(looksBinary(Buffer.from([0x7f, 0x45, 0x4c, 0x46, 2, 1, 1, 0, 0, 0, 0, 0]))).toBe(true);
+    expect(looksBinary(Buffer.from("ab\0\0\0\0"))).toBe(true);
   });
 
   it("refuses binary input with one line, exit 2", async () => {

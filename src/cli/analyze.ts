@@ -20,22 +20,55 @@ export function registerAnalyze(program: Command, io: CliIO, setExit: (code: num
       files = ["-"];
     }
     if (files.filter((file) => file === "-").length > 1) throw new CliError("'-' (stdin) can be given only once", EXIT.USAGE);
-    const report = await analyzeSources(sourcesOf(files, io), { rules, toolVersion: VERSION });
-    io.stdout.write(render(report, options, io));
-    setExit(exitCodeFor(report));
+    // One input that cannot be read (missing, binary) does not cost the others: it is named on
+    // stderr and left out of the report. Only when nothing at all can be read is it an error.
+    const unread: Array<{ name: string | null; message: string }> = [];
+    const inputs = await openInputs(files, io, unread);
+    const sources: AnalyzableSource[] = inputs.map((input) => ({ name: input.name, text: readOrNote(input, unread) }));
+    const report = await analyzeSources(sources, { rules, toolVersion: VERSION });
+    if (unread.length > 0 && inputs.every((input) => unread.some((u) => u.name === input.name))) {
+      for (const { message } of unread.slice(0, -1)) io.stderr.write(`kamal-doctor: ${message}\n`);
+      throw new CliError((unread[unread.length - 1] as { message: string }).message, EXIT.USAGE);
+    }
+    const left = new Set(unread.map((u) => u.name));
+    const shown = left.size === 0 ? report : { ...report, sources: report.sources.filter((source) => !left.has(source.name)) };
+    for (const { message } of unread) io.stderr.write(`kamal-doctor: ${message}\n`);
+    for (const input of inputs) for (const note of input.problems.notes) io.stderr.write(`kamal-doctor: ${note}\n`);
+    io.stdout.write(render(shown, options, io));
+    // What could not be read may hold the failure: "no failure found" would not be true.
+    const code = exitCodeFor(shown);
+    const incomplete = unread.length > 0 || inputs.some((input) => input.problems.partial);
+    setExit(incomplete && code === EXIT.OK ? EXIT.USAGE : code);
   });
 }
 
-/** Opens the inputs one after the other, so a bad file fails before any output is written. */
-async function* sourcesOf(files: string[], io: CliIO): AsyncGenerator<AnalyzableSource> {
-  const opened: SourceInput[][] = [];
+/** Opens the inputs one after the other; one that cannot be opened is noted (name null: no source). */
+async function openInputs(files: string[], io: CliIO, unread: Array<{ name: string | null; message: string }>): Promise<SourceInput[]> {
+  const opened: SourceInput[] = [];
   for (const file of files) {
     try {
-      opened.push(file === "-" ? [openStream("stdin", io.stdin)] : await openPath(path.resolve(io.cwd, file), file));
+      opened.push(...(file === "-" ? [openStream("stdin", io.stdin)] : await openPath(path.resolve(io.cwd, file), file)));
     } catch (error) {
-      if (error instanceof InputError) throw new CliError(error.message, EXIT.USAGE);
-      throw error;
+      if (!(error instanceof InputError)) throw error;
+      unread.push({ name: null, message: error.message });
     }
   }
-  for (const sources of opened) yield* sources;
+  return opened;
+}
+
+/** The input's text; an input error while reading it ends it and is noted (a partial read is kept). */
+async function* readOrNote(input: SourceInput, unread: Array<{ name: string | null; message: string }>): AsyncGenerator<string> {
+  let read = false;
+  try {
+    for await (const chunk of input.text) {
+      read = true;
+      yield chunk;
+    }
+  } catch (error) {
+    if (!(error instanceof InputError)) throw error;
+    if (read) {
+      input.problems.partial = true;
+      input.problems.notes.push(`${error.message} (only the part read before that is diagnosed)`);
+    } else unread.push({ name: input.name, message: error.message });
+  }
 }

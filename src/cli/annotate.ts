@@ -1,4 +1,4 @@
-// `kamal-doctor annotate <RUN_ID|URL> [--check-run] [--comment] [--dry-run]`: diagnose a run
+// `kamal-doctor annotate <RUN_ID|URL> --check-run|--comment [--dry-run]`: diagnose a run
 // the way `run` does (same fetching), then post the redacted diagnosis to GitHub — a check run
 // on the run's head commit and/or one sticky comment per pull request (a commit comment when
 // there is none). Meant for a `workflow_run` workflow that reacts to failed deploys. Exits 0
@@ -44,6 +44,8 @@ export function registerAnnotate(program: Command, io: CliIO, setExit: (code: nu
       .command("annotate")
       .description("post a run's diagnosis to GitHub: a check run on its commit and/or a comment on its pull request")
       .argument("<run>", "run id, or a run, attempt, job or check URL")
+      // What to post is required: one of the two, or both.
+      .usage("<run> --check-run|--comment [options]")
       .option("--check-run", "create a completed `kamal-doctor` check run with annotations on the run's head commit")
       .option("--comment", "comment on each pull request of the run (updated in place next time), or on the commit")
       .option("--dry-run", "print what would be posted, post nothing"),
@@ -61,6 +63,17 @@ export function registerAnnotate(program: Command, io: CliIO, setExit: (code: nu
 
       const lines: string[] = [];
       const say = (line: string) => lines.push(line);
+      // The check run and the comment are posted independently: GitHub refusing one (a token
+      // without `checks: write`) does not keep the other from being tried.
+      const refused: Error[] = [];
+      const attempt = async (post: () => Promise<void>) => {
+        try {
+          await post();
+        } catch (error) {
+          if (!(error instanceof gh.GitHubError)) throw error;
+          refused.push(error);
+        }
+      };
       try {
         const { report, logs, unreadable } = await gh.diagnoseRun(client, target, { rules, toolVersion: VERSION });
         for (const log of unreadable) io.stderr.write(`${gh.describeUnreadable(log)}\n`);
@@ -79,7 +92,7 @@ export function registerAnnotate(program: Command, io: CliIO, setExit: (code: nu
         const run = logs.run as AnnotatedRun;
         const where = logs.target;
 
-        if (options.checkRun) {
+        if (options.checkRun) await attempt(async () => {
           const plan = post.planCheckRun(shown, run, unreadable);
           const requests = Math.max(1, Math.ceil(plan.annotations.length / post.ANNOTATIONS_PER_REQUEST));
           const what = `check run "${plan.name}" on ${plan.head_sha.slice(0, 12)} (conclusion ${plan.conclusion}, ${plan.annotations.length} annotation${plan.annotations.length === 1 ? "" : "s"}`;
@@ -91,11 +104,11 @@ export function registerAnnotate(program: Command, io: CliIO, setExit: (code: nu
             say(plan.summary);
           } else {
             const result = await post.postCheckRun(client, where, plan);
-            say(`Created ${what})${result.url ? `: ${result.url}` : ""}`);
+            say(`${result.action === "updated" ? "Updated" : "Created"} ${what})${result.url ? `: ${result.url}` : ""}`);
           }
-        }
+        });
 
-        if (options.comment) {
+        if (options.comment) await attempt(async () => {
           const prs = await post.pullRequestsOf(client, where, run);
           const body = post.commentBody(shown, run, unreadable);
           const marker = post.commentMarker(run);
@@ -114,7 +127,10 @@ export function registerAnnotate(program: Command, io: CliIO, setExit: (code: nu
             say("--- comment ---");
             say(body);
           }
-        }
+        });
+        // Each refusal is one line; the last one ends the command (exit 3) after what was posted is said.
+        for (const error of refused.slice(0, -1)) io.stderr.write(`kamal-doctor: ${error.message}\n`);
+        if (refused.length > 0) throw refused[refused.length - 1] as Error;
       } catch (error) {
         if (lines.length > 0) io.stdout.write(`${lines.join("\n")}\n`);
         if (error instanceof gh.GitHubError) throw new CliError(error.message, EXIT.GITHUB);

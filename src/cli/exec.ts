@@ -25,6 +25,15 @@ export function registerExec(program: Command, io: CliIO, setExit: (code: number
     .command("exec")
     .description("run a deploy command (after --), stream its output live, diagnose it at the end; exits with the command's code")
     .argument("<command...>", "the command and its arguments, after -- (kamal-doctor exec -- kamal deploy -d staging)");
+  // Without `--`, the command's own options (`sh -c`, `kamal deploy -d staging`) are taken for
+  // exec's: when a command came before the unknown option, say where it belongs.
+  command.configureOutput({
+    outputError: (text, write) => {
+      const [first] = command.args;
+      const hint = /unknown option/.test(text) && first !== undefined && !first.startsWith("-");
+      write(hint ? `${text.trimEnd()} — the command and its options go after --: kamal-doctor exec [options] -- ${first} …\n` : text);
+    },
+  });
   addReportOptions(command).action(async (argv: string[], options: ReportOptions) => {
     const rules = await loadRules(options.rules);
     const kamalCommand = kamalCommandOf(argv);

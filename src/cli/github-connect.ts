@@ -18,8 +18,16 @@ export function addTargetOptions(command: Command): Command {
     .option("--api-url <url>", "API base (default: GITHUB_API_URL or https://api.github.com)");
 }
 
-/** Resolves what to read and builds the client. A target that cannot be resolved is a usage error. */
-export async function connect(arg: string, options: TargetOptions, io: CliIO, { requireToken = false }: { requireToken?: boolean } = {}) {
+/**
+ * Resolves what to read and builds the client. A target that cannot be resolved is a usage error.
+ * Each retry of a request is one line on stderr (whether or not it is a terminal), unless `onRetry` says otherwise.
+ */
+export async function connect(
+  arg: string,
+  options: TargetOptions,
+  io: CliIO,
+  { requireToken = false, onRetry = (line: string) => io.stderr.write(`kamal-doctor: ${line}\n`) }: { requireToken?: boolean; onRetry?: (line: string) => void } = {},
+) {
   const gh = await import("../github/index.js");
   let target;
   try {
@@ -38,6 +46,7 @@ export async function connect(arg: string, options: TargetOptions, io: CliIO, { 
     baseUrl: target.apiUrl,
     webUrl: target.webUrl,
     userAgent: `kamal-doctor/${VERSION}`,
+    onRetry,
     ...(Number.isFinite(retryUnit) && retryUnit >= 0 ? { retryUnitMs: retryUnit } : {}),
   });
   return { gh, target, client };

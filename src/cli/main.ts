@@ -2,6 +2,7 @@
 // Errors become one line on stderr (a stack trace only with DEBUG set).
 
 import { Command, CommanderError } from "commander";
+import { SaveError } from "../github/save.js";
 import { InputError } from "../sources/input.js";
 import { VERSION } from "../version.js";
 import { registerAnalyze } from "./analyze.js";
@@ -15,7 +16,7 @@ const EXIT_HELP = `
 Exit codes:
   ${EXIT.OK}  no failure found
   ${EXIT.FAILURE}  a failure was diagnosed (known or not)
-  ${EXIT.USAGE}  usage, input or rule-file error
+  ${EXIT.USAGE}  usage, input or rule-file error (also: part of the input unreadable, no failure in the rest)
   ${EXIT.GITHUB}  GitHub or network error
   exec exits with the wrapped command's exit code
 
@@ -61,7 +62,7 @@ export async function run(argv: readonly string[], io: CliIO = processIO()): Pro
       io.stderr.write(`kamal-doctor: ${error.message}\n`);
       return error.exitCode;
     }
-    if (error instanceof InputError) {
+    if (error instanceof InputError || error instanceof SaveError) {
       io.stderr.write(`kamal-doctor: ${error.message}\n`);
       return EXIT.USAGE;
     }

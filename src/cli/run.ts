@@ -37,13 +37,13 @@ export function registerRun(program: Command, io: CliIO, setExit: (code: number)
     .option("--job <id|name>", "only this job (id or name)")
     .option("--all-jobs", "every finished job, not only the failed ones")
     .option("--save <dir>", "keep the downloaded logs in DIR (re-analyse later with kamal-doctor DIR/*)")
-    .option("-q, --quiet", "no progress on stderr")
+    .option("-q, --quiet", "no progress or retry lines on stderr")
     .addHelpText("after", RUN_HELP);
   addReportOptions(command).action(async (arg: string, options: RunOptions) => {
     if (options.job && options.allJobs) throw new CliError("--job and --all-jobs cannot be combined", EXIT.USAGE);
     const rules = await loadRules(options.rules);
-    const { gh, target, client } = await connect(arg, options, io);
     const progress = new Progress(io, options.quiet === true, options.allJobs || options.job ? "" : "failed ");
+    const { gh, target, client } = await connect(arg, options, io, { onRetry: (line) => progress.retry(line) });
     try {
       const { report, logs, unreadable } = await gh.diagnoseRun(client, target, {
         rules,
@@ -95,17 +95,27 @@ type ProgressEventLike =
   | { type: "zip" }
   | { type: "job-done" };
 
-/** "Fetching 2 failed jobs of run 123… done" on stderr, only on a terminal and without --quiet. */
+/**
+ * "Fetching 2 failed jobs of run 123… done" on stderr, only on a terminal and without --quiet.
+ * A retry is one line on stderr without --quiet, terminal or not: a wait should never be silent.
+ */
 class Progress {
   private readonly on: boolean;
   private open = false;
 
   constructor(
     private readonly io: CliIO,
-    quiet: boolean,
+    private readonly quiet: boolean,
     private readonly kind: string,
   ) {
     this.on = !quiet && io.stderr.isTTY === true;
+  }
+
+  retry(line: string): void {
+    if (this.quiet) return;
+    if (this.open) this.io.stderr.write("\n");
+    this.open = false;
+    this.io.stderr.write(`kamal-doctor: ${line}\n`);
   }
 
   event(event: ProgressEventLike): void {

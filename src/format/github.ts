@@ -54,7 +54,9 @@ export function annotationsFor(report: Report): Annotation[] {
   if (report.findings.length === 0 && report.outcome === "failed") {
     const lines = report.unmatched.slice(0, EVIDENCE_LINES).map((u) => `${u.source}:${u.line}  ${u.text}`);
     const where = report.deploy.failedPhase ? ` in ${report.deploy.failedPhase}` : "";
-    const message = [`The deploy failed${where}, and no rule recognised why.`, ...(lines.length > 0 ? ["", "Key lines:", ...lines] : [])].join("\n");
+    const silent = report.sources.every((source) => source.lines === 0);
+    const first = silent ? `The deploy failed${where} without printing anything: nothing to diagnose.` : `The deploy failed${where}, and no rule recognised why.`;
+    const message = [first, ...(lines.length > 0 ? ["", "Key lines:", ...lines] : [])].join("\n");
     out.push({ level: "error", title: "kamal-doctor: failure not recognised", message: clip(message, MAX_MESSAGE), finding: null });
   }
   return out;

@@ -93,7 +93,8 @@ function header(report: Report): string {
 }
 
 function noFinding(report: Report): string {
-  if (report.outcome === "failed") return "**No rule recognised this failure.** The lines that matter are below.\n";
+  if (report.outcome === "failed" && report.sources.every((source) => source.lines === 0)) return "**It failed without printing anything:** nothing to diagnose.\n";
+  if (report.outcome === "failed") return `**No rule recognised this failure.** ${report.unmatched.length > 0 ? "The lines that matter are below." : "No line of the output looks like an error."}\n`;
   if (report.outcome === "succeeded") return "No failure found: the deploy finished.\n";
   if (report.sources.every((source) => source.lines === 0)) return "The input was empty: nothing to diagnose.\n";
   return "No failure found.\n";

@@ -29,8 +29,10 @@ export function formatPretty(report: Report, options: PrettyOptions = {}): strin
 
   const [first, ...rest] = report.findings;
   if (report.findings.length === 0) {
-    if (report.outcome === "failed") {
-      out.push(`${s.red(s.bold("✖ Failure not recognised"))} — no rule matched. These are the lines that matter:`);
+    if (report.outcome === "failed" && report.sources.every((source) => source.lines === 0)) {
+      out.push(`${s.red(s.bold("✖ Failed without printing anything"))}: nothing to diagnose.`);
+    } else if (report.outcome === "failed") {
+      out.push(`${s.red(s.bold("✖ Failure not recognised"))} — no rule matched. ${report.unmatched.length > 0 ? "These are the lines that matter:" : "No line of the output looks like an error."}`);
     } else if (report.outcome === "succeeded") {
       out.push(s.green("✔ No failure found: the deploy finished."));
     } else if (report.sources.every((source) => source.lines === 0)) {

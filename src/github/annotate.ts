@@ -1,7 +1,8 @@
 // Posting a diagnosis back to GitHub from outside the failed run: a completed check run named
 // `kamal-doctor` on the run's head commit (summary and annotations, 50 annotations a request,
-// the rest appended by updates), and one sticky comment per pull request of the run — found
-// again by a hidden marker and edited in place — or a commit comment when there is no PR.
+// the rest appended by updates; found again by its external id, the run's, and updated in place),
+// and one sticky comment per pull request of the run — found again by a hidden marker and edited
+// in place — or a commit comment when there is no PR.
 // Plans are pure (built from a redacted report) so `--dry-run` shows exactly what would be sent.
 
 import type { Octokit } from "@octokit/rest";
@@ -97,19 +98,53 @@ export function planCheckRun(report: Report, run: AnnotatedRun, unreadable: read
 }
 
 export interface CheckRunResult {
+  action: "created" | "updated";
   id: number;
   url: string | null;
   requests: number;
 }
 
+/** The key an annotation is recognised by when it is already on a check run. */
+const annotationKey = (a: { annotation_level?: string | null; title?: string | null; message?: string | null }) => `${a.annotation_level ?? ""}\0${a.title ?? ""}\0${a.message ?? ""}`;
+
 /**
  * Creates the check run completed, with the first 50 annotations, then appends the rest 50 at
- * a time with updates. A token that may not create check runs gets a message naming `checks: write`.
+ * a time with updates. When the commit already has this run's `kamal-doctor` check run (same
+ * external id: annotate ran before), that one is updated instead, and only annotations it does
+ * not carry yet are added (GitHub can only append them). A token that may not create check runs
+ * gets a message naming `checks: write`.
  */
 export async function postCheckRun(client: GitHubClient, target: RunTarget, plan: CheckRunPlan): Promise<CheckRunResult> {
-  const batches = chunk(plan.annotations, ANNOTATIONS_PER_REQUEST);
   const output = (annotations: CheckAnnotation[]) => ({ title: plan.title, summary: plan.summary, ...(annotations.length > 0 ? { annotations } : {}) });
   const where = `${target.owner}/${target.repo}`;
+  const { owner, repo } = target;
+  const existing = await checksCall(client, `check runs of ${plan.head_sha.slice(0, 12)} in ${where}`, (o) =>
+    o.paginate(o.rest.checks.listForRef, { owner, repo, ref: plan.head_sha, check_name: plan.name, filter: "all", per_page: 100 }),
+  ).then((runs) => runs.find((run) => run.name === plan.name && run.external_id === plan.external_id) ?? null);
+  if (existing) {
+    const present = await checksCall(client, `annotations of check run ${existing.id} in ${where}`, (o) =>
+      o.paginate(o.rest.checks.listAnnotations, { owner, repo, check_run_id: existing.id, per_page: 100 }),
+    );
+    const known = new Set(present.map(annotationKey));
+    const batches = chunk(plan.annotations.filter((a) => !known.has(annotationKey(a))), ANNOTATIONS_PER_REQUEST);
+    const what = `updating check run ${existing.id} on ${plan.head_sha.slice(0, 12)} of ${where}`;
+    let requests = 0;
+    for (const batch of batches.length > 0 ? batches : [[]]) {
+      const first = requests === 0;
+      await checksCall(client, what, (o) =>
+        o.rest.checks.update({
+          owner,
+          repo,
+          check_run_id: existing.id,
+          ...(first ? { status: "completed" as const, conclusion: plan.conclusion, completed_at: new Date().toISOString(), details_url: plan.details_url } : {}),
+          output: output(batch),
+        }),
+      );
+      requests++;
+    }
+    return { action: "updated", id: existing.id, url: existing.html_url ?? null, requests };
+  }
+  const batches = chunk(plan.annotations, ANNOTATIONS_PER_REQUEST);
   const created = await checksCall(client, `creating check run ${plan.name} on ${plan.head_sha.slice(0, 12)} of ${where}`, (o) =>
     o.rest.checks.create({
       owner: target.owner,
@@ -132,7 +167,7 @@ export async function postCheckRun(client: GitHubClient, target: RunTarget, plan
     );
     requests++;
   }
-  return { id, url: created.data.html_url ?? null, requests };
+  return { action: "created", id, url: created.data.html_url ?? null, requests };
 }
 
 async function checksCall<T>(client: GitHubClient, what: string, fn: (octokit: Octokit) => Promise<T>): Promise<T> {

@@ -6,7 +6,7 @@
 // time window, since ordinals and names in the archive are not reliable.
 
 import { createWriteStream } from "node:fs";
-import { mkdir, mkdtemp, rm } from "node:fs/promises";
+import { mkdtemp, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import path from "node:path";
 import { Readable } from "node:stream";
@@ -15,6 +15,7 @@ import type { JobRef } from "../core/report.js";
 import { Utf8Decoder } from "../sources/utf8.js";
 import { readZipEntries, type ZipEntryStream } from "../sources/zip.js";
 import { GitHubError, type GitHubClient } from "./client.js";
+import { fsReason, prepareSaveDir, SaveError } from "./save.js";
 import { getJob, getRun, jobRef, listJobs, selectJobs, type JobSelection, type WorkflowJob, type WorkflowRun } from "./runs.js";
 import type { RunTarget } from "./target.js";
 
@@ -62,6 +63,8 @@ export interface RunLogs {
 
 /** Resolves the run and attempt, lists and selects jobs, and prepares a log source per job. */
 export async function fetchRunLogs(client: GitHubClient, target: RunTarget, options: FetchRunLogsOptions = {}): Promise<RunLogs> {
+  // Before any download: a directory that cannot hold the logs fails now, not after them.
+  if (options.saveDir) await prepareSaveDir(options.saveDir);
   let runId = target.runId;
   let attempt = target.attempt;
   if (runId === null) {
@@ -173,9 +176,8 @@ async function* decodeUtf8(bytes: AsyncIterable<Uint8Array>): AsyncGenerator<str
 
 /** Writes the bytes to `file` as they pass (awaiting the disk), so a saved log is exactly what was read. */
 async function* tee(bytes: AsyncIterable<Uint8Array>, file: string): AsyncGenerator<Uint8Array> {
-  await mkdir(path.dirname(file), { recursive: true });
   const out = createWriteStream(file);
-  const failed = new Promise<never>((_, reject) => out.once("error", (error) => reject(new GitHubError(`cannot save ${file}: ${error.message}`, "invalid"))));
+  const failed = new Promise<never>((_, reject) => out.once("error", (error) => reject(new SaveError(`cannot save ${file}: ${fsReason(error)}`))));
   failed.catch(() => {});
   try {
     for await (const chunk of bytes) {

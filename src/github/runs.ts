@@ -72,7 +72,7 @@ export async function listJobs(client: GitHubClient, target: RunTarget, runId: n
 }
 
 export interface JobSelection {
-  /** `--job ID|NAME`: a job id, or a job name (exact, else case-insensitive, else a unique prefix). */
+  /** `--job ID|NAME`: a job id, or a job name (exact, else case-insensitive, else a prefix), matching one job only. */
   job?: string | null;
   /** `--all-jobs`: every finished job. */
   allJobs?: boolean;
@@ -80,7 +80,8 @@ export interface JobSelection {
 
 /**
  * Which jobs to diagnose: a job the URL named, `--job`, every job with `--all-jobs`, or by
- * default the failed ones. Throws a GitHubError (kind "not-found") when a named job is absent.
+ * default the failed ones. Throws a GitHubError (kind "not-found") when a named job is absent,
+ * and (kind "invalid") when `--job` fits several jobs.
  */
 export function selectJobs(jobs: readonly WorkflowJob[], target: RunTarget, selection: JobSelection): WorkflowJob[] {
   if (target.jobId !== null) {
@@ -97,8 +98,10 @@ export function selectJobs(jobs: readonly WorkflowJob[], target: RunTarget, sele
     const prefix = jobs.filter((job) => job.name.toLowerCase().startsWith(wanted.toLowerCase()));
     const found = [byId, exact, folded, prefix].find((list) => list.length > 0) ?? [];
     if (found.length === 0) throw new GitHubError(`no job "${wanted}" in this run (jobs: ${names(jobs)})`, "not-found");
-    if (found === prefix && prefix.length > 1) {
-      throw new GitHubError(`--job "${wanted}" matches ${prefix.length} jobs (${names(prefix)}): give the full name or the job id`, "invalid");
+    if (found.length > 1) {
+      // Several jobs of the same name (a matrix without its values in the name) are as ambiguous as a prefix.
+      const advice = found === prefix ? "give the full name or the job id" : "give the job id";
+      throw new GitHubError(`--job "${wanted}" matches ${found.length} jobs (${names(found)}): ${advice}`, "invalid");
     }
     return found;
   }

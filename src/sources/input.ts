@@ -1,6 +1,7 @@
 // Opens what the user gave (files, '-', stdin) as sources of decoded text: plain text, gzip
 // (by magic bytes, whatever the name), a zip of logs (each entry its own source, e.g. a GitHub
-// run-logs archive) and UTF-16 text from PowerShell redirection. Binary input is refused.
+// run-logs archive) and UTF-16 text from PowerShell redirection. Binary input is refused; a log
+// with some unreadable bytes, or a gzip that breaks off, is read as far as it goes and says so.
 
 import { closeSync, createReadStream, openSync, readFileSync, readSync, statSync, type Stats } from "node:fs";
 import { TextDecoder } from "node:util";
@@ -13,7 +14,18 @@ export interface SourceInput {
   name: string;
   /** Decoded text, in chunks of any size (lines may span chunks). */
   text: AsyncIterable<string>;
+  /** Filled while `text` is read: what could not be read. */
+  problems: InputProblems;
 }
+
+export interface InputProblems {
+  /** One line each, naming the input: unreadable bytes, a gzip that broke off. */
+  notes: string[];
+  /** Part of the input is missing (not merely unreadable): the end of a truncated gzip. */
+  partial: boolean;
+}
+
+const noProblems = (): InputProblems => ({ notes: [], partial: false });
 
 /** 64 KiB reads: measured faster than 1 MiB and with a lower, flat peak RSS (docs/performance.md). */
 const CHUNK = 1 << 16;
@@ -39,20 +51,25 @@ export async function openPath(absolute: string, file = absolute): Promise<Sourc
     throw new InputError(`${file}: ${(error as Error).message}`);
   }
   if (info.isDirectory()) throw new InputError(`${file}: is a directory (give log files, or a run-logs .zip)`);
-  if (!info.isFile()) return [{ name: file, text: decodeSniffing(createReadStream(absolute, { highWaterMark: CHUNK }), file) }];
+  if (!info.isFile()) return [openStream(file, createReadStream(absolute, { highWaterMark: CHUNK }))];
   const head = readHead(absolute, file);
   if (isZip(head)) {
     const { readZipEntries } = await import("./zip.js");
     const entries = await readZipEntries(absolute, file);
-    return entries.map((entry) => ({ name: `${file}/${entry.name}`, text: decode(entry.stream, `${file}/${entry.name}`) }));
+    return entries.map((entry) => withProblems(`${file}/${entry.name}`, (problems) => decode(entry.stream, `${file}/${entry.name}`, problems)));
   }
   const name = file;
   if (isGzip(head)) {
     const { createGunzip } = await import("node:zlib");
-    return [{ name, text: decode(createReadStream(absolute, { highWaterMark: CHUNK }).pipe(createGunzip({ chunkSize: CHUNK })), file) }];
+    return [withProblems(name, (problems) => decode(createReadStream(absolute, { highWaterMark: CHUNK }).pipe(createGunzip({ chunkSize: CHUNK })), file, problems, true))];
   }
-  if (info.size <= READ_WHOLE) return [{ name, text: decode([readWhole(absolute, file)], file) }];
-  return [{ name, text: decode(readChunks(absolute, file), file) }];
+  if (info.size <= READ_WHOLE) return [withProblems(name, (problems) => decode([readWhole(absolute, file)], file, problems))];
+  return [withProblems(name, (problems) => decode(readChunks(absolute, file), file, problems))];
+}
+
+function withProblems(name: string, text: (problems: InputProblems) => AsyncIterable<string>): SourceInput {
+  const problems = noProblems();
+  return { name, text: text(problems), problems };
 }
 
 function readWhole(absolute: string, file: string): Buffer {
@@ -88,8 +105,35 @@ function* readChunks(absolute: string, file: string): Generator<Buffer> {
   }
 }
 
+/** A stream (stdin, a pipe): gzip is recognised by its first bytes here too. */
 export function openStream(name: string, stream: Readable): SourceInput {
-  return { name, text: decodeSniffing(stream, name) };
+  return withProblems(name, (problems) => decodeStream(stream, name, problems));
+}
+
+async function* decodeStream(stream: Readable, name: string, problems: InputProblems): AsyncGenerator<string> {
+  // The first two bytes say whether it is gzip; a pipe may deliver them one at a time.
+  const iterator = (stream as AsyncIterable<Buffer>)[Symbol.asyncIterator]();
+  const head: Buffer[] = [];
+  let length = 0;
+  while (length < 2) {
+    const next = await iterator.next();
+    if (next.done) break;
+    const chunk = typeof next.value === "string" ? Buffer.from(next.value) : next.value;
+    head.push(chunk);
+    length += chunk.length;
+  }
+  async function* bytes(): AsyncGenerator<Buffer> {
+    yield* head;
+    for (let next = await iterator.next(); !next.done; next = await iterator.next()) yield next.value;
+  }
+  const first = Buffer.concat(head);
+  if (!isGzip(first)) {
+    yield* decodeSniffing(bytes(), name, problems);
+    return;
+  }
+  const { createGunzip } = await import("node:zlib");
+  const { Readable: NodeReadable } = await import("node:stream");
+  yield* decodeSniffing(NodeReadable.from(bytes()).pipe(createGunzip({ chunkSize: CHUNK })), name, problems, true);
 }
 
 function readHead(absolute: string, file: string): Buffer {
@@ -114,21 +158,45 @@ function readHead(absolute: string, file: string): Buffer {
 const isZip = (head: Buffer) => head.length >= 4 && head[0] === 0x50 && head[1] === 0x4b && (head[2] === 3 || head[2] === 5) && (head[3] === 4 || head[3] === 6);
 const isGzip = (head: Buffer) => head.length >= 2 && head[0] === 0x1f && head[1] === 0x8b;
 
-/** Control bytes that never appear in a text log: NUL and most C0 codes outside \t \n \r \f \v ESC. */
+/** Above this share of unreadable bytes at its start, an input is binary data, not a log. */
+const BINARY_SHARE = 0.3;
+
+/**
+ * Binary data, not a log, by the share of its first bytes that no text log holds: NUL and most
+ * C0 codes outside \t \n \r \f \v ESC, and bytes that are not UTF-8. A log with a NUL byte or a
+ * few hundred stray bytes is still a log: it is read, and what could not be is counted.
+ */
 export function looksBinary(bytes: Uint8Array): boolean {
-  const n = Math.min(bytes.length, SNIFF);
-  let suspicious = 0;
-  for (let i = 0; i < n; i++) {
-    const b = bytes[i] as number;
-    if (b === 0) return true;
-    if (b < 8 || (b > 13 && b < 27 && b !== 26) || (b > 27 && b < 32)) suspicious++;
-  }
-  return n > 0 && suspicious / n > 0.1;
+  const head = Buffer.from(bytes.buffer, bytes.byteOffset, Math.min(bytes.length, SNIFF));
+  // A character cut at the end of the head stays in the decoder: it is not counted against it.
+  return head.length > 0 && unreadableIn(new Utf8Decoder().write(head)) / head.length > BINARY_SHARE;
+}
+
+/** NUL and the C0 codes no log holds (not \t \n \v \f \r, ^Z or ESC), and U+FFFD, which invalid UTF-8 decodes to. */
+const UNREADABLE = /[\0-\x07\x0e-\x19\x1c-\x1f\uFFFD]/g;
+
+/** How many characters of decoded text stand for bytes that could not be read as text. */
+function unreadableIn(text: string): number {
+  UNREADABLE.lastIndex = 0;
+  if (!UNREADABLE.test(text)) return 0;
+  return text.match(UNREADABLE)?.length ?? 0;
+}
+
+/**
+ * NUL and U+FFFD in decoded text: the unreadable bytes of a whole stream, counted with indexOf
+ * (a regex over every chunk cost a 95 MB log a sixth of its analysis time). Other control bytes
+ * are counted only at the start, where binary is decided.
+ */
+function strayIn(text: string): number {
+  let count = 0;
+  for (let at = text.indexOf("\uFFFD"); at !== -1; at = text.indexOf("\uFFFD", at + 1)) count++;
+  for (let at = text.indexOf("\0"); at !== -1; at = text.indexOf("\0", at + 1)) count++;
+  return count;
 }
 
 /** Decodes a byte stream (UTF-8 with replacement; UTF-16 by BOM), refusing binary data. */
-async function* decode(stream: AsyncIterable<Buffer | string> | Iterable<Buffer> | Readable, name: string): AsyncGenerator<string> {
-  yield* decodeSniffing(stream as AsyncIterable<Buffer | string>, name);
+async function* decode(stream: AsyncIterable<Buffer | string> | Iterable<Buffer> | Readable, name: string, problems: InputProblems, gzip = false): AsyncGenerator<string> {
+  yield* decodeSniffing(stream as AsyncIterable<Buffer | string>, name, problems, gzip);
 }
 
 interface ChunkDecoder {
@@ -136,8 +204,15 @@ interface ChunkDecoder {
   end(): string;
 }
 
-async function* decodeSniffing(stream: AsyncIterable<Buffer | string> | Iterable<Buffer>, name: string): AsyncGenerator<string> {
+async function* decodeSniffing(stream: AsyncIterable<Buffer | string> | Iterable<Buffer>, name: string, problems: InputProblems, gzip = false): AsyncGenerator<string> {
   let decoder: ChunkDecoder | null = null;
+  // What could not be read is counted on the decoded text, for one line at the end.
+  let bytesRead = 0;
+  let unreadable = 0;
+  const counted = (text: string) => {
+    unreadable += strayIn(text);
+    return text;
+  };
   // The encoding and the binary check are decided on the first SNIFF bytes, however the
   // stream happens to be chunked (a pipe may deliver one byte first).
   let head: Buffer[] = [];
@@ -158,6 +233,7 @@ async function* decodeSniffing(stream: AsyncIterable<Buffer | string> | Iterable
         continue;
       }
       let bytes = chunk;
+      bytesRead += chunk.length;
       if (decoder === null) {
         head.push(chunk);
         headLength += chunk.length;
@@ -166,24 +242,33 @@ async function* decodeSniffing(stream: AsyncIterable<Buffer | string> | Iterable
         head = [];
         decoder = start(bytes);
       }
-      const text = decoder.write(bytes);
+      const text = counted(decoder.write(bytes));
       if (text.length > 0) yield text;
-    }
-    if (decoder === null && headLength > 0) {
-      const bytes = Buffer.concat(head);
-      decoder = start(bytes);
-      const text = decoder.write(bytes);
-      if (text.length > 0) yield text;
-    }
-    if (decoder) {
-      const rest = decoder.end();
-      if (rest.length > 0) yield rest;
     }
   } catch (error) {
     if (error instanceof InputError) throw error;
     const code = (error as NodeJS.ErrnoException).code;
-    if (code === "Z_DATA_ERROR" || code === "Z_BUF_ERROR") throw new InputError(`${name}: corrupt or truncated gzip data`);
-    if (code === "EISDIR") throw new InputError(`${name}: is a directory`);
-    throw new InputError(`${name}: ${(error as Error).message}`);
+    const broken = code === "Z_DATA_ERROR" || code === "Z_BUF_ERROR";
+    // A gzip that breaks off (no trailer, a cut download) still gave every byte before the break.
+    if (!(gzip && broken && bytesRead > 0)) {
+      if (broken) throw new InputError(`${name}: corrupt or truncated gzip data`);
+      if (code === "EISDIR") throw new InputError(`${name}: is a directory`);
+      throw new InputError(`${name}: ${(error as Error).message}`);
+    }
+    problems.partial = true;
+    problems.notes.push(`${name}: the gzip data ${code === "Z_BUF_ERROR" ? "is truncated" : "is corrupt"} after ${bytesRead} bytes of text: what decompressed is diagnosed, the rest is lost`);
+  }
+  if (decoder === null && headLength > 0) {
+    const bytes = Buffer.concat(head);
+    decoder = start(bytes);
+    const text = counted(decoder.write(bytes));
+    if (text.length > 0) yield text;
+  }
+  if (decoder) {
+    const rest = counted(decoder.end());
+    if (rest.length > 0) yield rest;
+  }
+  if (unreadable > 0) {
+    problems.notes.push(`${name}: about ${unreadable} of ${bytesRead} bytes could not be read as text (NUL or invalid UTF-8); the rest is diagnosed`);
   }
 }
