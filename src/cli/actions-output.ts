@@ -2,7 +2,7 @@
 // GitHub surface): redact the report first, append the markdown report to the job summary,
 // and keep re-printed log lines from being executed by the runner as workflow commands.
 
-import type { Report } from "../core/report.js";
+import type { Report } from "../core/index.js";
 import { formatMarkdown } from "../format/markdown.js";
 import { defangJson, guardForRunner, wrapInStopCommands } from "../format/workflow-commands.js";
 import { redactReport } from "../report/redact.js";

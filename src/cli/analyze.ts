@@ -2,8 +2,9 @@
 
 import path from "node:path";
 import type { Command } from "commander";
-import { analyzeSources, type AnalyzableSource } from "../analyze.js";
-import { InputError, openPath, openStream, type SourceInput } from "../sources/input.js";
+import { diagnose, type AnalyzableSource } from "../core/index.js";
+import { InputError } from "../sources/errors.js";
+import { openPath, openStream, type SourceInput } from "../sources/input.js";
 import { VERSION } from "../version.js";
 import { CliError, EXIT, type CliIO } from "./io.js";
 import { addReportOptions, exitCodeFor, loadRules, render, type ReportOptions } from "./report-options.js";
@@ -20,7 +21,7 @@ export function registerAnalyze(program: Command, io: CliIO, setExit: (code: num
       files = ["-"];
     }
     if (files.filter((file) => file === "-").length > 1) throw new CliError("'-' (stdin) can be given only once", EXIT.USAGE);
-    const report = await analyzeSources(sourcesOf(files, io), { rules, toolVersion: VERSION });
+    const report = await diagnose(sourcesOf(files, io), { rules, toolVersion: VERSION });
     io.stdout.write(render(report, options, io));
     setExit(exitCodeFor(report));
   });

@@ -8,7 +8,7 @@ import type { Command } from "commander";
 import type { AnnotatedRun, CommentPlan } from "../github/annotate.js";
 import type { GitHubClient, RunTarget } from "../github/index.js";
 import { redactReport } from "../report/redact.js";
-import { InputError } from "../sources/input.js";
+import { InputError } from "../sources/errors.js";
 import { VERSION } from "../version.js";
 import { guardForActions, writeStepSummary } from "./actions-output.js";
 import { addTargetOptions, connect, type TargetOptions } from "./github-connect.js";

@@ -2,7 +2,7 @@
 // Errors become one line on stderr (a stack trace only with DEBUG set).
 
 import { Command, CommanderError } from "commander";
-import { InputError } from "../sources/input.js";
+import { InputError } from "../sources/errors.js";
 import { VERSION } from "../version.js";
 import { registerAnalyze } from "./analyze.js";
 import { registerAnnotate } from "./annotate.js";

@@ -2,7 +2,7 @@
 // rules and a rendered report.
 
 import { Option, type Command } from "commander";
-import type { Report } from "../core/report.js";
+import type { Report } from "../core/index.js";
 import { FORMATTERS, FORMAT_NAMES, type FormatName } from "../format/index.js";
 import { makeStyle, wantsColour } from "../format/style.js";
 import { compileRules, RuleCompileError, type CompiledRule } from "../rules/compile.js";

@@ -5,15 +5,12 @@
 import { readFile } from "node:fs/promises";
 import path from "node:path";
 import type { Command } from "commander";
-import { analyzeSources } from "../analyze.js";
-import { LineSplitter } from "../core/lines.js";
-import { Normalizer } from "../core/normalize.js";
-import { LineParser } from "../core/parse.js";
-import { CATEGORIES } from "../core/vocabulary.js";
+import { CATEGORIES, diagnose, LineParser, LineSplitter, Normalizer } from "../core/index.js";
 import { compileRules, execPattern, type CompiledRule } from "../rules/compile.js";
 import { RuleFileError } from "../rules/errors.js";
 import type { Rule } from "../rules/schema.js";
-import { InputError, openPath } from "../sources/input.js";
+import { InputError } from "../sources/errors.js";
+import { openPath } from "../sources/input.js";
 import { VERSION } from "../version.js";
 import { CliError, EXIT, type CliIO } from "./io.js";
 import { loadRules, rulesOption } from "./report-options.js";
@@ -85,7 +82,7 @@ export function registerRules(program: Command, io: CliIO, setExit: (code: numbe
       }
       // The whole engine decides whether the rule fires (context.near, kinds, same command/host).
       const reopened = await openLog(resolve(io.cwd, logFile), logFile);
-      const report = await analyzeSources(
+      const report = await diagnose(
         reopened.map((source) => ({ name: source.name, text: source.text })),
         { rules: [compiled], toolVersion: VERSION },
       );

@@ -3,8 +3,8 @@
 // only here, on demand, so a local analysis never pays for it.
 
 import type { Command } from "commander";
-import { analyzeSources } from "../analyze.js";
-import { InputError } from "../sources/input.js";
+import { diagnose } from "../core/index.js";
+import { InputError } from "../sources/errors.js";
 import { VERSION } from "../version.js";
 import { addTargetOptions, connect, type TargetOptions } from "./github-connect.js";
 import { CliError, EXIT, type CliIO } from "./io.js";
@@ -67,7 +67,7 @@ export function registerRun(program: Command, io: CliIO, setExit: (code: number)
         if (options.format === "pretty") io.stdout.write(`${message}\n`);
         else {
           io.stderr.write(`kamal-doctor: ${message}\n`);
-          io.stdout.write(render(await analyzeSources([], { rules, toolVersion: VERSION }), options, io));
+          io.stdout.write(render(await diagnose([], { rules, toolVersion: VERSION }), options, io));
         }
         setExit(EXIT.OK);
         return;

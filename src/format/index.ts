@@ -1,5 +1,5 @@
 // The formatter registry: every output format is a pure function (report, options) => string.
-import type { Report } from "../core/report.js";
+import type { Report } from "../core/index.js";
 import { formatGithub } from "./github.js";
 import { formatJson } from "./json.js";
 import { formatMarkdown } from "./markdown.js";

@@ -11,7 +11,7 @@ import { tmpdir } from "node:os";
 import path from "node:path";
 import { Readable } from "node:stream";
 import { pipeline } from "node:stream/promises";
-import type { JobRef } from "../core/report.js";
+import type { JobRef } from "../core/index.js";
 import { Utf8Decoder } from "../sources/utf8.js";
 import { readZipEntries, type ZipEntryStream } from "../sources/zip.js";
 import { GitHubError, type GitHubClient } from "./client.js";
