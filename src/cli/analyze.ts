@@ -3,7 +3,6 @@
 import path from "node:path";
 import type { Command } from "commander";
 import { diagnose, type AnalyzableSource } from "../core/index.js";
-import { InputError } from "../sources/errors.js";
 import { openPath, openStream, type SourceInput } from "../sources/input.js";
 import { VERSION } from "../version.js";
 import { CliError, EXIT, type CliIO } from "./io.js";
@@ -31,12 +30,7 @@ export function registerAnalyze(program: Command, io: CliIO, setExit: (code: num
 async function* sourcesOf(files: string[], io: CliIO): AsyncGenerator<AnalyzableSource> {
   const opened: SourceInput[][] = [];
   for (const file of files) {
-    try {
-      opened.push(file === "-" ? [openStream("stdin", io.stdin)] : await openPath(path.resolve(io.cwd, file), file));
-    } catch (error) {
-      if (error instanceof InputError) throw new CliError(error.message, EXIT.USAGE);
-      throw error;
-    }
+    opened.push(file === "-" ? [openStream("stdin", io.stdin)] : await openPath(path.resolve(io.cwd, file), file));
   }
   for (const sources of opened) yield* sources;
 }

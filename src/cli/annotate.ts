@@ -8,7 +8,6 @@ import type { Command } from "commander";
 import type { AnnotatedRun, CommentPlan } from "../github/annotate.js";
 import type { GitHubClient, RunTarget } from "../github/index.js";
 import { redactReport } from "../report/redact.js";
-import { InputError } from "../sources/errors.js";
 import { VERSION } from "../version.js";
 import { guardForActions, writeStepSummary } from "./actions-output.js";
 import { addTargetOptions, connect, type TargetOptions } from "./github-connect.js";
@@ -116,9 +115,8 @@ export function registerAnnotate(program: Command, io: CliIO, setExit: (code: nu
           }
         }
       } catch (error) {
+        // What was posted before GitHub refused is still said.
         if (lines.length > 0) io.stdout.write(`${lines.join("\n")}\n`);
-        if (error instanceof gh.GitHubError) throw new CliError(error.message, EXIT.GITHUB);
-        if (error instanceof InputError) throw new CliError(error.message, EXIT.GITHUB);
         throw error;
       }
       const text = `${lines.join("\n")}\n`;

@@ -21,13 +21,7 @@ export function addTargetOptions(command: Command): Command {
 /** Resolves what to read and builds the client. A target that cannot be resolved is a usage error. */
 export async function connect(arg: string, options: TargetOptions, io: CliIO, { requireToken = false }: { requireToken?: boolean } = {}) {
   const gh = await import("../github/index.js");
-  let target;
-  try {
-    target = await gh.resolveTarget(arg, { repo: options.repo ?? null, attempt: options.attempt ?? null, apiUrl: options.apiUrl ?? null, env: io.env, cwd: io.cwd });
-  } catch (error) {
-    if (error instanceof gh.TargetError) throw new CliError(error.message, EXIT.USAGE);
-    throw error;
-  }
+  const target = await gh.resolveTarget(arg, { repo: options.repo ?? null, attempt: options.attempt ?? null, apiUrl: options.apiUrl ?? null, env: io.env, cwd: io.cwd });
   const token = gh.tokenFromEnv(io.env);
   if (requireToken && !token) throw new CliError("annotate: set GITHUB_TOKEN (or GH_TOKEN) to post to GitHub, or use --dry-run", EXIT.USAGE);
   // A documented knob for tests and impatient users: the backoff unit of retries, in ms.

@@ -5,11 +5,10 @@ import { Option, type Command } from "commander";
 import type { Report } from "../core/index.js";
 import { FORMATTERS, FORMAT_NAMES, type FormatName } from "../format/index.js";
 import { makeStyle, wantsColour } from "../format/style.js";
-import { compileRules, RuleCompileError, type CompiledRule } from "../rules/compile.js";
+import { compileRules, type CompiledRule } from "../rules/compile.js";
 import { builtinLiterals, builtinRules } from "../rules/builtin.js";
-import { RuleFileError } from "../rules/errors.js";
 import { guardForActions, reportForOutput, writeStepSummary } from "./actions-output.js";
-import { CliError, EXIT, type CliIO } from "./io.js";
+import { EXIT, type CliIO } from "./io.js";
 
 export interface ReportOptions {
   format: FormatName;
@@ -39,21 +38,15 @@ export function rulesOption(): Option {
   );
 }
 
-/** Built-in rules plus `--rules` directories, compiled. Rule problems are exit 2. */
+/** Built-in rules plus `--rules` directories, compiled. Rule problems throw (exit 2, in main). */
 export async function loadRules(dirs: readonly string[] = []): Promise<CompiledRule[]> {
-  try {
-    let rules = await builtinRules();
-    if (dirs.length > 0) {
-      // YAML and the schema load only for --rules: the built-in catalogue comes precompiled.
-      const { loadRuleDir, mergeRules } = await import("../rules/load.js");
-      for (const dir of dirs) rules = mergeRules(rules, await loadRuleDir(dir));
-    }
-    return compileRules(rules, builtinLiterals());
-  } catch (error) {
-    if (error instanceof RuleFileError) throw new CliError(error.problems.join("\n"), EXIT.USAGE);
-    if (error instanceof RuleCompileError) throw new CliError(error.message, EXIT.USAGE);
-    throw error;
+  let rules = await builtinRules();
+  if (dirs.length > 0) {
+    // YAML and the schema load only for --rules: the built-in catalogue comes precompiled.
+    const { loadRuleDir, mergeRules } = await import("../rules/load.js");
+    for (const dir of dirs) rules = mergeRules(rules, await loadRuleDir(dir));
   }
+  return compileRules(rules, builtinLiterals());
 }
 
 export function render(report: Report, options: ReportOptions, io: CliIO): string {

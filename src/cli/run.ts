@@ -4,7 +4,6 @@
 
 import type { Command } from "commander";
 import { diagnose } from "../core/index.js";
-import { InputError } from "../sources/errors.js";
 import { VERSION } from "../version.js";
 import { addTargetOptions, connect, type TargetOptions } from "./github-connect.js";
 import { CliError, EXIT, type CliIO } from "./io.js";
@@ -78,9 +77,6 @@ export function registerRun(program: Command, io: CliIO, setExit: (code: number)
       setExit(unreadable.length > 0 && code === EXIT.OK ? EXIT.GITHUB : code);
     } catch (error) {
       progress.fail();
-      if (error instanceof gh.GitHubError) throw new CliError(error.message, EXIT.GITHUB);
-      // A corrupt archive or an unreadable download is GitHub's side, not the user's input.
-      if (error instanceof InputError) throw new CliError(error.message, EXIT.GITHUB);
       throw error;
     }
   });

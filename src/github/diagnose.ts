@@ -67,7 +67,11 @@ export async function diagnoseRun(client: GitHubClient, target: RunTarget, optio
     });
     const report = await diagnose(sources, { rules: options.rules, toolVersion: options.toolVersion, exitCode: options.exitCode ?? null, command: options.command ?? null });
     const unread = new Set(failures.filter((failure) => !failure.partial).map((failure) => failure.name));
-    if (unread.size === logs.sources.length) throw (failures[0] as { error: Error }).error;
+    if (unread.size === logs.sources.length) {
+      const first = (failures[0] as { error: Error }).error;
+      // A corrupt archive or an unreadable download is GitHub's side, not the user's input (exit 3).
+      throw first instanceof InputError ? new GitHubError(first.message, "invalid") : first;
+    }
     const read = unread.size === 0 ? report : { ...report, sources: report.sources.filter((source) => !unread.has(source.name)) };
     return { report: attributeReport(read, attributed), logs, unreadable: failures.map(({ job, message, partial }) => ({ job, message, partial })) };
   } finally {
