@@ -6,7 +6,7 @@ import { diagnose, type AnalyzableSource } from "../core/index.js";
 import { openPath, openStream, type SourceInput } from "../sources/input.js";
 import { VERSION } from "../version.js";
 import { CliError, EXIT, type CliIO } from "./io.js";
-import { addReportOptions, exitCodeFor, loadRules, render, type ReportOptions } from "./report-options.js";
+import { addReportOptions, exitCodeFor, loadRules, printReport, type ReportOptions } from "./report-options.js";
 
 export function registerAnalyze(program: Command, io: CliIO, setExit: (code: number) => void): void {
   const command = program
@@ -21,7 +21,7 @@ export function registerAnalyze(program: Command, io: CliIO, setExit: (code: num
     }
     if (files.filter((file) => file === "-").length > 1) throw new CliError("'-' (stdin) can be given only once", EXIT.USAGE);
     const report = await diagnose(sourcesOf(files, io), { rules, toolVersion: VERSION });
-    io.stdout.write(render(report, options, io));
+    printReport(report, options, io);
     setExit(exitCodeFor(report));
   });
 }

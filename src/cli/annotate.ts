@@ -7,9 +7,8 @@
 import type { Command } from "commander";
 import type { AnnotatedRun, CommentPlan } from "../github/annotate.js";
 import type { GitHubClient, RunTarget } from "../github/index.js";
-import { redactReport } from "../report/redact.js";
 import { VERSION } from "../version.js";
-import { guardForActions, writeStepSummary } from "./actions-output.js";
+import { guardForActions, reportsForOutput, writeStepSummary } from "./actions-output.js";
 import { addTargetOptions, connect, type TargetOptions } from "./github-connect.js";
 import { CliError, EXIT, type CliIO } from "./io.js";
 import { loadRules, rulesOption } from "./report-options.js";
@@ -73,8 +72,9 @@ export function registerAnnotate(program: Command, io: CliIO, setExit: (code: nu
           return;
         }
         // Everything posted is redacted: what reaches GitHub is public to everyone who can read the repository.
-        const shown = options.redact === false ? report : redactReport(report);
-        writeStepSummary(shown, { redact: false, summary: options.summary, verbose: options.verbose }, io);
+        const { posted } = reportsForOutput(report, { redact: options.redact }, io.env);
+        const shown = posted();
+        writeStepSummary(posted, { summary: options.summary, verbose: options.verbose }, io);
         const run = logs.run as AnnotatedRun;
         const where = logs.target;
 

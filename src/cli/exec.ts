@@ -12,7 +12,7 @@ import { Analysis, LineSplitter, type AnalysisOptions, type Report } from "../co
 import { formatGithub } from "../format/github.js";
 import { Utf8Decoder } from "../sources/utf8.js";
 import { VERSION } from "../version.js";
-import { inActions, reportForOutput } from "./actions-output.js";
+import { inActions, reportsForOutput, writeStepSummary } from "./actions-output.js";
 import { CliError, EXIT, type CliIO, type OutputStream } from "./io.js";
 import { addReportOptions, loadRules, render, type ReportOptions } from "./report-options.js";
 
@@ -126,6 +126,8 @@ function startError(error: NodeJS.ErrnoException): string {
 function printDiagnosis(report: Report, options: ReportOptions, io: CliIO): void {
   const toStderr: CliIO = { ...io, stdout: io.stderr };
   io.stderr.write("\n");
-  if (inActions(io.env) && options.format !== "github") io.stderr.write(formatGithub(reportForOutput(report, options, io.env)));
-  io.stderr.write(render(report, options, toStderr));
+  const { printed, posted } = reportsForOutput(report, options, io.env);
+  if (inActions(io.env) && options.format !== "github") io.stderr.write(formatGithub(printed));
+  writeStepSummary(posted, options, io);
+  io.stderr.write(render(printed, options, toStderr));
 }

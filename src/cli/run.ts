@@ -7,7 +7,7 @@ import { diagnose } from "../core/index.js";
 import { VERSION } from "../version.js";
 import { addTargetOptions, connect, type TargetOptions } from "./github-connect.js";
 import { CliError, EXIT, type CliIO } from "./io.js";
-import { addReportOptions, exitCodeFor, loadRules, render, type ReportOptions } from "./report-options.js";
+import { addReportOptions, exitCodeFor, loadRules, printReport, type ReportOptions } from "./report-options.js";
 
 interface RunOptions extends ReportOptions, TargetOptions {
   job?: string;
@@ -66,12 +66,12 @@ export function registerRun(program: Command, io: CliIO, setExit: (code: number)
         if (options.format === "pretty") io.stdout.write(`${message}\n`);
         else {
           io.stderr.write(`kamal-doctor: ${message}\n`);
-          io.stdout.write(render(await diagnose([], { rules, toolVersion: VERSION }), options, io));
+          printReport(await diagnose([], { rules, toolVersion: VERSION }), options, io);
         }
         setExit(EXIT.OK);
         return;
       }
-      io.stdout.write(render(report, options, io));
+      printReport(report, options, io);
       // A log that could not be read may hold the failure: "no failure found" would not be true.
       const code = exitCodeFor(report);
       setExit(unreadable.length > 0 && code === EXIT.OK ? EXIT.GITHUB : code);
