@@ -1,6 +1,6 @@
 // Engine and report semantics, with rules defined here so the test pins the mechanism, not the catalogue.
 import { describe, expect, it } from "vitest";
-import { analyzeText } from "../src/analyze.js";
+import { analyzeText } from "../src/core/index.js";
 import { compileRules } from "../src/rules/compile.js";
 import { ruleSchema, type Rule } from "../src/rules/schema.js";
 

@@ -10,7 +10,7 @@ import { run } from "../src/cli/main.js";
 import type { CliIO } from "../src/cli/io.js";
 import { StepSegmenter, deepLink } from "../src/github/attribution.js";
 import { createGitHubClient } from "../src/github/client.js";
-import { matchJobEntry } from "../src/github/logs.js";
+import { matchJobEntry } from "../src/github/run-zip.js";
 import type { WorkflowJob, WorkflowStep } from "../src/github/runs.js";
 import { githubEnv, sendJson, startGitHubServer, type GitHubServer } from "./support/github-server.js";
 import { memoryIO } from "./support/io.js";

@@ -6,6 +6,7 @@ import { tmpdir } from "node:os";
 import path from "node:path";
 import { describe, expect, it } from "vitest";
 import { run } from "../src/cli/main.js";
+import { FORMAT_NAMES, FORMATS } from "../src/format/index.js";
 import { redactReport, redactText, REDACTED } from "../src/report/redact.js";
 import { runnerCommands } from "./support/actions-runner.js";
 import { analyze } from "./support/analyze.js";
@@ -110,7 +111,7 @@ describe("a hostile log", () => {
     for (const secret of SECRETS) expect(after).not.toContain(secret);
   });
 
-  it.each(["pretty", "json", "github", "markdown"])("--format %s inside Actions: no secret printed or summarised, no foreign command run", async (format) => {
+  it.each(FORMAT_NAMES)("--format %s inside Actions: no secret printed or summarised, no foreign command run", async (format) => {
     const dir = mkdtempSync(path.join(tmpdir(), "kamal-doctor-redact-"));
     const summary = path.join(dir, "summary.md");
     const io = memoryIO({ stdin: HOSTILE, env: { GITHUB_ACTIONS: "true", GITHUB_STEP_SUMMARY: summary } });
@@ -124,7 +125,7 @@ describe("a hostile log", () => {
     }
     expect(written).toContain("kamal-doctor");
     const commands = runnerCommands(out).map((c) => c.name);
-    const ours = format === "github" ? ["error", "warning", "notice"] : ["stop-commands"];
+    const ours = FORMATS[format].runnerGuard === "none" ? ["error", "warning", "notice"] : ["stop-commands"];
     for (const name of commands) expect(ours).toContain(name);
     if (format === "pretty" || format === "markdown") expect(commands).toEqual(["stop-commands"]);
     if (format === "markdown") expect(out).toContain("ERROR step failed ##[endgroup]");
@@ -138,6 +139,29 @@ describe("a hostile log", () => {
     expect(io.out()).toContain("Reg1stryPassw0rd");
     // Still guarded from the runner.
     expect(runnerCommands(io.out()).map((c) => c.name)).toEqual(["stop-commands"]);
+  });
+
+  it.each(FORMAT_NAMES.filter((format) => FORMATS[format].redactOutsideActions))("--format %s outside Actions: no secret printed, summarised or on stderr", async (format) => {
+    const dir = mkdtempSync(path.join(tmpdir(), "kamal-doctor-redact-"));
+    const summary = path.join(dir, "summary.md");
+    const io = memoryIO({ stdin: HOSTILE, env: { GITHUB_STEP_SUMMARY: summary } });
+    expect(await run(["-", "--format", format, "--verbose"], io)).toBe(1);
+    const written = readFileSync(summary, "utf8");
+    expect(written).toContain("kamal-doctor");
+    for (const secret of SECRETS) {
+      expect(io.out()).not.toContain(secret);
+      expect(written).not.toContain(secret);
+      expect(io.err()).not.toContain(secret);
+    }
+  });
+
+  it.each(FORMAT_NAMES)("--format %s outside Actions: the job summary is redacted whatever the format prints", async (format) => {
+    const dir = mkdtempSync(path.join(tmpdir(), "kamal-doctor-redact-"));
+    const summary = path.join(dir, "summary.md");
+    const io = memoryIO({ stdin: HOSTILE, env: { GITHUB_STEP_SUMMARY: summary } });
+    await run(["-", "--format", format, "--verbose"], io);
+    const written = readFileSync(summary, "utf8");
+    for (const secret of SECRETS) expect(written).not.toContain(secret);
   });
 
   it("outside Actions, pretty and json print the log as it is", async () => {

@@ -4,7 +4,7 @@ import { mkdtempSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import path from "node:path";
 import { describe, expect, it } from "vitest";
-import { analyzeText } from "../src/analyze.js";
+import { analyzeText } from "../src/core/index.js";
 import { run } from "../src/cli/main.js";
 import { MAX_MATCH_LENGTH } from "../src/core/engine.js";
 import { compileRules } from "../src/rules/compile.js";

@@ -9,10 +9,11 @@ import { Readable } from "node:stream";
 import { fileURLToPath } from "node:url";
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
-import { analyzeSources } from "../src/analyze.js";
+import { diagnose } from "../src/core/index.js";
 import { run } from "../src/cli/main.js";
 import type { Report } from "../src/core/report.js";
-import { InputError, looksBinary, openStream } from "../src/sources/input.js";
+import { InputError } from "../src/sources/errors.js";
+import { looksBinary, openStream } from "../src/sources/input.js";
 import { Utf8Decoder } from "../src/sources/utf8.js";
 import { builtinCompiled, wrapForGitHub } from "./support/analyze.js";
 import { memoryIO } from "./support/io.js";
@@ -30,7 +31,7 @@ const LOGS = [
 
 async function analyzeChunks(chunks: Uint8Array[]): Promise<Report> {
   const source = openStream("deploy.log", Readable.from(chunks.map((c) => Buffer.from(c))));
-  return analyzeSources([source], { rules: await builtinCompiled(), toolVersion: "test" });
+  return diagnose([source], { rules: await builtinCompiled(), toolVersion: "test" });
 }
 
 /** Cuts `bytes` at the given points (any order, duplicates give empty chunks). */

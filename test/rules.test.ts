@@ -5,7 +5,7 @@
 import { readFileSync } from "node:fs";
 import path from "node:path";
 import { describe, expect, it } from "vitest";
-import { CATEGORIES } from "../src/core/vocabulary.js";
+import { CATEGORIES } from "../src/vocabulary.js";
 import { RULES_DIR } from "../src/rules/builtin.js";
 import { compilePattern, execPattern } from "../src/rules/compile.js";
 import { renderRulesDoc } from "../src/rules/docs.js";

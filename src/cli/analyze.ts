@@ -2,11 +2,12 @@
 
 import path from "node:path";
 import type { Command } from "commander";
-import { analyzeSources, type AnalyzableSource } from "../analyze.js";
-import { InputError, openPath, openStream, type SourceInput } from "../sources/input.js";
+import { diagnose, type AnalyzableSource } from "../core/index.js";
+import { InputError } from "../sources/errors.js";
+import { openPath, openStream, type SourceInput } from "../sources/input.js";
 import { VERSION } from "../version.js";
 import { CliError, EXIT, type CliIO } from "./io.js";
-import { addReportOptions, exitCodeFor, loadRules, render, type ReportOptions } from "./report-options.js";
+import { addReportOptions, exitCodeFor, loadRules, printReport, type ReportOptions } from "./report-options.js";
 
 export function registerAnalyze(program: Command, io: CliIO, setExit: (code: number) => void): void {
   const command = program
@@ -25,7 +26,7 @@ export function registerAnalyze(program: Command, io: CliIO, setExit: (code: num
     const unread: Array<{ name: string | null; message: string }> = [];
     const inputs = await openInputs(files, io, unread);
     const sources: AnalyzableSource[] = inputs.map((input) => ({ name: input.name, text: readOrNote(input, unread) }));
-    const report = await analyzeSources(sources, { rules, toolVersion: VERSION });
+    const report = await diagnose(sources, { rules, toolVersion: VERSION });
     if (unread.length > 0 && inputs.every((input) => unread.some((u) => u.name === input.name))) {
       for (const { message } of unread.slice(0, -1)) io.stderr.write(`kamal-doctor: ${message}\n`);
       throw new CliError((unread[unread.length - 1] as { message: string }).message, EXIT.USAGE);
@@ -34,7 +35,7 @@ export function registerAnalyze(program: Command, io: CliIO, setExit: (code: num
     const shown = left.size === 0 ? report : { ...report, sources: report.sources.filter((source) => !left.has(source.name)) };
     for (const { message } of unread) io.stderr.write(`kamal-doctor: ${message}\n`);
     for (const input of inputs) for (const note of input.problems.notes) io.stderr.write(`kamal-doctor: ${note}\n`);
-    io.stdout.write(render(shown, options, io));
+    printReport(shown, options, io);
     // What could not be read may hold the failure: "no failure found" would not be true.
     const code = exitCodeFor(shown);
     const incomplete = unread.length > 0 || inputs.some((input) => input.problems.partial);

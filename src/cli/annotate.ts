@@ -7,10 +7,8 @@
 import type { Command } from "commander";
 import type { AnnotatedRun, CommentPlan } from "../github/annotate.js";
 import type { GitHubClient, RunTarget } from "../github/index.js";
-import { redactReport } from "../report/redact.js";
-import { InputError } from "../sources/input.js";
 import { VERSION } from "../version.js";
-import { guardForActions, writeStepSummary } from "./actions-output.js";
+import { guardForActions, reportsForOutput, writeStepSummary } from "./actions-output.js";
 import { addTargetOptions, connect, type TargetOptions } from "./github-connect.js";
 import { CliError, EXIT, type CliIO } from "./io.js";
 import { loadRules, rulesOption } from "./report-options.js";
@@ -87,8 +85,9 @@ export function registerAnnotate(program: Command, io: CliIO, setExit: (code: nu
           return;
         }
         // Everything posted is redacted: what reaches GitHub is public to everyone who can read the repository.
-        const shown = options.redact === false ? report : redactReport(report);
-        writeStepSummary(shown, { redact: false, summary: options.summary, verbose: options.verbose }, io);
+        const { posted } = reportsForOutput(report, { redact: options.redact }, io.env);
+        const shown = posted();
+        writeStepSummary(posted, { summary: options.summary, verbose: options.verbose }, io);
         const run = logs.run as AnnotatedRun;
         const where = logs.target;
 
@@ -132,9 +131,8 @@ export function registerAnnotate(program: Command, io: CliIO, setExit: (code: nu
         for (const error of refused.slice(0, -1)) io.stderr.write(`kamal-doctor: ${error.message}\n`);
         if (refused.length > 0) throw refused[refused.length - 1] as Error;
       } catch (error) {
+        // What was posted before GitHub refused is still said.
         if (lines.length > 0) io.stdout.write(`${lines.join("\n")}\n`);
-        if (error instanceof gh.GitHubError) throw new CliError(error.message, EXIT.GITHUB);
-        if (error instanceof InputError) throw new CliError(error.message, EXIT.GITHUB);
         throw error;
       }
       const text = `${lines.join("\n")}\n`;

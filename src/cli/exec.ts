@@ -8,13 +8,11 @@ import { constants } from "node:os";
 import { basename } from "node:path";
 import type { Readable } from "node:stream";
 import type { Command } from "commander";
-import { Analysis, type AnalysisOptions } from "../core/analysis.js";
-import { LineSplitter } from "../core/lines.js";
-import type { Report } from "../core/report.js";
+import { Analysis, LineSplitter, type AnalysisOptions, type Report } from "../core/index.js";
 import { formatGithub } from "../format/github.js";
 import { Utf8Decoder } from "../sources/utf8.js";
 import { VERSION } from "../version.js";
-import { inActions, reportForOutput } from "./actions-output.js";
+import { inActions, reportsForOutput, writeStepSummary } from "./actions-output.js";
 import { CliError, EXIT, type CliIO, type OutputStream } from "./io.js";
 import { addReportOptions, loadRules, render, type ReportOptions } from "./report-options.js";
 
@@ -137,6 +135,8 @@ function startError(error: NodeJS.ErrnoException): string {
 function printDiagnosis(report: Report, options: ReportOptions, io: CliIO): void {
   const toStderr: CliIO = { ...io, stdout: io.stderr };
   io.stderr.write("\n");
-  if (inActions(io.env) && options.format !== "github") io.stderr.write(formatGithub(reportForOutput(report, options, io.env)));
-  io.stderr.write(render(report, options, toStderr));
+  const { printed, posted } = reportsForOutput(report, options, io.env);
+  if (inActions(io.env) && options.format !== "github") io.stderr.write(formatGithub(printed));
+  writeStepSummary(posted, options, io);
+  io.stderr.write(render(printed, options, toStderr));
 }

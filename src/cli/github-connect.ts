@@ -29,13 +29,7 @@ export async function connect(
   { requireToken = false, onRetry = (line: string) => io.stderr.write(`kamal-doctor: ${line}\n`) }: { requireToken?: boolean; onRetry?: (line: string) => void } = {},
 ) {
   const gh = await import("../github/index.js");
-  let target;
-  try {
-    target = await gh.resolveTarget(arg, { repo: options.repo ?? null, attempt: options.attempt ?? null, apiUrl: options.apiUrl ?? null, env: io.env, cwd: io.cwd });
-  } catch (error) {
-    if (error instanceof gh.TargetError) throw new CliError(error.message, EXIT.USAGE);
-    throw error;
-  }
+  const target = await gh.resolveTarget(arg, { repo: options.repo ?? null, attempt: options.attempt ?? null, apiUrl: options.apiUrl ?? null, env: io.env, cwd: io.cwd });
   const token = gh.tokenFromEnv(io.env);
   if (requireToken && !token) throw new CliError("annotate: set GITHUB_TOKEN (or GH_TOKEN) to post to GitHub, or use --dry-run", EXIT.USAGE);
   // A documented knob for tests and impatient users: the backoff unit of retries, in ms.

@@ -1,9 +1,13 @@
 // The command-line program: `run(argv, io)` parses, dispatches and returns an exit code.
-// Errors become one line on stderr (a stack trace only with DEBUG set).
+// Errors become one line on stderr (a stack trace only with DEBUG set), with the exit code of
+// ERROR_EXITS: the one place an error class is given its code. Commands only orchestrate.
 
 import { Command, CommanderError } from "commander";
+import { GitHubError, TargetError } from "../github/errors.js";
 import { SaveError } from "../github/save.js";
-import { InputError } from "../sources/input.js";
+import { RuleCompileError } from "../rules/compile.js";
+import { RuleFileError } from "../rules/errors.js";
+import { InputError } from "../sources/errors.js";
 import { VERSION } from "../version.js";
 import { registerAnalyze } from "./analyze.js";
 import { registerAnnotate } from "./annotate.js";
@@ -24,6 +28,25 @@ Examples:
   kamal deploy 2>&1 | kamal-doctor
   kamal-doctor deploy.log --format json
   kamal-doctor run https://github.com/acme/shop/actions/runs/123456789`;
+
+type ErrorClass<E extends Error> = abstract new (...args: never[]) => E;
+interface ErrorExit<E extends Error = Error> {
+  type: ErrorClass<E>;
+  code: (error: E) => number;
+  message?: (error: E) => string;
+}
+const exitFor = <E extends Error>(entry: ErrorExit<E>): ErrorExit => entry as unknown as ErrorExit;
+
+/** Every error the user can act on, with the code --help documents (2 usage/input/rule file, 3 GitHub/network). */
+export const ERROR_EXITS: readonly ErrorExit[] = [
+  exitFor({ type: CliError, code: (error) => error.exitCode }),
+  exitFor({ type: InputError, code: () => EXIT.USAGE }),
+  exitFor({ type: SaveError, code: () => EXIT.USAGE }),
+  exitFor({ type: RuleFileError, code: () => EXIT.USAGE, message: (error) => error.problems.join("\n") }),
+  exitFor({ type: RuleCompileError, code: () => EXIT.USAGE }),
+  exitFor({ type: TargetError, code: () => EXIT.USAGE }),
+  exitFor({ type: GitHubError, code: () => EXIT.GITHUB }),
+];
 
 export function buildProgram(io: CliIO, setExit: (code: number) => void): Command {
   const program = new Command()
@@ -58,13 +81,10 @@ export async function run(argv: readonly string[], io: CliIO = processIO()): Pro
       if (error.code === "commander.helpDisplayed" || error.code === "commander.version" || error.code === "commander.help") return EXIT.OK;
       return EXIT.USAGE;
     }
-    if (error instanceof CliError) {
-      io.stderr.write(`kamal-doctor: ${error.message}\n`);
-      return error.exitCode;
-    }
-    if (error instanceof InputError || error instanceof SaveError) {
-      io.stderr.write(`kamal-doctor: ${error.message}\n`);
-      return EXIT.USAGE;
+    const known = ERROR_EXITS.find((entry) => error instanceof entry.type);
+    if (known) {
+      io.stderr.write(`kamal-doctor: ${known.message?.(error as Error) ?? (error as Error).message}\n`);
+      return known.code(error as Error);
     }
     if (io.env["DEBUG"]) io.stderr.write(`${(error as Error).stack ?? String(error)}\n`);
     else io.stderr.write(`kamal-doctor: unexpected error: ${(error as Error).message ?? String(error)} (set DEBUG=1 for details)\n`);

@@ -2,14 +2,13 @@
 // rules and a rendered report.
 
 import { Option, type Command } from "commander";
-import type { Report } from "../core/report.js";
-import { FORMATTERS, FORMAT_NAMES, type FormatName } from "../format/index.js";
+import type { Report } from "../core/index.js";
+import { FORMATS, FORMAT_NAMES, type FormatName } from "../format/index.js";
 import { makeStyle, wantsColour } from "../format/style.js";
-import { compileRules, RuleCompileError, type CompiledRule } from "../rules/compile.js";
+import { compileRules, type CompiledRule } from "../rules/compile.js";
 import { builtinLiterals, builtinRules } from "../rules/builtin.js";
-import { RuleFileError } from "../rules/errors.js";
-import { guardForActions, reportForOutput, writeStepSummary } from "./actions-output.js";
-import { CliError, EXIT, type CliIO } from "./io.js";
+import { guardForActions, reportsForOutput, writeStepSummary } from "./actions-output.js";
+import { EXIT, type CliIO } from "./io.js";
 
 export interface ReportOptions {
   format: FormatName;
@@ -39,30 +38,32 @@ export function rulesOption(): Option {
   );
 }
 
-/** Built-in rules plus `--rules` directories, compiled. Rule problems are exit 2. */
+/** Built-in rules plus `--rules` directories, compiled. Rule problems throw (exit 2, in main). */
 export async function loadRules(dirs: readonly string[] = []): Promise<CompiledRule[]> {
-  try {
-    let rules = await builtinRules();
-    if (dirs.length > 0) {
-      // YAML and the schema load only for --rules: the built-in catalogue comes precompiled.
-      const { loadRuleDir, mergeRules } = await import("../rules/load.js");
-      for (const dir of dirs) rules = mergeRules(rules, await loadRuleDir(dir));
-    }
-    return compileRules(rules, builtinLiterals());
-  } catch (error) {
-    if (error instanceof RuleFileError) throw new CliError(error.problems.join("\n"), EXIT.USAGE);
-    if (error instanceof RuleCompileError) throw new CliError(error.message, EXIT.USAGE);
-    throw error;
+  let rules = await builtinRules();
+  if (dirs.length > 0) {
+    // YAML and the schema load only for --rules: the built-in catalogue comes precompiled.
+    const { loadRuleDir, mergeRules } = await import("../rules/load.js");
+    for (const dir of dirs) rules = mergeRules(rules, await loadRuleDir(dir));
   }
+  return compileRules(rules, builtinLiterals());
 }
 
+/**
+ * Prints a report the way a command does: redacted once (inside Actions and for the formats that
+ * say so), appended to the job summary, then rendered to `io.stdout`.
+ */
+export function printReport(report: Report, options: ReportOptions, io: CliIO): void {
+  const { printed, posted } = reportsForOutput(report, options, io.env);
+  writeStepSummary(posted, options, io);
+  io.stdout.write(render(printed, options, io));
+}
+
+/** The report (already redacted as it should be) as the text of its format, safe from the runner inside Actions. */
 export function render(report: Report, options: ReportOptions, io: CliIO): string {
-  const colour = options.format === "pretty" && wantsColour(options, io.env, io.stdout.isTTY === true);
-  const formatter = FORMATTERS[options.format];
-  // Inside Actions (and for GitHub formats): redacted, summarised, and safe from the runner.
-  const shown = reportForOutput(report, options, io.env);
-  writeStepSummary(shown, options, io);
-  const text = formatter(shown, { style: makeStyle(colour), verbose: options.verbose === true, width: io.stdout.columns ?? 100 });
+  const format = FORMATS[options.format];
+  const colour = format.colour && wantsColour(options, io.env, io.stdout.isTTY === true);
+  const text = format.render(report, { style: makeStyle(colour), verbose: options.verbose === true, width: io.stdout.columns ?? 100 });
   return guardForActions(text, options.format, io.env);
 }
 

@@ -5,16 +5,11 @@
 import { readFile } from "node:fs/promises";
 import path from "node:path";
 import type { Command } from "commander";
-import { analyzeSources } from "../analyze.js";
-import { LineSplitter } from "../core/lines.js";
-import { Normalizer } from "../core/normalize.js";
-import { LineParser } from "../core/parse.js";
-import { CATEGORIES } from "../core/vocabulary.js";
+import { CATEGORIES, diagnose, LineParser, LineSplitter, Normalizer } from "../core/index.js";
 import { compileRules, execPattern, type CompiledRule } from "../rules/compile.js";
-import { RuleFileError } from "../rules/errors.js";
 import type { Rule } from "../rules/schema.js";
 import { readTemplate } from "../rules/template.js";
-import { InputError, openPath } from "../sources/input.js";
+import { openPath } from "../sources/input.js";
 import { VERSION } from "../version.js";
 import { CliError, EXIT, type CliIO } from "./io.js";
 import { loadRules, rulesOption } from "./report-options.js";
@@ -62,7 +57,7 @@ export function registerRules(program: Command, io: CliIO, setExit: (code: numbe
     .action(async (ruleFile: string, logFile: string) => {
       const rule = await readRuleFile(resolve(io.cwd, ruleFile), ruleFile);
       const [compiled] = compileRules([rule]) as [CompiledRule];
-      const sources = await openLog(resolve(io.cwd, logFile), logFile);
+      const sources = await openPath(resolve(io.cwd, logFile), logFile);
       let matched = 0;
       for (const source of sources) {
         const normalizer = new Normalizer();
@@ -85,8 +80,8 @@ export function registerRules(program: Command, io: CliIO, setExit: (code: numbe
         splitter.end();
       }
       // The whole engine decides whether the rule fires (context.near, kinds, same command/host).
-      const reopened = await openLog(resolve(io.cwd, logFile), logFile);
-      const report = await analyzeSources(
+      const reopened = await openPath(resolve(io.cwd, logFile), logFile);
+      const report = await diagnose(
         reopened.map((source) => ({ name: source.name, text: source.text })),
         { rules: [compiled], toolVersion: VERSION },
       );
@@ -124,22 +119,8 @@ async function readRuleFile(absolute: string, shown: string): Promise<Rule> {
   } catch {
     throw new CliError(`${shown}: cannot read the rule file`, EXIT.USAGE);
   }
-  try {
-    const { parseRule } = await import("../rules/load.js");
-    return parseRule(shown, text);
-  } catch (error) {
-    if (error instanceof RuleFileError) throw new CliError(error.problems.join("\n"), EXIT.USAGE);
-    throw error;
-  }
-}
-
-async function openLog(absolute: string, shown: string) {
-  try {
-    return await openPath(absolute, shown);
-  } catch (error) {
-    if (error instanceof InputError) throw new CliError(error.message, EXIT.USAGE);
-    throw error;
-  }
+  const { parseRule } = await import("../rules/load.js");
+  return parseRule(shown, text);
 }
 
 function resolve(cwd: string, file: string): string {

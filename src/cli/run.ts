@@ -3,12 +3,11 @@
 // only here, on demand, so a local analysis never pays for it.
 
 import type { Command } from "commander";
-import { analyzeSources } from "../analyze.js";
-import { InputError } from "../sources/input.js";
+import { diagnose } from "../core/index.js";
 import { VERSION } from "../version.js";
 import { addTargetOptions, connect, type TargetOptions } from "./github-connect.js";
 import { CliError, EXIT, type CliIO } from "./io.js";
-import { addReportOptions, exitCodeFor, loadRules, render, type ReportOptions } from "./report-options.js";
+import { addReportOptions, exitCodeFor, loadRules, printReport, type ReportOptions } from "./report-options.js";
 
 interface RunOptions extends ReportOptions, TargetOptions {
   job?: string;
@@ -67,20 +66,17 @@ export function registerRun(program: Command, io: CliIO, setExit: (code: number)
         if (options.format === "pretty") io.stdout.write(`${message}\n`);
         else {
           io.stderr.write(`kamal-doctor: ${message}\n`);
-          io.stdout.write(render(await analyzeSources([], { rules, toolVersion: VERSION }), options, io));
+          printReport(await diagnose([], { rules, toolVersion: VERSION }), options, io);
         }
         setExit(EXIT.OK);
         return;
       }
-      io.stdout.write(render(report, options, io));
+      printReport(report, options, io);
       // A log that could not be read may hold the failure: "no failure found" would not be true.
       const code = exitCodeFor(report);
       setExit(unreadable.length > 0 && code === EXIT.OK ? EXIT.GITHUB : code);
     } catch (error) {
       progress.fail();
-      if (error instanceof gh.GitHubError) throw new CliError(error.message, EXIT.GITHUB);
-      // A corrupt archive or an unreadable download is GitHub's side, not the user's input.
-      if (error instanceof InputError) throw new CliError(error.message, EXIT.GITHUB);
       throw error;
     }
   });

@@ -11,7 +11,7 @@ import { Normalizer } from "./normalize.js";
 import { detach } from "./strings.js";
 import { DeployModel } from "./model.js";
 import type { Counts, Finding, JobRef, Outcome, Report, SourceSummary, UnmatchedLine } from "./report.js";
-import type { LineKind } from "./vocabulary.js";
+import type { LineKind } from "../vocabulary.js";
 
 export const MAX_UNMATCHED = 20;
 const MAX_UNMATCHED_CANDIDATES = 400;

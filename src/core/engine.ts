@@ -8,7 +8,7 @@ import { RulePrefilter, type RuleGates } from "../rules/prefilter.js";
 import type { ParsedLine } from "./parse.js";
 import { detach } from "./strings.js";
 import type { EvidenceLine } from "./report.js";
-import { LINE_KINDS, type LineKind, type Phase } from "./vocabulary.js";
+import { LINE_KINDS, type LineKind, type Phase } from "../vocabulary.js";
 
 const MAX_EVIDENCE = 8;
 /**

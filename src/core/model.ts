@@ -5,7 +5,7 @@
 import type { FailedCommand, PhaseSummary } from "./report.js";
 import { exitCodeOf, phaseOfCommand, type ParsedLine } from "./parse.js";
 import { detach } from "./strings.js";
-import type { Phase } from "./vocabulary.js";
+import type { Phase } from "../vocabulary.js";
 
 const MAX_OPEN_COMMANDS = 2048;
 const MAX_HOSTS = 256;

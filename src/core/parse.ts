@@ -4,7 +4,7 @@
 
 import type { NormalizedLine } from "./normalize.js";
 import { detach } from "./strings.js";
-import type { Level, LineKind, Phase } from "./vocabulary.js";
+import type { Level, LineKind, Phase } from "../vocabulary.js";
 
 export interface ParsedLine {
   source: string;

@@ -1,6 +1,6 @@
 // The report: the one data structure every formatter and sink renders. Its JSON form is the
 // public `--format json` contract (schemaVersion 1, see DESIGN.md and README "JSON schema").
-import type { Category, LineKind, Phase, Severity } from "./vocabulary.js";
+import type { Category, LineKind, Phase, Severity } from "../vocabulary.js";
 
 export type Outcome = "failed" | "succeeded" | "unknown";
 

@@ -3,7 +3,7 @@
 // job; past them the runner silently drops annotations, so what does not fit is folded into one
 // notice that names it and points at the job summary. The same annotation list feeds check runs.
 
-import type { Finding, Report } from "../core/report.js";
+import type { Finding, Report } from "../core/index.js";
 import { annotationCommand } from "./workflow-commands.js";
 
 export type AnnotationLevel = "error" | "warning" | "notice";

@@ -1,5 +1,5 @@
 // `--format json`: the public schemaVersion 1 contract (README "JSON schema").
-import type { Report } from "../core/report.js";
+import type { Report } from "../core/index.js";
 
 export function formatJson(report: Report): string {
   const findings = report.findings.map(({ evidenceLines: _lines, ...finding }) => finding);

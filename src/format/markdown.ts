@@ -6,7 +6,7 @@
 // mention; a size budget (GitHub's limits differ per surface) drops whole sections, never half a
 // fence.
 
-import type { Finding, PhaseSummary, Report } from "../core/report.js";
+import type { Finding, PhaseSummary, Report } from "../core/index.js";
 
 export interface MarkdownOptions {
   verbose?: boolean;

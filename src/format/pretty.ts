@@ -2,7 +2,7 @@
 // why, fix, docs — then the other findings, the unmatched error lines and the phase timeline.
 // Readable without colour; colour comes from the Style passed in.
 
-import type { Finding, Report } from "../core/report.js";
+import type { Finding, Report } from "../core/index.js";
 import { plain, type Style } from "./style.js";
 
 export interface PrettyOptions {

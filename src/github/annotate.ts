@@ -6,7 +6,7 @@
 // Plans are pure (built from a redacted report) so `--dry-run` shows exactly what would be sent.
 
 import type { Octokit } from "@octokit/rest";
-import type { Report } from "../core/report.js";
+import type { Report } from "../core/index.js";
 import { annotationsFor, type AnnotationLevel } from "../format/github.js";
 import { formatMarkdown, text } from "../format/markdown.js";
 import { GitHubError, type GitHubClient } from "./client.js";

@@ -9,8 +9,7 @@
 // later step is a composite action's inner step and stays put; and a line stamped after the
 // current step's window moves on to the step whose window holds it (post steps, "Complete job").
 
-import { LineSplitter } from "../core/lines.js";
-import type { JobRef, Report, StepRef } from "../core/report.js";
+import { LineSplitter, type JobRef, type Report, type StepRef } from "../core/index.js";
 import { isFailed, type WorkflowStep } from "./runs.js";
 
 export interface StepSegment {

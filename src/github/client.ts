@@ -7,20 +7,10 @@
 
 import { Octokit } from "@octokit/rest";
 import { throttling } from "@octokit/plugin-throttling";
+import { GitHubError, type GitHubErrorKind } from "./errors.js";
 import { GITHUB_API, webFromApi } from "./target.js";
 
-export type GitHubErrorKind = "auth" | "permission" | "rate-limit" | "not-found" | "gone" | "in-progress" | "network" | "server" | "invalid";
-
-/** A GitHub or network failure the user can act on; the CLI prints its message and exits 3. */
-export class GitHubError extends Error {
-  constructor(
-    message: string,
-    readonly kind: GitHubErrorKind,
-    readonly status: number | null = null,
-  ) {
-    super(message);
-  }
-}
+export { GitHubError, type GitHubErrorKind };
 
 export interface TokenInfo {
   token: string;

@@ -6,10 +6,8 @@
 // off) does not cost the diagnosis of the others: it is reported in `unreadable`. Only when no
 // job's log could be read at all does the first such error fail the call.
 
-import { analyzeSources, type AnalyzableSource } from "../analyze.js";
-import type { AnalysisOptions } from "../core/analysis.js";
-import type { Report } from "../core/report.js";
-import { InputError } from "../sources/input.js";
+import { diagnose, type AnalysisOptions, type AnalyzableSource, type Report } from "../core/index.js";
+import { InputError } from "../sources/errors.js";
 import { attributeReport, StepSegmenter, type AttributedSource } from "./attribution.js";
 import { GitHubError, type GitHubClient } from "./client.js";
 import { fetchRunLogs, type FetchRunLogsOptions, type RunLogs } from "./logs.js";
@@ -67,9 +65,13 @@ export async function diagnoseRun(client: GitHubClient, target: RunTarget, optio
       };
       return { name: source.name, job: source.ref, text };
     });
-    const report = await analyzeSources(sources, { rules: options.rules, toolVersion: options.toolVersion, exitCode: options.exitCode ?? null, command: options.command ?? null });
+    const report = await diagnose(sources, { rules: options.rules, toolVersion: options.toolVersion, exitCode: options.exitCode ?? null, command: options.command ?? null });
     const unread = new Set(failures.filter((failure) => !failure.partial).map((failure) => failure.name));
-    if (unread.size === logs.sources.length) throw (failures[0] as { error: Error }).error;
+    if (unread.size === logs.sources.length) {
+      const first = (failures[0] as { error: Error }).error;
+      // A corrupt archive or an unreadable download is GitHub's side, not the user's input (exit 3).
+      throw first instanceof InputError ? new GitHubError(first.message, "invalid") : first;
+    }
     const read = unread.size === 0 ? report : { ...report, sources: report.sources.filter((source) => !unread.has(source.name)) };
     return { report: attributeReport(read, attributed), logs, unreadable: failures.map(({ job, message, partial }) => ({ job, message, partial })) };
   } finally {

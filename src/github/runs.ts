@@ -1,7 +1,7 @@
 // Runs and jobs of GitHub Actions: read a run (or one attempt of it), list its jobs (all pages,
 // following the Link header) and choose which jobs to diagnose.
 
-import type { JobRef } from "../core/report.js";
+import type { JobRef } from "../core/index.js";
 import { GitHubError, type GitHubClient } from "./client.js";
 import type { RunTarget } from "./target.js";
 

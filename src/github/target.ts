@@ -3,11 +3,12 @@
 // GITHUB_REPOSITORY or the `origin` git remote) and the API base to ask.
 
 import { execFile } from "node:child_process";
+import { TargetError } from "./errors.js";
 
 export const GITHUB_API = "https://api.github.com";
 export const GITHUB_WEB = "https://github.com";
 
-export class TargetError extends Error {}
+export { TargetError };
 
 export interface RunTarget {
   owner: string;

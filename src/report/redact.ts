@@ -4,7 +4,7 @@
 // redacting every string a formatter may print. Values are replaced, names kept, so the user
 // still sees *which* secret was in the line.
 
-import type { Report } from "../core/report.js";
+import type { Report } from "../core/index.js";
 
 export const REDACTED = "[redacted]";
 

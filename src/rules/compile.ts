@@ -2,7 +2,7 @@
 // any matching line must contain, so most lines are rejected before a regex runs (see
 // prefilter.ts for the one-pass scan the engine uses).
 
-import type { LineKind } from "../core/vocabulary.js";
+import type { LineKind } from "../vocabulary.js";
 import { requiredLiterals } from "./literals.js";
 import type { Rule } from "./schema.js";
 

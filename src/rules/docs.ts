@@ -2,7 +2,7 @@
 // patterns, examples and fix. Pure (rules in, Markdown out) so the staleness test and the
 // `docs:rules` script produce byte-identical output.
 
-import { CATEGORIES } from "../core/vocabulary.js";
+import { CATEGORIES } from "../vocabulary.js";
 import type { RemediationStep, Rule } from "./schema.js";
 
 const HEADER = `# Rule catalogue

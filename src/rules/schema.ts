@@ -1,7 +1,7 @@
 // The rule-file schema: the single source of truth for `rules/<category>/<id>.yml` and for the
 // Rule type. Strict objects, so a typo in a key is an error, not a silently ignored field.
 import { z } from "zod";
-import { CATEGORIES, LINE_KINDS, PHASES, SEVERITIES } from "../core/vocabulary.js";
+import { CATEGORIES, LINE_KINDS, PHASES, SEVERITIES } from "../vocabulary.js";
 import { backtrackingRisk } from "./redos.js";
 
 const pattern = z

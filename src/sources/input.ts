@@ -6,9 +6,8 @@
 import { closeSync, createReadStream, openSync, readFileSync, readSync, statSync, type Stats } from "node:fs";
 import { TextDecoder } from "node:util";
 import type { Readable } from "node:stream";
+import { InputError } from "./errors.js";
 import { Utf8Decoder } from "./utf8.js";
-
-export class InputError extends Error {}
 
 export interface SourceInput {
   name: string;

@@ -4,7 +4,7 @@
 
 import type { Readable } from "node:stream";
 import yauzl from "yauzl";
-import { InputError } from "./input.js";
+import { InputError } from "./errors.js";
 
 export interface ZipEntryStream {
   name: string;

@@ -1,6 +1,6 @@
 // Test helpers: analyse a string or a fixture file with the built-in rules (loaded once).
 import { readFileSync } from "node:fs";
-import { analyzeText } from "../../src/analyze.js";
+import { analyzeText } from "../../src/core/index.js";
 import type { Report } from "../../src/core/report.js";
 import { compileRules, type CompiledRule } from "../../src/rules/compile.js";
 import { loadRuleDir } from "../../src/rules/load.js";

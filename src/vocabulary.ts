@@ -1,5 +1,6 @@
-// The fixed vocabularies every other module agrees on: failure categories (DESIGN.md),
-// deploy phases, severities and SSHKit log levels.
+// The fixed vocabularies every other module agrees on: failure categories (DESIGN.md), deploy
+// phases, severities and SSHKit log levels. It imports nothing, so core/ and rules/ (and the
+// formats) all stand on it and no import runs from rules/ back up into core/.
 
 export const CATEGORIES = [
   "ssh-auth",

@@ -1,0 +1,45 @@
+// The core's one front door: what the CLI, the GitHub adapter, the formats and the report
+// helpers import from the core, and what a library user will import (`import { diagnose } from
+// "kamal-doctor"`). The pipeline in one call: sources of decoded text → lines → Analysis → Report.
+// Adapters (CLI, GitHub, exec) build the sources; everything after that is the pure core.
+
+import { Analysis, type AnalysisOptions, type SourceMeta } from "./analysis.js";
+import { LineSplitter } from "./lines.js";
+import type { Report } from "./report.js";
+
+export { Analysis, type AnalysisOptions, type SourceMeta } from "./analysis.js";
+export { LineSplitter } from "./lines.js";
+export { Normalizer, type NormalizedLine } from "./normalize.js";
+export { LineParser, type ParsedLine } from "./parse.js";
+export type * from "./report.js";
+export * from "../vocabulary.js";
+
+export interface AnalyzableSource extends SourceMeta {
+  text: AsyncIterable<string>;
+}
+
+/**
+ * Diagnoses a deploy's output: each source is read in turn (its text may arrive in chunks of
+ * any size) and the report says what failed, where, and how to fix it.
+ */
+export async function diagnose(sources: Iterable<AnalyzableSource> | AsyncIterable<AnalyzableSource>, options: AnalysisOptions): Promise<Report> {
+  const analysis = new Analysis(options);
+  for await (const source of sources) {
+    analysis.beginSource(source);
+    const splitter = new LineSplitter((line) => analysis.line(line));
+    for await (const chunk of source.text) splitter.push(chunk);
+    splitter.end();
+    analysis.endSource();
+  }
+  return analysis.finish();
+}
+
+/** For tests and small inputs: analyse one string as one source. */
+export function analyzeText(name: string, text: string, options: AnalysisOptions): Report {
+  const analysis = new Analysis(options);
+  analysis.beginSource({ name });
+  const splitter = new LineSplitter((line) => analysis.line(line));
+  splitter.push(text);
+  splitter.end();
+  return analysis.finish();
+}
