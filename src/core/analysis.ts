@@ -126,7 +126,8 @@ export class Analysis {
         failedCommand: outcome === "failed" ? model.failedCommand : null,
       },
       findings,
-      unmatched: this.unmatched(all),
+      // A deploy that succeeded has no failure to explain: no line is an unexplained error.
+      unmatched: outcome === "succeeded" ? [] : this.unmatched(all),
       counts: this.counts,
     };
   }
