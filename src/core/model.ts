@@ -176,8 +176,8 @@ export class DeployModel {
     const errorClass = p.errorClass ?? "";
     this.topError = { source: p.source, line: p.line, errorClass, message: detach(p.message), host: p.host, exitStatus: null };
     if (errorClass.startsWith("Mrsk::")) this.versionHint = "0.x";
-    // Only Kamal 2 has a `proxy:` section and a `kamal proxy` command.
-    else if (/ConfigurationError|Kamal::Cli::Proxy/.test(errorClass) && /^proxy\/|kamal proxy /.test(p.message) && this.versionHint !== "0.x") this.versionHint = "2.x";
+    // Only Kamal 2 has a `proxy:` section and a `kamal proxy` command, and does not know Kamal 1's `traefik:`.
+    else if (/ConfigurationError|Kamal::Cli::Proxy/.test(errorClass) && /^proxy\/|kamal proxy |unknown keys?: [\w, -]*\b(?:traefik|stop_wait_time)\b/.test(p.message) && this.versionHint !== "0.x") this.versionHint = "2.x";
     if (p.host) this.addHost(p.host);
     // The fatal command: the latest command that started and never finished, on the failing host.
     let candidate: OpenCommand | null = null;
