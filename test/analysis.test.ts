@@ -346,3 +346,15 @@ Error: failed to start containers: traefik
     expect(report.unmatched.filter((u) => u.text.includes("ERROR boom"))).toEqual([]);
   });
 });
+
+describe("no contradictions", () => {
+  it("drops a finding whose lines another finding that explains it matched: the same line read two ways", () => {
+    const held = rule({ id: "held", match: { any: ["Deploy lock found"] } });
+    const masks = rule({ id: "masks", match: { any: ["Mrsk::Cli::Base::LockError\\): Deploy lock found"] }, explains: ["held"] });
+    const one = analyze("ERROR (Mrsk::Cli::Base::LockError): Deploy lock found\n", [held, masks]);
+    expect(one.findings.map((f) => f.ruleId)).toEqual(["masks"]);
+    // A line of its own keeps the explained finding, after the one that explains it.
+    const two = analyze("Deploy lock found elsewhere\nERROR (Mrsk::Cli::Base::LockError): Deploy lock found\n", [held, masks]);
+    expect(two.findings.map((f) => f.ruleId)).toEqual(["masks", "held"]);
+  });
+});

@@ -95,7 +95,7 @@ export class Analysis {
     const all = [...this.engine.hits.values()].filter((hit) => firesOn(hit.compiled.rule, version));
     // A catch-all rule ("a command failed") speaks only when nothing more specific did.
     const specific = all.some((hit) => hit.compiled.rule.fallback !== true && hit.compiled.rule.severity !== "info");
-    const hits = specific ? all.filter((hit) => hit.compiled.rule.fallback !== true) : all;
+    const hits = withoutRereadings(specific ? all.filter((hit) => hit.compiled.rule.fallback !== true) : all);
     const hardFailure =
       model.topError !== null ||
       (model.runnerExitCode !== null && model.runnerExitCode !== 0) ||
@@ -269,6 +269,19 @@ export class Analysis {
     kept.sort((a, b) => (a.source === b.source ? a.line - b.line : 0));
     return kept.map(({ source, line, text, kind }) => ({ source, line, text, kind }));
   }
+}
+
+/** Does `other` say it is the root cause of `hit`? */
+function explains(other: Hit, hit: Hit): boolean {
+  return other !== hit && (other.compiled.rule.explains ?? []).some((target) => target === hit.compiled.rule.id || target === `category:${hit.compiled.rule.category}`);
+}
+
+/**
+ * A finding explained by another that matched every one of its lines is the same evidence read
+ * two ways ("no lock exists" beside "another deploy holds the lock"): only the explaining one stays.
+ */
+function withoutRereadings(hits: Hit[]): Hit[] {
+  return hits.filter((hit) => !hits.some((other) => explains(other, hit) && [...hit.matchKeys].every((key) => other.matchKeys.has(key))));
 }
 
 /** 3: the final error and its payload; 2: ERROR-level lines and runner errors; 1: other lines that read like errors. */

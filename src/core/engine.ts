@@ -50,6 +50,8 @@ export interface Hit {
   afterRemaining: number;
   /** `source:line` of every line the finding matched or keeps as evidence (bounded). */
   lineKeys: Set<string>;
+  /** `source:line` of the lines the rule's patterns matched (bounded). */
+  matchKeys: Set<string>;
 }
 
 interface NearMemory {
@@ -202,6 +204,7 @@ export class RuleEngine {
         commandIds: new Set(),
         afterRemaining: 0,
         lineKeys: new Set(),
+        matchKeys: new Set(),
       };
       this.hits.set(id, hit);
       const before = compiled.rule.evidence?.before ?? 0;
@@ -212,6 +215,7 @@ export class RuleEngine {
     }
     hit.occurrences++;
     if (hit.lineKeys.size < MAX_LINE_KEYS) hit.lineKeys.add(`${p.source}:${p.line}`);
+    if (hit.matchKeys.size < MAX_LINE_KEYS) hit.matchKeys.add(`${p.source}:${p.line}`);
     if (host) hit.hosts.add(host);
     if (p.id) hit.commandIds.add(p.id);
     if (onFailurePath && !hit.inErrorBlock) {
