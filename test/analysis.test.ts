@@ -293,3 +293,68 @@ docker stderr: write /x/y.so: no space left on device
     expect(analyze(log, [disk]).unmatched).toEqual([]);
   });
 });
+
+describe("Kamal version", () => {
+  const v2only = rule({ id: "v2-only", kamal: ["2.x"], match: { any: ["No such container: (?:traefik|kamal-proxy)"] } });
+  const TRAEFIK_LOG = `Ensure Traefik is running...
+  INFO [08dfc0d8] Running docker container start traefik || docker run --name traefik --detach traefik:v2.11 on 192.0.2.10
+  Finished all in 3.2 seconds
+  ERROR (SSHKit::Command::Failed): Exception while executing on host 192.0.2.10: docker exit status: 125
+docker stderr: Error response from daemon: No such container: traefik
+Error: failed to start containers: traefik
+`;
+
+  it("does not fire a rule on a log of a version it is not for, nor list its lines as unexplained", () => {
+    const report = analyze(TRAEFIK_LOG, [v2only]);
+    expect(report.deploy.kamalVersion).toBe("1.x");
+    expect(report.findings.map((f) => f.ruleId)).toEqual([]);
+    expect(report.unmatched.some((u) => u.text.includes("No such container"))).toBe(true);
+  });
+
+  it("fires it when the version is unknown and says what it assumes", () => {
+    const report = analyze("  ERROR (SSHKit::Command::Failed): docker exit status: 1\ndocker stderr: Error response from daemon: No such container: app-web\n", [rule({ id: "v2-only", kamal: ["2.x"], match: { any: ["No such container"] } })]);
+    expect(report.deploy.kamalVersion).toBeNull();
+    expect(report.findings[0]?.explanation).toBe("why (The log does not show the Kamal version; this reads it as Kamal 2.x.)");
+  });
+
+  it("picks the variant and the steps of the version the log shows", () => {
+    const scoped = rule({
+      id: "scoped",
+      match: { any: ["No such container"] },
+      remediation: ["always", { kamal: ["2.x"], text: "`kamal proxy boot`" }, { kamal: ["1.x", "0.x"], text: "`kamal traefik boot`" }],
+      docs: ["https://example.com/v2"],
+      variants: [{ kamal: ["1.x", "0.x"], explanation: "Traefik why", docs: ["https://example.com/v1"] }],
+    });
+    const v1 = analyze(TRAEFIK_LOG, [scoped]).findings[0];
+    expect([v1?.explanation, v1?.remediation, v1?.docs]).toEqual(["Traefik why", ["always", "`kamal traefik boot`"], ["https://example.com/v1"]]);
+    const mrsk = analyze(TRAEFIK_LOG.replace("SSHKit::Command::Failed", "Mrsk::Cli::Error"), [scoped]).findings[0];
+    expect(mrsk?.remediation).toEqual(["always", "`mrsk traefik boot`"]);
+  });
+
+  it("infers Kamal 2 from a registry login inside the pull step, Kamal 1 from its lock directory", () => {
+    const pull = "Pull app image...\n  INFO [a6b9fa4e] Running docker login ghcr.io -u x -p y on 192.0.2.10\n  INFO [a6b9fa4e] Finished in 0.1 seconds with exit status 0 (successful).\n";
+    expect(analyze(pull, []).deploy.kamalVersion).toBe("2.x");
+    const lock = "Log into image registry...\n  INFO [a6b9fa4e] Running docker login ghcr.io -u x -p y on 192.0.2.10\n  INFO [36c88edf] Running /usr/bin/env mkdir -p .kamal/locks on 192.0.2.10\n";
+    expect(analyze(lock, []).deploy.kamalVersion).toBe("1.x");
+  });
+
+  it("does not list a line a finding matched as unexplained, even past its evidence", () => {
+    const many = rule({ id: "many", match: { any: ["ERROR boom"] } });
+    const lines = Array.from({ length: 50 }, (_, i) => ` ERROR boom ${i}`).join("\n");
+    const report = analyze(`${lines}\n  ERROR (RuntimeError): boom\n`, [many]);
+    expect(report.findings[0]?.occurrences).toBe(50);
+    expect(report.unmatched.filter((u) => u.text.includes("ERROR boom"))).toEqual([]);
+  });
+});
+
+describe("no contradictions", () => {
+  it("drops a finding whose lines another finding that explains it matched: the same line read two ways", () => {
+    const held = rule({ id: "held", match: { any: ["Deploy lock found"] } });
+    const masks = rule({ id: "masks", match: { any: ["Mrsk::Cli::Base::LockError\\): Deploy lock found"] }, explains: ["held"] });
+    const one = analyze("ERROR (Mrsk::Cli::Base::LockError): Deploy lock found\n", [held, masks]);
+    expect(one.findings.map((f) => f.ruleId)).toEqual(["masks"]);
+    // A line of its own keeps the explained finding, after the one that explains it.
+    const two = analyze("Deploy lock found elsewhere\nERROR (Mrsk::Cli::Base::LockError): Deploy lock found\n", [held, masks]);
+    expect(two.findings.map((f) => f.ruleId)).toEqual(["masks", "held"]);
+  });
+});

@@ -30,3 +30,31 @@ describe("pretty", () => {
     expect(text).not.toContain("\x1b[");
   });
 });
+
+describe("a green deploy stays quiet", () => {
+  const GREEN = `  WARN Missing compatible builder, so creating a new one first
+  INFO [a1b2c3d4] Running docker buildx build --push -t app:1 . as deploy@localhost
+  INFO [a1b2c3d4] Finished in 5.0 seconds with exit status 0 (successful).
+  ERROR something that reads like an error but the deploy went on
+  Finished all in 12.0 seconds
+`;
+
+  it("leads with the same success line on any Kamal version, folds the recreated builder and lists no unexplained lines", async () => {
+    const report = await analyze(GREEN);
+    expect(report.outcome).toBe("succeeded");
+    expect(report.unmatched).toEqual([]);
+    const text = formatPretty(report);
+    expect(text.split("\n")[2]).toBe("✔ No failure found: the deploy finished.");
+    expect(text).toContain("+ 1 informational finding");
+    expect(text).not.toContain("builder-recreated");
+    expect(text).not.toContain("Error lines no rule explains");
+    const v1 = await analyze(`Ensure Traefik is running...\n${GREEN}`);
+    expect(v1.deploy.kamalVersion).toBe("1.x");
+    expect(formatPretty(v1).split("\n")[2]).toBe("✔ No failure found: the deploy finished.");
+  });
+
+  it("gets no ::notice for an informational finding", async () => {
+    const { formatGithub } = await import("../src/format/github.js");
+    expect(formatGithub(await analyze(GREEN))).toBe("");
+  });
+});

@@ -3,8 +3,9 @@
 // decides the outcome. Pure: lines in, a Report out.
 
 import type { CompiledRule } from "../rules/compile.js";
-import type { RemediationStep } from "../rules/schema.js";
 import { fill } from "../rules/template.js";
+import { asKamalVersion, firesOn, ruleWords } from "../rules/wording.js";
+import type { KamalVersion } from "../rules/schema.js";
 import { RuleEngine, type Hit } from "./engine.js";
 import { LineParser, type ParsedLine } from "./parse.js";
 import { Normalizer } from "./normalize.js";
@@ -89,10 +90,13 @@ export class Analysis {
   finish(): Report {
     if (this.current) this.endSource();
     const model = this.model;
-    const all = [...this.engine.hits.values()];
+    const kamalVersion = model.kamalVersion();
+    const version = asKamalVersion(kamalVersion);
+    // A rule written for another Kamal version does not speak on this log.
+    const all = [...this.engine.hits.values()].filter((hit) => firesOn(hit.compiled.rule, version));
     // A catch-all rule ("a command failed") speaks only when nothing more specific did.
     const specific = all.some((hit) => hit.compiled.rule.fallback !== true && hit.compiled.rule.severity !== "info");
-    const hits = specific ? all.filter((hit) => hit.compiled.rule.fallback !== true) : all;
+    const hits = withoutRereadings(specific ? all.filter((hit) => hit.compiled.rule.fallback !== true) : all);
     const hardFailure =
       model.topError !== null ||
       (model.runnerExitCode !== null && model.runnerExitCode !== 0) ||
@@ -106,8 +110,7 @@ export class Analysis {
     else if (errorHits) outcome = "failed";
     else outcome = "unknown";
 
-    const kamalVersion = model.kamalVersion();
-    const findings = this.rank(hits, outcome).map((hit, index) => this.toFinding(hit, index === 0 && outcome === "failed", outcome, kamalVersion));
+    const findings = this.rank(hits, outcome).map((hit, index) => this.toFinding(hit, index === 0 && outcome === "failed", outcome, version));
 
     return {
       schemaVersion: 1,
@@ -124,7 +127,8 @@ export class Analysis {
         failedCommand: outcome === "failed" ? model.failedCommand : null,
       },
       findings,
-      unmatched: this.unmatched(),
+      // A deploy that succeeded has no failure to explain: no line is an unexplained error.
+      unmatched: outcome === "succeeded" ? [] : this.unmatched(all),
       counts: this.counts,
     };
   }
@@ -152,8 +156,9 @@ export class Analysis {
     return decorated.map((d) => d.hit);
   }
 
-  private toFinding(hit: Hit, rootCause: boolean, outcome: Outcome, kamalVersion: string | null): Finding {
+  private toFinding(hit: Hit, rootCause: boolean, outcome: Outcome, version: KamalVersion | null): Finding {
     const rule = hit.compiled.rule;
+    const words = ruleWords(rule, version);
     const top = this.model.topError;
     const vars: Record<string, string> = { ...hit.captures };
     if (hit.host && vars["host"] === undefined) vars["host"] = hit.host;
@@ -176,7 +181,7 @@ export class Analysis {
     const severity = outcome === "succeeded" && rule.severity === "error" ? "warning" : rule.severity;
     return {
       ruleId: rule.id,
-      title: fill(rule.title, vars),
+      title: fill(words.title, vars),
       category: rule.category,
       severity,
       rootCause,
@@ -190,9 +195,9 @@ export class Analysis {
       evidence: evidenceLines.map((e) => e.text),
       evidenceLines,
       captures: hit.captures,
-      explanation: fill(rule.explanation.trim(), vars),
-      remediation: selectRemediation(rule.remediation, kamalVersion).map((step) => fill(step, vars)),
-      docs: rule.docs ?? [],
+      explanation: fill(words.explanation, vars),
+      remediation: words.remediation.map((step) => fill(step, vars)),
+      docs: words.docs,
       occurrences: hit.occurrences,
       url: null,
       step: null,
@@ -244,14 +249,17 @@ export class Analysis {
     this.candidates.push({ source: p.source, line: p.line, text: detach(p.text.slice(0, 2000)), kind: p.kind, priority, context });
   }
 
-  private unmatched(): UnmatchedLine[] {
+  /** The error lines no reported finding matched or shows as evidence. */
+  private unmatched(hits: readonly Hit[]): UnmatchedLine[] {
+    const explained = new Set<string>();
+    for (const hit of hits) for (const key of hit.lineKeys) explained.add(key);
     const seen = new Set<string>();
     const kept: Candidate[] = [];
     const ordered = [...this.candidates].sort((a, b) => b.priority - a.priority);
     const top = this.model.topError;
-    const errorExplained = top !== null && [...this.engine.hits.values()].some((hit) => hit.inErrorBlock);
+    const errorExplained = top !== null && hits.some((hit) => hit.inErrorBlock);
     for (const c of ordered) {
-      if (this.engine.evidenceKeys.has(`${c.source}:${c.line}`)) continue;
+      if (explained.has(`${c.source}:${c.line}`)) continue;
       if (errorExplained && ((top && c.source === top.source && c.line === top.line) || c.context)) continue;
       const key = shape(c.text);
       if (seen.has(key)) continue;
@@ -262,6 +270,19 @@ export class Analysis {
     kept.sort((a, b) => (a.source === b.source ? a.line - b.line : 0));
     return kept.map(({ source, line, text, kind }) => ({ source, line, text, kind }));
   }
+}
+
+/** Does `other` say it is the root cause of `hit`? */
+function explains(other: Hit, hit: Hit): boolean {
+  return other !== hit && (other.compiled.rule.explains ?? []).some((target) => target === hit.compiled.rule.id || target === `category:${hit.compiled.rule.category}`);
+}
+
+/**
+ * A finding explained by another that matched every one of its lines is the same evidence read
+ * two ways ("no lock exists" beside "another deploy holds the lock"): only the explaining one stays.
+ */
+function withoutRereadings(hits: Hit[]): Hit[] {
+  return hits.filter((hit) => !hits.some((other) => explains(other, hit) && [...hit.matchKeys].every((key) => other.matchKeys.has(key))));
 }
 
 /** 3: the final error and its payload; 2: ERROR-level lines and runner errors; 1: other lines that read like errors. */
@@ -285,14 +306,4 @@ function shape(text: string): string {
     .replace(/\b[0-9a-f]{7,64}\b/gi, "H")
     .replace(/\d+/g, "0")
     .trim();
-}
-
-function selectRemediation(steps: readonly RemediationStep[], version: string | null): string[] {
-  const out: string[] = [];
-  for (const step of steps) {
-    if (typeof step === "string") out.push(step);
-    else if (version === null) out.push(`(Kamal ${step.kamal.join("/")}) ${step.text}`);
-    else if ((step.kamal as string[]).includes(version)) out.push(step.text);
-  }
-  return out;
 }

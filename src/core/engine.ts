@@ -10,7 +10,10 @@ import { detach } from "./strings.js";
 import type { EvidenceLine } from "./report.js";
 import { LINE_KINDS, type LineKind, type Phase } from "../vocabulary.js";
 
-const MAX_EVIDENCE = 8;
+/** Evidence lines a finding keeps (pretty and markdown show fewer unless --verbose). */
+const MAX_EVIDENCE = 40;
+/** Matched and evidence lines a finding remembers, so they are not also listed as unexplained. */
+const MAX_LINE_KEYS = 1000;
 /**
  * What a rule without `context.kinds` looks at: what Kamal, Docker and the app printed — not the
  * text of the commands Kamal runs (a command can carry an error message it would echo, e.g. the
@@ -45,6 +48,10 @@ export interface Hit {
   commandIds: Set<string>;
   /** Lines still to be collected after the match (`evidence.after`). */
   afterRemaining: number;
+  /** `source:line` of every line the finding matched or keeps as evidence (bounded). */
+  lineKeys: Set<string>;
+  /** `source:line` of the lines the rule's patterns matched (bounded). */
+  matchKeys: Set<string>;
 }
 
 interface NearMemory {
@@ -72,8 +79,6 @@ export class RuleEngine {
   private readonly nearSeen = new Map<string, NearMemory[]>();
   private pending: Pending[] = [];
   private readonly collecting: Hit[] = [];
-  /** Evidence line keys (`source:line`) of every hit, so unmatched lines can skip them. */
-  readonly evidenceKeys = new Set<string>();
 
   private readonly prefilter: RulePrefilter;
 
@@ -198,6 +203,8 @@ export class RuleEngine {
         inErrorBlock: false,
         commandIds: new Set(),
         afterRemaining: 0,
+        lineKeys: new Set(),
+        matchKeys: new Set(),
       };
       this.hits.set(id, hit);
       const before = compiled.rule.evidence?.before ?? 0;
@@ -207,6 +214,8 @@ export class RuleEngine {
       if (hit.host === null && host) hit.host = host;
     }
     hit.occurrences++;
+    if (hit.lineKeys.size < MAX_LINE_KEYS) hit.lineKeys.add(`${p.source}:${p.line}`);
+    if (hit.matchKeys.size < MAX_LINE_KEYS) hit.matchKeys.add(`${p.source}:${p.line}`);
     if (host) hit.hosts.add(host);
     if (p.id) hit.commandIds.add(p.id);
     if (onFailurePath && !hit.inErrorBlock) {
@@ -244,6 +253,6 @@ export class RuleEngine {
     if (hit.evidence.some((e) => e.line === line.line)) return;
     if (hit.evidence.length >= MAX_EVIDENCE) return;
     hit.evidence.push({ line: line.line, text: detach(line.text) });
-    this.evidenceKeys.add(`${source}:${line.line}`);
+    if (hit.lineKeys.size < MAX_LINE_KEYS) hit.lineKeys.add(`${source}:${line.line}`);
   }
 }

@@ -118,7 +118,9 @@ export class DeployModel {
             erroredAfter: false,
           });
         }
-        this.noteVersion(command);
+        this.noteVersion(p.command ?? "");
+        // Kamal 2 logs into the registry as part of "Pull app image..."; Kamal 1 has a step of its own for it.
+        if (/\bdocker login\b/.test(command) && this.currentPhase?.name === "pull" && this.versionHint === null) this.versionHint = "2.x";
         break;
       }
       case "command-finish":
@@ -174,6 +176,8 @@ export class DeployModel {
     const errorClass = p.errorClass ?? "";
     this.topError = { source: p.source, line: p.line, errorClass, message: detach(p.message), host: p.host, exitStatus: null };
     if (errorClass.startsWith("Mrsk::")) this.versionHint = "0.x";
+    // Only Kamal 2 has a `proxy:` section and a `kamal proxy` command, and does not know Kamal 1's `traefik:`.
+    else if (/ConfigurationError|Kamal::Cli::Proxy/.test(errorClass) && /^proxy\/|kamal proxy |unknown keys?: [\w, -]*\b(?:traefik|stop_wait_time)\b/.test(p.message) && this.versionHint !== "0.x") this.versionHint = "2.x";
     if (p.host) this.addHost(p.host);
     // The fatal command: the latest command that started and never finished, on the failing host.
     let candidate: OpenCommand | null = null;
@@ -270,8 +274,8 @@ export class DeployModel {
 
   private noteVersion(text: string): void {
     if (this.versionHint === "0.x") return;
-    if (/kamal-proxy|\.kamal\/apps\/|Container is running, waiting for readiness|target failed to become healthy|host settings conflict with another service/.test(text)) this.versionHint = "2.x";
-    else if (this.versionHint === null && /\btraefik\b|Ensure app can pass healthcheck|container not ready \(|\.kamal\/(?:env|locks|cords)\/|--health-cmd|readiness delay/i.test(text)) this.versionHint = "1.x";
+    if (/kamal-proxy|\.kamal\/apps\/|Container is running, waiting for readiness|target failed to become healthy|host settings conflict with another service|docker logs --timestamps/.test(text)) this.versionHint = "2.x";
+    else if (this.versionHint === null && /\btraefik\b|Ensure app can pass healthcheck|container not ready \(|\.kamal\/(?:env|locks|cords)\b|--health-cmd|readiness delay/i.test(text)) this.versionHint = "1.x";
     else if (/\bmrsk\b|Mrsk::/.test(text)) this.versionHint = "0.x";
   }
 

@@ -45,7 +45,9 @@ export function formatGithub(report: Report, options: GithubOptions = {}): strin
 
 /** One annotation per finding, root cause first; a failure no rule knows still gets one. */
 export function annotationsFor(report: Report): Annotation[] {
-  const out: Annotation[] = report.findings.map((f) => ({
+  // A deploy that did not fail gets no notice for what is only informational.
+  const findings = report.outcome === "failed" ? report.findings : report.findings.filter((f) => f.severity !== "info");
+  const out: Annotation[] = findings.map((f) => ({
     level: f.severity === "error" ? "error" : f.severity === "warning" ? "warning" : "notice",
     title: clip(f.rootCause ? `kamal-doctor: root cause — ${f.title}` : `kamal-doctor: ${f.title}`, MAX_TITLE),
     message: findingMessage(f),

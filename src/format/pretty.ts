@@ -27,8 +27,12 @@ export function formatPretty(report: Report, options: PrettyOptions = {}): strin
   }
   out.push("");
 
-  const [first, ...rest] = report.findings;
-  if (report.findings.length === 0) {
+  // Without a failure, informational findings (a recreated builder) do not lead the report.
+  const quiet = report.outcome !== "failed" && options.verbose !== true;
+  const leading = quiet ? report.findings.filter((f) => f.severity !== "info") : report.findings;
+  const [first, ...rest] = leading.length > 0 ? report.findings : [];
+  const hiddenInfo = leading.length > 0 ? 0 : report.findings.length;
+  if (first === undefined) {
     if (report.outcome === "failed" && report.sources.every((source) => source.lines === 0)) {
       out.push(`${s.red(s.bold("✖ Failed without printing anything"))}: nothing to diagnose.`);
     } else if (report.outcome === "failed") {
@@ -46,7 +50,7 @@ export function formatPretty(report: Report, options: PrettyOptions = {}): strin
 
   // Informational findings (benign lines, generic "a command failed") only with --verbose.
   const shown = options.verbose ? rest : rest.filter((f) => f.severity !== "info");
-  const folded = rest.length - shown.length;
+  const folded = rest.length - shown.length + hiddenInfo;
   if (shown.length > 0) {
     out.push("");
     out.push(s.bold(first?.rootCause ? "Also found" : "Other findings"));

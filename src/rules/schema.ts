@@ -17,14 +17,26 @@ const pattern = z
     }
   });
 
+export const KAMAL_VERSIONS = ["0.x", "1.x", "2.x"] as const;
+export type KamalVersion = (typeof KAMAL_VERSIONS)[number];
+const kamalVersions = z.enum(KAMAL_VERSIONS).array().min(1);
+
 /** A remediation step: plain text, or text that only applies to some Kamal major versions. */
 const remediationStep = z.union([
   z.string().min(1),
   z.strictObject({
-    kamal: z.enum(["0.x", "1.x", "2.x"]).array().min(1),
+    kamal: kamalVersions,
     text: z.string().min(1),
   }),
 ]);
+
+/** The rule's words on some Kamal major versions, in place of its own title, explanation or docs. */
+const variant = z.strictObject({
+  kamal: kamalVersions,
+  title: z.string().min(1).optional(),
+  explanation: z.string().min(1).optional(),
+  docs: z.array(z.url()).optional(),
+});
 
 export const ruleSchema = z.strictObject({
   id: z.string().regex(/^[a-z0-9]+(?:-[a-z0-9]+)*$/, "expected a kebab-case id, such as proxy-target-unhealthy"),
@@ -32,6 +44,8 @@ export const ruleSchema = z.strictObject({
   category: z.enum(CATEGORIES),
   severity: z.enum(SEVERITIES),
   phase: z.enum(PHASES).optional(),
+  /** The Kamal major versions the rule can fire on (default: all); a log of another version never fires it. */
+  kamal: kamalVersions.optional(),
   match: z.strictObject({
     /** A line matching any of these patterns fires the rule. Named groups become captures. */
     any: z.array(pattern).min(1),
@@ -64,11 +78,18 @@ export const ruleSchema = z.strictObject({
   explanation: z.string().min(1),
   remediation: z.array(remediationStep).min(1),
   docs: z.array(z.url()).optional(),
+  /** Title, explanation or docs for some versions; the rule's own text holds for the others. */
+  variants: z.array(variant).min(1).optional(),
   examples: z.strictObject({
     match: z.array(z.string()).min(1),
     noMatch: z.array(z.string()).min(1),
   }),
 }).superRefine((rule, ctx) => {
+  // A variant for a version the rule never fires on would be dead text.
+  for (const [index, v] of (rule.variants ?? []).entries()) {
+    const outside = v.kamal.filter((version) => rule.kamal !== undefined && !rule.kamal.includes(version));
+    if (outside.length > 0) ctx.addIssue({ code: "custom", path: ["variants", index, "kamal"], message: `rule ${rule.id}: the rule does not fire on Kamal ${outside.join(", ")} (see \`kamal\`)` });
+  }
   // Patterns that could backtrack catastrophically are refused, naming the rule (see redos.ts).
   const patterns: Array<[string, Array<string | number>]> = rule.match.any.map((source, index) => [source, ["match", "any", index]]);
   if (rule.context?.near) patterns.push([rule.context.near, ["context", "near"]]);
@@ -80,6 +101,11 @@ export const ruleSchema = z.strictObject({
 
 export type Rule = z.infer<typeof ruleSchema>;
 export type RemediationStep = Rule["remediation"][number];
+
+/** The versions a rule can fire on. */
+export function ruleVersions(rule: Rule): readonly KamalVersion[] {
+  return rule.kamal ?? KAMAL_VERSIONS;
+}
 
 /** What a missing key is for, said where it is missing. */
 const REQUIRED_HINTS: Record<string, string> = {
