@@ -83,19 +83,6 @@ describe("backtrackingRisk", () => {
     );
     expect(risky).toEqual([]);
   });
-
-  it("what it refuses really is exponential in V8: eight more characters, far more than eight times slower", () => {
-    const time = (re: RegExp, text: string) => {
-      const start = performance.now();
-      re.exec(text);
-      return performance.now() - start;
-    };
-    const re = /^(\w+\s?)*$/u;
-    time(re, `${"a".repeat(12)}!`);
-    const short = time(re, `${"a".repeat(14)}!`);
-    const long = time(re, `${"a".repeat(22)}!`);
-    expect(long).toBeGreaterThan(Math.max(short * 16, 2));
-  });
 });
 
 describe("refusing a dangerous rule", () => {
@@ -154,11 +141,11 @@ describe("the match window", () => {
         examples: { match: ["x"], noMatch: ["y"] },
       }),
     ]);
-    // Unbounded, each of these lines costs V8 seconds; within the window, milliseconds.
+    // Unbounded, each of these lines costs V8 seconds; the rule sees only the window, so a
+    // match that lies beyond it is not found, while evidence keeps the whole line.
     const hostile = `a exit status: 32512 ${"s".repeat(60_000)}\n`.repeat(5);
-    const start = performance.now();
-    const report = analyzeText("hostile.log", `${hostile}docker exit status: 32512\n`, { rules, toolVersion: "test" });
-    expect(performance.now() - start).toBeLessThan(2500);
-    expect(report.findings.map((f) => [f.ruleId, f.line])).toEqual([["quadratic", 6]]);
+    const beyond = `${"s ".repeat(MAX_MATCH_LENGTH)}docker exit status: 32512\n`;
+    const report = analyzeText("hostile.log", `${hostile}${beyond}docker exit status: 32512 at the end ${"x".repeat(MAX_MATCH_LENGTH)}\ndocker exit status: 32512\n`, { rules, toolVersion: "test" });
+    expect(report.findings.map((f) => [f.ruleId, f.line])).toEqual([["quadratic", 8]]);
   });
 });
