@@ -6,6 +6,7 @@ import { InputError } from "../sources/input.js";
 import { VERSION } from "../version.js";
 import { registerAnalyze } from "./analyze.js";
 import { registerAnnotate } from "./annotate.js";
+import { registerConfig } from "./config.js";
 import { registerExec } from "./exec.js";
 import { registerRules } from "./rules.js";
 import { registerRun } from "./run.js";
@@ -22,7 +23,8 @@ Exit codes:
 Examples:
   kamal deploy 2>&1 | kamal-doctor
   kamal-doctor deploy.log --format json
-  kamal-doctor run https://github.com/acme/shop/actions/runs/123456789`;
+  kamal-doctor run https://github.com/acme/shop/actions/runs/123456789
+  kamal-doctor config -d production`;
 
 export function buildProgram(io: CliIO, setExit: (code: number) => void): Command {
   const program = new Command()
@@ -41,6 +43,7 @@ export function buildProgram(io: CliIO, setExit: (code: number) => void): Comman
   registerExec(program, io, setExit);
   registerAnnotate(program, io, setExit);
   registerRules(program, io, setExit);
+  registerConfig(program, io, setExit);
   return program;
 }
 

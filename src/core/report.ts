@@ -1,5 +1,6 @@
 // The report: the one data structure every formatter and sink renders. Its JSON form is the
 // public `--format json` contract (schemaVersion 1, see DESIGN.md and README "JSON schema").
+import type { ConfigRef, ConfigSummary } from "../config/findings.js";
 import type { Category, LineKind, Phase, Severity } from "./vocabulary.js";
 
 export type Outcome = "failed" | "succeeded" | "unknown";
@@ -92,6 +93,8 @@ export interface Finding {
   url: string | null;
   /** The GitHub Actions step the finding is in, when known. */
   step: StepRef | null;
+  /** The deploy.yml line to change, when the config was read (additive to schema 1). */
+  configRef?: ConfigRef;
 }
 
 export interface UnmatchedLine {
@@ -117,4 +120,6 @@ export interface Report {
   findings: Finding[];
   unmatched: UnmatchedLine[];
   counts: Counts;
+  /** What was read of the Kamal config, when it was (additive to schema 1). */
+  config?: ConfigSummary;
 }

@@ -1,0 +1,59 @@
+// `kamal-doctor config` (alias `check`): the checks that need no log, before a deploy — keys the
+// Kamal version does not know, Kamal 1 keys under Kamal 2, secrets no secrets file defines, the
+// registry versus the image's host, SSL settings Kamal refuses.
+
+import path from "node:path";
+import { Option, type Command } from "commander";
+import { kamalTarget, staticChecks } from "../config/checks.js";
+import { ConfigReadError, ConfigSyntaxError, directoryReader, loadConfig, locateConfig, type LoadedConfig } from "../config/load.js";
+import { configReport } from "../config/report.js";
+import { FORMAT_NAMES, type FormatName } from "../format/index.js";
+import { VERSION } from "../version.js";
+import { CliError, EXIT, type CliIO } from "./io.js";
+import { render } from "./report-options.js";
+
+interface ConfigOptions {
+  config?: string;
+  destination?: string;
+  format: FormatName;
+  color?: boolean;
+  verbose?: boolean;
+  redact?: boolean;
+}
+
+export function registerConfig(program: Command, io: CliIO, setExit: (code: number) => void): void {
+  program
+    .command("config")
+    .alias("check")
+    .description("check config/deploy.yml before a deploy: unknown and Kamal 1 keys, undefined secrets, registry and SSL settings")
+    .option("-c, --config <file>", "the Kamal config file (default: config/deploy.yml)")
+    .option("-d, --destination <name>", "the destination: merges config/deploy.NAME.yml and reads .kamal/secrets.NAME")
+    .addOption(new Option("-f, --format <format>", "output format").choices(FORMAT_NAMES).default("pretty"))
+    .option("--no-color", "no colour (also NO_COLOR=1)")
+    .option("--verbose", "show every finding in full")
+    .option("--no-redact", "keep secrets in the output (redacted by default inside GitHub Actions and for github/markdown output)")
+    .addHelpText("after", "\nExit codes: 0 nothing wrong · 1 problems found · 2 the config cannot be read (missing file, invalid YAML)")
+    .action(async (options: ConfigOptions) => {
+      const config = await readConfig(io, options.config, options.destination);
+      const target = kamalTarget(config);
+      const findings = staticChecks(config, target);
+      const report = configReport(config, target, findings, VERSION);
+      if (options.format === "pretty" && findings.length === 0) {
+        const version = target.version ? ` for Kamal ${target.version} (${target.from})` : "";
+        io.stdout.write(`✔ ${config.files.map((f) => f.path).join(" + ")}: no problems found${version}.\n`);
+      } else io.stdout.write(render(report, { ...options, summary: false }, io));
+      setExit(findings.length > 0 ? EXIT.FAILURE : EXIT.OK);
+    });
+}
+
+/** Reads the config under the current directory; any problem is one line and exit 2. */
+export async function readConfig(io: CliIO, file: string | undefined, destination: string | undefined, logCommand?: string | null): Promise<LoadedConfig> {
+  const relative = file ? path.relative(io.cwd, path.resolve(io.cwd, file)).split(path.sep).join("/") : undefined;
+  const location = locateConfig({ file: relative ?? null, destination: destination ?? null, logCommand: logCommand ?? null });
+  try {
+    return await loadConfig(directoryReader(io.cwd), location);
+  } catch (error) {
+    if (error instanceof ConfigReadError || error instanceof ConfigSyntaxError) throw new CliError(error.message, EXIT.USAGE);
+    throw error;
+  }
+}
