@@ -4,7 +4,9 @@ import path from "node:path";
 import type { Command } from "commander";
 import { analyzeSources, type AnalyzableSource } from "../analyze.js";
 import { InputError, openPath, openStream, type SourceInput } from "../sources/input.js";
+import { LogFactsCollector } from "../config/log-facts.js";
 import { VERSION } from "../version.js";
+import { addConfigOptions, tapSources, withConfig, type AnalyzeConfigOptions } from "./config.js";
 import { CliError, EXIT, type CliIO } from "./io.js";
 import { addReportOptions, exitCodeFor, loadRules, render, type ReportOptions } from "./report-options.js";
 
@@ -13,14 +15,16 @@ export function registerAnalyze(program: Command, io: CliIO, setExit: (code: num
     .command("analyze", { isDefault: true })
     .description("diagnose Kamal deploy logs: files (.log, .txt, .gz, a run-logs .zip), '-' or piped stdin")
     .argument("[files...]", "log files; '-' reads stdin");
-  addReportOptions(command).action(async (files: string[], options: ReportOptions) => {
+  addConfigOptions(addReportOptions(command)).action(async (files: string[], options: ReportOptions & AnalyzeConfigOptions) => {
     const rules = await loadRules(options.rules);
     if (files.length === 0) {
       if (io.stdin.isTTY) throw new CliError("no input: give a log file, or pipe a deploy into it (kamal deploy 2>&1 | kamal-doctor)", EXIT.USAGE);
       files = ["-"];
     }
     if (files.filter((file) => file === "-").length > 1) throw new CliError("'-' (stdin) can be given only once", EXIT.USAGE);
-    const report = await analyzeSources(sourcesOf(files, io), { rules, toolVersion: VERSION });
+    const facts = new LogFactsCollector();
+    const analysed = await analyzeSources(tapSources(sourcesOf(files, io), facts), { rules, toolVersion: VERSION });
+    const report = await withConfig(analysed, facts.facts(), options, io);
     io.stdout.write(render(report, options, io));
     setExit(exitCodeFor(report));
   });

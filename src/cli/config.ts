@@ -5,8 +5,11 @@
 import path from "node:path";
 import { Option, type Command } from "commander";
 import { kamalTarget, staticChecks } from "../config/checks.js";
+import { crossCheck } from "../config/cross.js";
 import { ConfigReadError, ConfigSyntaxError, directoryReader, loadConfig, locateConfig, type LoadedConfig } from "../config/load.js";
+import type { LogFacts, LogFactsCollector } from "../config/log-facts.js";
 import { configReport } from "../config/report.js";
+import type { Report } from "../core/report.js";
 import { FORMAT_NAMES, type FormatName } from "../format/index.js";
 import { VERSION } from "../version.js";
 import { CliError, EXIT, type CliIO } from "./io.js";
@@ -54,6 +57,63 @@ export async function readConfig(io: CliIO, file: string | undefined, destinatio
     return await loadConfig(directoryReader(io.cwd), location);
   } catch (error) {
     if (error instanceof ConfigReadError || error instanceof ConfigSyntaxError) throw new CliError(error.message, EXIT.USAGE);
+    throw error;
+  }
+}
+
+export interface AnalyzeConfigOptions {
+  /** `--config FILE`; `--no-config` sets false. */
+  config?: string | boolean;
+  destination?: string;
+}
+
+/** `-c/--config`, `-d/--destination` and `--no-config` on a command that analyses logs. */
+export function addConfigOptions(command: Command): Command {
+  return command
+    .option("-c, --config <file>", "the Kamal config to check the log against (default: the -c of the log's kamal command, else config/deploy.yml if present)")
+    .option("-d, --destination <name>", "the destination (default: the -d of the log's kamal command)")
+    .option("--no-config", "do not read the Kamal config");
+}
+
+/** Wraps sources so the facts the config checks need are collected as the analysis reads them. */
+export function tapSources<S extends { name: string; text: AsyncIterable<string> }>(sources: AsyncIterable<S>, collector: LogFactsCollector): AsyncIterable<S> {
+  return (async function* () {
+    for await (const source of sources) {
+      const text = source.text;
+      yield {
+        ...source,
+        text: (async function* () {
+          collector.beginSource(source.name);
+          for await (const chunk of text) {
+            collector.push(chunk);
+            yield chunk;
+          }
+          collector.endSource();
+        })(),
+      };
+    }
+  })();
+}
+
+/**
+ * The report checked against the config, when there is one. A config given with -c that cannot
+ * be read is said in one line on stderr and the log is still diagnosed; an absent default is
+ * silence.
+ */
+export async function withConfig(report: Report, facts: LogFacts, options: AnalyzeConfigOptions, io: CliIO): Promise<Report> {
+  if (options.config === false) return report;
+  const file = typeof options.config === "string" ? options.config : undefined;
+  const relative = file ? path.relative(io.cwd, path.resolve(io.cwd, file)).split(path.sep).join("/") : undefined;
+  const location = locateConfig({ file: relative ?? null, destination: options.destination ?? null, logCommand: facts.kamalCommand });
+  const reader = directoryReader(io.cwd);
+  try {
+    if (location.from !== "option" && (await reader.read(location.file)) === null) return report;
+    return crossCheck(await loadConfig(reader, location), report, facts);
+  } catch (error) {
+    if (error instanceof ConfigReadError || error instanceof ConfigSyntaxError) {
+      io.stderr.write(`kamal-doctor: ${error.message}; diagnosed without the config\n`);
+      return report;
+    }
     throw error;
   }
 }

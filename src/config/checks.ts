@@ -166,7 +166,6 @@ function secretChecks(config: LoadedConfig, target: KamalTarget): ConfigFinding[
   for (const use of uses) {
     if (defined.has(use.name)) continue;
     const { ref, lineText } = refAt(config, use.node, use.keyPath);
-    ref.line = use.node.line;
     out.push({
       checkId: "secret-not-defined",
       title: `Secret ${use.name} is not defined in ${config.secrets.length > 0 ? config.secrets.map((f) => f.file).join(" or ") : "any secrets file"}`,

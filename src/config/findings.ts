@@ -11,6 +11,8 @@ export interface ConfigRef {
   line: number;
   /** Dotted key path (`proxy.app_port`); for an unset key, where it would go. */
   key: string;
+  /** The text of that line. */
+  text: string;
 }
 
 export interface ConfigFinding {
@@ -32,7 +34,7 @@ export interface ConfigFinding {
 export function refAt(config: LoadedConfig, origin: Origin, key: string): { ref: ConfigRef; lineText: string } {
   const file = config.files.find((f) => f.path === origin.file);
   const lineText = (file?.lines[origin.line - 1] ?? "").trimEnd();
-  return { ref: { file: origin.file, line: origin.line, key }, lineText };
+  return { ref: { file: origin.file, line: origin.line, key, text: lineText.trim() }, lineText };
 }
 
 export function at(ref: ConfigRef): string {
