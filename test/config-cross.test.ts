@@ -130,3 +130,22 @@ describe("kamal-doctor [analyze] with the config", () => {
     expect(io.out()).toContain("ROOT CAUSE");
   });
 });
+
+describe("the hosts in the log versus the config", () => {
+  it("compares nothing when the log ran on other servers, and says so", async () => {
+    const report = await cross(appPort, log.replaceAll("203.0.113.7", "198.51.100.99"));
+    expect(report.findings[0]?.configRef).toBeUndefined();
+    const differ = report.findings.find((f) => f.ruleId === "config-hosts-differ");
+    expect(differ?.severity).toBe("warning");
+    expect(differ?.configRef).toMatchObject({ file: "config/deploy.yml", line: 4, key: "servers" });
+    expect(differ?.title).toBe("The log's hosts are not in config/deploy.yml");
+  });
+
+  it("is silent when a host comes from ERB", async () => {
+    const dir = copyTree();
+    writeFileSync(path.join(dir, "config/deploy.yml"), readFileSync(path.join(dir, "config/deploy.yml"), "utf8").replace("    - 203.0.113.7", '    - <%= ENV["WEB_HOST"] %>'));
+    const report = await cross(dir, log.replaceAll("203.0.113.7", "198.51.100.99"));
+    expect(report.findings.some((f) => f.ruleId === "config-hosts-differ")).toBe(false);
+    expect(report.findings[0]?.configRef?.key).toBe("proxy.app_port");
+  });
+});

@@ -10,7 +10,7 @@ import { DEFAULTS, LATEST, majorOf, type Major } from "./kamal-keys.js";
 import type { LoadedConfig } from "./load.js";
 import type { LogFacts } from "./log-facts.js";
 import { configSummary, toFinding } from "./report.js";
-import { entryAt, knownScalar, type Entry } from "./tree.js";
+import { entryAt, knownScalar, type ConfigNode, type Entry } from "./tree.js";
 
 const HEALTH_RULES = new Set(["proxy-target-unhealthy", "healthcheck-connection-refused", "container-not-ready", "non-proxy-role-not-ready"]);
 
@@ -25,6 +25,9 @@ export function logTarget(config: LoadedConfig, report: Report): KamalTarget {
 
 export function crossCheck(config: LoadedConfig, report: Report, facts: LogFacts): Report {
   const target = logTarget(config, report);
+  const hosts = hostsCheck(config, report);
+  // A log from other servers than this config's was not made with it: compare nothing else.
+  if (hosts?.disjoint) return { ...report, findings: [...report.findings, toFinding(hosts.finding)], config: configSummary(config, target) };
   const statics = report.outcome === "failed" ? staticChecks(config, target) : [];
   const used = new Set<ConfigFinding>();
   const findings = report.findings.map((finding) => {
@@ -34,6 +37,7 @@ export function crossCheck(config: LoadedConfig, report: Report, facts: LogFacts
   const extra: Finding[] = [];
   const skew = versionSkew(config, report);
   if (skew) extra.push(toFinding(skew));
+  if (hosts) extra.push(toFinding(hosts.finding));
   for (const f of statics) if (!used.has(f) && f.severity === "error") extra.push(toFinding(f));
   return { ...report, findings: [...findings, ...extra], config: configSummary(config, target) };
 }
@@ -167,6 +171,67 @@ function versionSkew(config: LoadedConfig, report: Report): ConfigFinding | null
     fix: `Run \`bundle exec kamal\` in CI, or install the pinned one: \`gem install kamal -v ${pinned.version}\` (Gemfile.lock:${pinned.line}).`,
     more: [],
     docs: ["https://kamal-deploy.org/docs/upgrading/overview/"],
+  };
+}
+
+// ── X6: the hosts in the log versus servers and accessory hosts ─────────────────────────────────
+
+/** Every host the config names, or undefined when any of them is unknown (ERB). */
+export function configHosts(config: LoadedConfig): Set<string> | undefined {
+  const hosts = new Set<string>();
+  const add = (node: ConfigNode | undefined): boolean => {
+    if (!node) return true;
+    if (node.erb) return false;
+    if (node.kind === "scalar") {
+      if (node.value !== null) hosts.add(String(node.value));
+      return true;
+    }
+    if (node.kind === "seq") return node.items.every((item) => (item.kind === "map" ? [...item.entries.keys()].every((h) => hosts.add(h)) : add(item)));
+    return true;
+  };
+  const servers = config.root.entries.get("servers")?.node;
+  if (!servers) return undefined;
+  if (servers.kind === "seq" && !add(servers)) return undefined;
+  if (servers.kind === "map") {
+    for (const role of servers.entries.values()) {
+      const node = role.node.kind === "map" ? role.node.entries.get("hosts")?.node : role.node;
+      if (!add(node)) return undefined;
+    }
+  }
+  const accessories = config.root.entries.get("accessories")?.node;
+  if (accessories?.kind === "map") {
+    for (const accessory of accessories.entries.values()) {
+      if (accessory.node.kind !== "map") continue;
+      if (!add(accessory.node.entries.get("host")?.node) || !add(accessory.node.entries.get("hosts")?.node)) return undefined;
+    }
+  }
+  return hosts;
+}
+
+function hostsCheck(config: LoadedConfig, report: Report): { finding: ConfigFinding; disjoint: boolean } | null {
+  const known = configHosts(config);
+  const logged = report.deploy.hosts.filter((h) => h !== "localhost" && !h.includes("@"));
+  if (!known || known.size === 0 || logged.length === 0) return null;
+  const missing = logged.filter((h) => !known.has(h) && !known.has(h.replace(/:\d+$/, "")));
+  if (missing.length === 0) return null;
+  const servers = config.root.entries.get("servers");
+  const { ref, lineText } = refAt(config, servers?.origin ?? { file: config.location.file, line: 1 }, "servers");
+  const disjoint = missing.length === logged.length;
+  const files = config.files.map((f) => f.path).join(" + ");
+  return {
+    disjoint,
+    finding: {
+      checkId: "config-hosts-differ",
+      title: disjoint ? `The log's hosts are not in ${files}` : `${missing.join(", ")} ${missing.length === 1 ? "is" : "are"} not in ${files}`,
+      severity: "warning",
+      category: "config",
+      ref,
+      lineText,
+      explanation: `The deploy ran on ${missing.join(", ")}, which \`servers\` and the accessories' hosts of ${files} do not list${disjoint ? ", so this log was not made with this config: it was not compared with it" : ""}.`,
+      fix: `Check against the config that ran: \`-c FILE\` and \`-d DESTINATION\` as in the deploy's own \`kamal\` command (${at(ref)}).`,
+      more: [],
+      docs: [`https://kamal-deploy.org/docs/configuration/servers/`],
+    },
   };
 }
 
