@@ -149,3 +149,14 @@ describe("the hosts in the log versus the config", () => {
     expect(report.findings[0]?.configRef?.key).toBe("proxy.app_port");
   });
 });
+
+describe("the config line in pretty and markdown output", () => {
+  it("shows config/deploy.yml:LINE and its text on the finding", async () => {
+    const pretty = memoryIO({ cwd: appPort });
+    await run(["deploy.log", "--no-color"], pretty);
+    expect(pretty.out()).toContain("  config    config/deploy.yml:8 │ proxy:\n");
+    const markdown = memoryIO({ cwd: appPort });
+    await run(["deploy.log", "-f", "markdown"], markdown);
+    expect(markdown.out()).toContain("**Config:** `config/deploy.yml:8` `proxy:`");
+  });
+});
