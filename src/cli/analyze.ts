@@ -5,7 +5,9 @@ import type { Command } from "commander";
 import { diagnose, type AnalyzableSource } from "../core/index.js";
 import { InputError } from "../sources/errors.js";
 import { openPath, openStream, type SourceInput } from "../sources/input.js";
+import { LogFactsCollector } from "../config/log-facts.js";
 import { VERSION } from "../version.js";
+import { addConfigOptions, tapSources, withConfig, type AnalyzeConfigOptions } from "./config.js";
 import { CliError, EXIT, type CliIO } from "./io.js";
 import { addReportOptions, exitCodeFor, loadRules, printReport, type ReportOptions } from "./report-options.js";
 
@@ -14,7 +16,7 @@ export function registerAnalyze(program: Command, io: CliIO, setExit: (code: num
     .command("analyze", { isDefault: true })
     .description("diagnose Kamal deploy logs: files (.log, .txt, .gz, a run-logs .zip), '-' or piped stdin")
     .argument("[files...]", "log files; '-' reads stdin");
-  addReportOptions(command).action(async (files: string[], options: ReportOptions) => {
+  addConfigOptions(addReportOptions(command)).action(async (files: string[], options: ReportOptions & AnalyzeConfigOptions) => {
     const rules = await loadRules(options.rules);
     if (files.length === 0) {
       if (io.stdin.isTTY) throw new CliError("no input: give a log file, or pipe a deploy into it (kamal deploy 2>&1 | kamal-doctor)", EXIT.USAGE);
@@ -26,13 +28,15 @@ export function registerAnalyze(program: Command, io: CliIO, setExit: (code: num
     const unread: Array<{ name: string | null; message: string }> = [];
     const inputs = await openInputs(files, io, unread);
     const sources: AnalyzableSource[] = inputs.map((input) => ({ name: input.name, text: readOrNote(input, unread) }));
-    const report = await diagnose(sources, { rules, toolVersion: VERSION });
+    const facts = new LogFactsCollector();
+    const analysed = await diagnose(tapSources(toAsync(sources), facts), { rules, toolVersion: VERSION });
     if (unread.length > 0 && inputs.every((input) => unread.some((u) => u.name === input.name))) {
       for (const { message } of unread.slice(0, -1)) io.stderr.write(`kamal-doctor: ${message}\n`);
       throw new CliError((unread[unread.length - 1] as { message: string }).message, EXIT.USAGE);
     }
     const left = new Set(unread.map((u) => u.name));
-    const shown = left.size === 0 ? report : { ...report, sources: report.sources.filter((source) => !left.has(source.name)) };
+    const read = left.size === 0 ? analysed : { ...analysed, sources: analysed.sources.filter((source) => !left.has(source.name)) };
+    const shown = await withConfig(read, facts.facts(), options, io);
     for (const { message } of unread) io.stderr.write(`kamal-doctor: ${message}\n`);
     for (const input of inputs) for (const note of input.problems.notes) io.stderr.write(`kamal-doctor: ${note}\n`);
     printReport(shown, options, io);
@@ -72,4 +76,8 @@ async function* readOrNote(input: SourceInput, unread: Array<{ name: string | nu
       input.problems.notes.push(`${error.message} (only the part read before that is diagnosed)`);
     } else unread.push({ name: input.name, message: error.message });
   }
+}
+
+async function* toAsync<T>(items: Iterable<T>): AsyncGenerator<T> {
+  yield* items;
 }

@@ -11,6 +11,7 @@ import { InputError } from "../sources/errors.js";
 import { VERSION } from "../version.js";
 import { registerAnalyze } from "./analyze.js";
 import { registerAnnotate } from "./annotate.js";
+import { registerConfig } from "./config.js";
 import { registerExec } from "./exec.js";
 import { registerRules } from "./rules.js";
 import { registerRun } from "./run.js";
@@ -27,7 +28,8 @@ Exit codes:
 Examples:
   kamal deploy 2>&1 | kamal-doctor
   kamal-doctor deploy.log --format json
-  kamal-doctor run https://github.com/acme/shop/actions/runs/123456789`;
+  kamal-doctor run https://github.com/acme/shop/actions/runs/123456789
+  kamal-doctor config -d production`;
 
 type ErrorClass<E extends Error> = abstract new (...args: never[]) => E;
 interface ErrorExit<E extends Error = Error> {
@@ -65,6 +67,7 @@ export function buildProgram(io: CliIO, setExit: (code: number) => void): Comman
   registerExec(program, io, setExit);
   registerAnnotate(program, io, setExit);
   registerRules(program, io, setExit);
+  registerConfig(program, io, setExit);
   return program;
 }
 

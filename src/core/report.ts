@@ -92,6 +92,8 @@ export interface Finding {
   url: string | null;
   /** The GitHub Actions step the finding is in, when known. */
   step: StepRef | null;
+  /** The deploy.yml line to change, when the config was read (additive to schema 1). */
+  configRef?: ConfigRef;
 }
 
 export interface UnmatchedLine {
@@ -117,4 +119,31 @@ export interface Report {
   findings: Finding[];
   unmatched: UnmatchedLine[];
   counts: Counts;
+  /** What was read of the Kamal config, when it was (additive to schema 1). */
+  config?: ConfigSummary;
+}
+
+/** Where in deploy.yml (or a file beside it) a finding points. */
+export interface ConfigRef {
+  file: string;
+  line: number;
+  /** Dotted key path (`proxy.app_port`); for an unset key, where it would go. */
+  key: string;
+  /** The text of that line. */
+  text: string;
+}
+
+/** The `config` section of the JSON report: what was read (never a secret's value). */
+export interface ConfigSummary {
+  file: string;
+  destination: string | null;
+  /** deploy.yml and the destination file, in merge order. */
+  files: string[];
+  secretsFiles: string[];
+  /** The Kamal that Gemfile.lock pins, if any. */
+  pinnedKamal: string | null;
+  /** The version the checks were made for, and where it came from. */
+  checkedFor: { version: string | null; from: "log" | "Gemfile.lock" | null };
+  /** EXPOSE ports of the Dockerfile's last stage. */
+  exposedPorts: number[];
 }

@@ -37,9 +37,11 @@ export interface GithubOptions {
 }
 
 export function formatGithub(report: Report, options: GithubOptions = {}): string {
-  const lines = capAnnotations(annotationsFor(report), options.caps ?? STEP_CAPS).map((a) =>
-    annotationCommand(a.level, a.message, { title: a.title }),
-  );
+  const lines = capAnnotations(annotationsFor(report), options.caps ?? STEP_CAPS).map((a) => {
+    // A config finding is annotated on the deploy.yml line itself.
+    const ref = a.finding?.configRef;
+    return annotationCommand(a.level, a.message, ref ? { title: a.title, file: ref.file, startLine: ref.line } : { title: a.title });
+  });
   return lines.length > 0 ? `${lines.join("\n")}\n` : "";
 }
 

@@ -124,6 +124,11 @@ function findingBlock(f: Finding, level: number, verbose: boolean): string {
     out.push(fence(body.join("\n"), "text"));
     out.push("");
   }
+  // The config line a log finding points at (a config finding's own evidence already is it).
+  if (f.configRef && f.configRef.file !== f.source) {
+    out.push(`**Config:** ${code(`${f.configRef.file}:${f.configRef.line}`)} ${code(clip(printable(f.configRef.text), LINE_TEXT))}`);
+    out.push("");
+  }
   if (f.explanation) {
     out.push(`**Why:** ${text(clip(f.explanation, TEXT))}`);
     out.push("");

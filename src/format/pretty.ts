@@ -116,6 +116,8 @@ function finding(f: Finding, s: Style, width: number, lead: boolean, verbose: bo
     for (const e of lines) out.push(`    ${s.dim(`${String(e.line).padStart(pad)} │`)} ${s.yellow(clip(e.text))}`);
     if (lines.length < f.evidenceLines.length) out.push(`    ${s.dim(`… ${f.evidenceLines.length - lines.length} more (--verbose)`)}`);
   }
+  // The config line a log finding points at (a config finding's own evidence already is it).
+  if (f.configRef && f.configRef.file !== f.source) out.push(`  ${s.dim("config")}    ${s.dim(`${f.configRef.file}:${f.configRef.line} │`)} ${s.yellow(clip(f.configRef.text))}`);
   out.push(...block("why", wrap(f.explanation, width - 12), s));
   if (f.remediation.length > 0) {
     const steps = f.remediation.flatMap((step, i) => wrap(step, width - 15).map((line, j) => (j === 0 ? `${i + 1}. ${line}` : `   ${line}`)));

@@ -1,0 +1,119 @@
+// `kamal-doctor config` (alias `check`): the checks that need no log, before a deploy — keys the
+// Kamal version does not know, Kamal 1 keys under Kamal 2, secrets no secrets file defines, the
+// registry versus the image's host, SSL settings Kamal refuses.
+
+import path from "node:path";
+import { Option, type Command } from "commander";
+import { kamalTarget, staticChecks } from "../config/checks.js";
+import { crossCheck } from "../config/cross.js";
+import { ConfigReadError, ConfigSyntaxError, directoryReader, loadConfig, locateConfig, type LoadedConfig } from "../config/load.js";
+import type { LogFacts, LogFactsCollector } from "../config/log-facts.js";
+import { configReport } from "../config/report.js";
+import type { Report } from "../core/index.js";
+import { FORMAT_NAMES, type FormatName } from "../format/index.js";
+import { VERSION } from "../version.js";
+import { CliError, EXIT, type CliIO } from "./io.js";
+import { render } from "./report-options.js";
+
+interface ConfigOptions {
+  config?: string;
+  destination?: string;
+  format: FormatName;
+  color?: boolean;
+  verbose?: boolean;
+  redact?: boolean;
+}
+
+export function registerConfig(program: Command, io: CliIO, setExit: (code: number) => void): void {
+  program
+    .command("config")
+    .alias("check")
+    .description("check config/deploy.yml before a deploy: unknown and Kamal 1 keys, undefined secrets, registry and SSL settings")
+    .option("-c, --config <file>", "the Kamal config file (default: config/deploy.yml)")
+    .option("-d, --destination <name>", "the destination: merges config/deploy.NAME.yml and reads .kamal/secrets.NAME")
+    .addOption(new Option("-f, --format <format>", "output format").choices(FORMAT_NAMES).default("pretty"))
+    .option("--no-color", "no colour (also NO_COLOR=1)")
+    .option("--verbose", "show every finding in full")
+    .option("--no-redact", "keep secrets in the output (redacted by default inside GitHub Actions and for github/markdown output)")
+    .addHelpText("after", "\nExit codes: 0 nothing wrong · 1 problems found · 2 the config cannot be read (missing file, invalid YAML)")
+    .action(async (options: ConfigOptions) => {
+      const config = await readConfig(io, options.config, options.destination);
+      const target = kamalTarget(config);
+      const findings = staticChecks(config, target);
+      const report = configReport(config, target, findings, VERSION);
+      if (options.format === "pretty" && findings.length === 0) {
+        const version = target.version ? ` for Kamal ${target.version} (${target.from})` : "";
+        io.stdout.write(`✔ ${config.files.map((f) => f.path).join(" + ")}: no problems found${version}.\n`);
+      } else io.stdout.write(render(report, { ...options, summary: false }, io));
+      setExit(findings.length > 0 ? EXIT.FAILURE : EXIT.OK);
+    });
+}
+
+/** Reads the config under the current directory; any problem is one line and exit 2. */
+export async function readConfig(io: CliIO, file: string | undefined, destination: string | undefined, logCommand?: string | null): Promise<LoadedConfig> {
+  const relative = file ? path.relative(io.cwd, path.resolve(io.cwd, file)).split(path.sep).join("/") : undefined;
+  const location = locateConfig({ file: relative ?? null, destination: destination ?? null, logCommand: logCommand ?? null });
+  try {
+    return await loadConfig(directoryReader(io.cwd), location);
+  } catch (error) {
+    if (error instanceof ConfigReadError || error instanceof ConfigSyntaxError) throw new CliError(error.message, EXIT.USAGE);
+    throw error;
+  }
+}
+
+export interface AnalyzeConfigOptions {
+  /** `--config FILE`; `--no-config` sets false. */
+  config?: string | boolean;
+  destination?: string;
+}
+
+/** `-c/--config`, `-d/--destination` and `--no-config` on a command that analyses logs. */
+export function addConfigOptions(command: Command): Command {
+  return command
+    .option("-c, --config <file>", "the Kamal config to check the log against (default: the -c of the log's kamal command, else config/deploy.yml if present)")
+    .option("-d, --destination <name>", "the destination (default: the -d of the log's kamal command)")
+    .option("--no-config", "do not read the Kamal config");
+}
+
+/** Wraps sources so the facts the config checks need are collected as the analysis reads them. */
+export function tapSources<S extends { name: string; text: AsyncIterable<string> }>(sources: AsyncIterable<S>, collector: LogFactsCollector): AsyncIterable<S> {
+  return (async function* () {
+    for await (const source of sources) {
+      const text = source.text;
+      yield {
+        ...source,
+        text: (async function* () {
+          collector.beginSource(source.name);
+          for await (const chunk of text) {
+            collector.push(chunk);
+            yield chunk;
+          }
+          collector.endSource();
+        })(),
+      };
+    }
+  })();
+}
+
+/**
+ * The report checked against the config, when there is one. A config given with -c that cannot
+ * be read is said in one line on stderr and the log is still diagnosed; an absent default is
+ * silence.
+ */
+export async function withConfig(report: Report, facts: LogFacts, options: AnalyzeConfigOptions, io: CliIO): Promise<Report> {
+  if (options.config === false) return report;
+  const file = typeof options.config === "string" ? options.config : undefined;
+  const relative = file ? path.relative(io.cwd, path.resolve(io.cwd, file)).split(path.sep).join("/") : undefined;
+  const location = locateConfig({ file: relative ?? null, destination: options.destination ?? null, logCommand: facts.kamalCommand });
+  const reader = directoryReader(io.cwd);
+  try {
+    if (location.from !== "option" && (await reader.read(location.file)) === null) return report;
+    return crossCheck(await loadConfig(reader, location), report, facts);
+  } catch (error) {
+    if (error instanceof ConfigReadError || error instanceof ConfigSyntaxError) {
+      io.stderr.write(`kamal-doctor: ${error.message}; diagnosed without the config\n`);
+      return report;
+    }
+    throw error;
+  }
+}
