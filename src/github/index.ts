@@ -5,3 +5,4 @@ export { FAILED_CONCLUSIONS, getJob, getRun, isFailed, jobRef, jobUrl, listJobs,
 export { fetchRunLogs, matchJobEntry, sanitizeJobName, saveName, type FetchRunLogsOptions, type JobLogSource, type ProgressEvent, type RunLogs } from "./logs.js";
 export { attributeReport, deepLink, StepSegmenter, type AttributedSource, type StepSegment } from "./attribution.js";
 export { describeUnreadable, diagnoseRun, type RunDiagnosis, type UnreadableLog } from "./diagnose.js";
+export { doctorLock, findHolderRun, lockAdvice, lockHolder, type HolderRun, type LockHolder } from "./lock.js";
