@@ -8,6 +8,7 @@ import { VERSION } from "../version.js";
 import { registerAnalyze } from "./analyze.js";
 import { registerAnnotate } from "./annotate.js";
 import { registerExec } from "./exec.js";
+import { registerLast } from "./last.js";
 import { registerRules } from "./rules.js";
 import { registerRun } from "./run.js";
 import { CliError, EXIT, processIO, type CliIO } from "./io.js";
@@ -23,7 +24,8 @@ Exit codes:
 Examples:
   kamal deploy 2>&1 | kamal-doctor
   kamal-doctor deploy.log --format json
-  kamal-doctor run https://github.com/acme/shop/actions/runs/123456789`;
+  kamal-doctor run https://github.com/acme/shop/actions/runs/123456789
+  kamal-doctor last                 # the newest log of Kamal 2.12's \`output: file:\``;
 
 export function buildProgram(io: CliIO, setExit: (code: number) => void): Command {
   const program = new Command()
@@ -41,6 +43,7 @@ export function buildProgram(io: CliIO, setExit: (code: number) => void): Comman
   registerRun(program, io, setExit);
   registerExec(program, io, setExit);
   registerAnnotate(program, io, setExit);
+  registerLast(program, io, setExit);
   registerRules(program, io, setExit);
   return program;
 }
