@@ -98,6 +98,13 @@ describe("exec --collect", () => {
     expect(t.io.err()).toContain("target failed to become healthy");
   });
 
+  it("a deploy ended by a signal (Ctrl-C, a cancelled job) collects nothing", async () => {
+    const { code, err, calls } = await json(["--collect"], { FAKE_KAMAL_SIGNAL: "1" });
+    expect(code).toBe(143);
+    expect(err).toContain("kamal-doctor: collect: skipped, the command was interrupted\n");
+    expect(calls).toHaveLength(1);
+  });
+
   it("--collect-timeout must be a positive number", async () => {
     const t = setup();
     expect(await run(["exec", "--collect", "--collect-timeout", "soon", "--", "kamal", "deploy"], t.io)).toBe(2);

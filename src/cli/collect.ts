@@ -45,8 +45,14 @@ export async function collectAndFinish(
   facts: ContainerFacts,
   options: CollectOptions,
   io: CliIO,
+  exitCode: number,
 ): Promise<Report> {
   const say = (line: string) => io.stderr.write(`kamal-doctor: ${line}\n`);
+  // Ctrl-C, a cancelled CI job: whoever stopped the deploy does not want more commands run.
+  if (exitCode === 128 + 2 || exitCode === 128 + 15 || exitCode === 128 + 1) {
+    say("collect: skipped, the command was interrupted");
+    return first;
+  }
   const plan = planCollection(first, argv, facts);
   if (plan.length === 0) {
     if (first.outcome === "failed") say("collect: nothing to collect (not a Kamal command, or no follow-up fits this failure)");

@@ -51,7 +51,7 @@ export function registerExec(program: Command, io: CliIO, setExit: (code: number
     // The exit code is known only now; Analysis reads it from its options when it finishes.
     analysisOptions.exitCode = exitCode;
     let report = analysis.finish();
-    if (options.collect && exitCode !== 0) report = await collectAndFinish(analysis, report, argv, watch, options, io);
+    if (options.collect && exitCode !== 0) report = await collectAndFinish(analysis, report, argv, watch, options, io, exitCode);
     printDiagnosis(report, options, io);
     setExit(exitCode);
   });

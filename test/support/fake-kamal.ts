@@ -2,7 +2,8 @@
 // Kamal 2.12 health-check failure (no container logs, as Kamal prints none without a role
 // barrier) and exits 1; the read-only follow-ups print output shaped like Kamal's. Every call's
 // argv is appended to $FAKE_KAMAL_CALLS. FAKE_KAMAL_HANG / FAKE_KAMAL_FAIL name a subcommand
-// (`app logs`, `proxy logs`, …) that hangs or fails with an SSH error.
+// (`app logs`, `proxy logs`, …) that hangs or fails with an SSH error; FAKE_KAMAL_SIGNAL ends the
+// deploy by SIGTERM; FAKE_KAMAL_VANISH removes the executable after the deploy.
 import { chmodSync, mkdtempSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import path from "node:path";
@@ -68,6 +69,7 @@ const texts = ${JSON.stringify({ deploy: DEPLOY_LOG + "\n", "app logs": APP_LOGS
 const text = texts[sub] ?? texts[words[0]];
 if (text === undefined) { process.stderr.write("fake kamal: unexpected " + args.join(" ") + "\\n"); process.exit(64); }
 out(text);
+if (process.env.FAKE_KAMAL_SIGNAL && words[0] === "deploy") process.kill(process.pid, "SIGTERM");
 // The binary is gone after the deploy (FAKE_KAMAL_VANISH): the follow-ups cannot start.
 if (process.env.FAKE_KAMAL_VANISH && words[0] === "deploy") fs.unlinkSync(process.argv[1]);
 process.exit(words[0] === "deploy" ? 1 : 0);
