@@ -2,6 +2,7 @@
 # The GitHub Action's one step (action.yml): runs the built CLI from the action's checkout with
 # the inputs it receives as KD_* environment variables, and sets the step's outputs.
 #   KD_COMMAND   run it under `kamal-doctor exec` (the step exits with its code)
+#   KD_COLLECT   "true": `exec --collect` (read-only Kamal follow-ups when the command fails)
 #   KD_LOG_FILE  diagnose these files
 #   KD_RUN_ID    diagnose this run (and post a check run / comment when asked)
 #   KD_OUTPUTS   annotations,summary,check-run,comment
@@ -29,7 +30,9 @@ fi
 
 if [[ -n "${KD_COMMAND:-}" ]]; then
   read -r -a command <<< "$KD_COMMAND"
-  kd exec "${common[@]}" "${summary[@]}" -- "${command[@]}"
+  collect=()
+  [[ "${KD_COLLECT:-false}" == "true" ]] && collect=(--collect)
+  kd exec "${common[@]}" "${summary[@]}" "${collect[@]}" -- "${command[@]}"
   exit $?
 fi
 

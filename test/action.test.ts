@@ -82,6 +82,17 @@ describe("scripts/action.sh", () => {
     expect(r.summary).toContain("kamal-doctor");
   });
 
+  it("collect: true runs the read-only Kamal follow-ups of a failed deploy", async () => {
+    const { fakeKamalDir } = await import("./support/fake-kamal.js");
+    const bin = fakeKamalDir();
+    const r = runAction({ KD_COMMAND: "kamal deploy -d staging", KD_COLLECT: "true", PATH: `${bin}${path.delimiter}${process.env["PATH"] ?? ""}` });
+    expect(r.code).toBe(1);
+    expect(r.stderr).toContain("kamal-doctor: collect: kamal app logs --container-id 4f9c2d1e8a7b --lines 200 -d staging\n");
+    expect(r.summary).toContain("kamal app logs");
+    const plain = runAction({ KD_COMMAND: "kamal deploy -d staging", PATH: `${bin}${path.delimiter}${process.env["PATH"] ?? ""}` });
+    expect(plain.stderr).not.toContain("collect:");
+  });
+
   it("wants exactly one of command, log-file and run-id", () => {
     const none = runAction({});
     expect(none.code).toBe(2);

@@ -11,6 +11,7 @@ import { VERSION } from "../version.js";
 import { guardForActions, reportsForOutput, writeStepSummary } from "./actions-output.js";
 import { addTargetOptions, connect, type TargetOptions } from "./github-connect.js";
 import { CliError, EXIT, type CliIO } from "./io.js";
+import { cancelledLockNote, printLockDoctor } from "./lock.js";
 import { loadRules, rulesOption } from "./report-options.js";
 
 interface AnnotateOptions extends TargetOptions {
@@ -30,6 +31,8 @@ Token: GITHUB_TOKEN, else GH_TOKEN. It needs \`actions: read\` to read the run, 
   --comment    \`pull-requests: write\` (a commit comment when the run has no PR: \`contents: write\`)
 Given a run that succeeded, --comment marks an earlier failure comment on its pull requests
 resolved (and posts nothing where there is none).
+A deploy-lock failure also looks up the run that holds the lock (stderr); given a cancelled run
+whose deploy took the lock and never released it, says the lock was probably left held.
 Exits 0 once everything is posted (a listener workflow stays green), 3 when GitHub refuses.
 
 Examples:
@@ -75,10 +78,15 @@ export function registerAnnotate(program: Command, io: CliIO, setExit: (code: nu
       try {
         const { report, logs, unreadable } = await gh.diagnoseRun(client, target, { rules, toolVersion: VERSION });
         for (const log of unreadable) io.stderr.write(`${gh.describeUnreadable(log)}\n`);
+        if (report) await printLockDoctor(client, logs.target, logs.run, report, io);
         const runName = `run ${logs.target.runId} (attempt ${logs.attempt}) of ${logs.target.owner}/${logs.target.repo}`;
         if (report === null) {
           // A green run after a red one: the sticky comment should not go on describing a failure.
           if (options.comment && logs.run.conclusion === "success") await resolveComments(post, client, logs.target, logs.run as AnnotatedRun, options.dryRun === true, say);
+          if (logs.run.conclusion === "cancelled") {
+            const note = await cancelledLockNote(client, logs.target, rules, VERSION);
+            if (note) say(note);
+          }
           if (lines.length === 0) say(`${runName} has no failed jobs${logs.run.conclusion ? ` (conclusion: ${logs.run.conclusion})` : ""}: nothing to annotate.`);
           io.stdout.write(`${lines.join("\n")}\n`);
           setExit(EXIT.OK);

@@ -12,7 +12,9 @@ import { Analysis, LineSplitter, type AnalysisOptions, type Report } from "../co
 import { formatGithub } from "../format/github.js";
 import { Utf8Decoder } from "../sources/utf8.js";
 import { VERSION } from "../version.js";
+import { ContainerWatch } from "../collect/watch.js";
 import { inActions, reportsForOutput, writeStepSummary } from "./actions-output.js";
+import { addCollectOptions, collectAndFinish, type CollectOptions } from "./collect.js";
 import { CliError, EXIT, type CliIO, type OutputStream } from "./io.js";
 import { addReportOptions, loadRules, render, type ReportOptions } from "./report-options.js";
 
@@ -32,17 +34,23 @@ export function registerExec(program: Command, io: CliIO, setExit: (code: number
       write(hint ? `${text.trimEnd()} — the command and its options go after --: kamal-doctor exec [options] -- ${first} …\n` : text);
     },
   });
-  addReportOptions(command).action(async (argv: string[], options: ReportOptions) => {
+  addCollectOptions(addReportOptions(command)).action(async (argv: string[], options: ReportOptions & CollectOptions) => {
     const rules = await loadRules(options.rules);
     const kamalCommand = kamalCommandOf(argv);
     const analysisOptions: AnalysisOptions = { rules, toolVersion: VERSION, command: kamalCommand };
     const analysis = new Analysis(analysisOptions);
     // Findings point at `kamal deploy:97`: the line of the command's output.
     analysis.beginSource({ name: kamalCommand ? `kamal ${kamalCommand}` : basename(argv[0] ?? "output") });
-    const exitCode = await runCommand(argv, io, (line) => analysis.line(line));
+    const watch = new ContainerWatch();
+    const exitCode = await runCommand(argv, io, (line) => {
+      analysis.line(line);
+      if (options.collect) watch.line(line);
+    });
     // The exit code is known only now; Analysis reads it from its options when it finishes.
     analysisOptions.exitCode = exitCode;
-    printDiagnosis(analysis.finish(), options, io);
+    let report = analysis.finish();
+    if (options.collect && exitCode !== 0) report = await collectAndFinish(analysis, report, argv, watch, options, io, exitCode);
+    printDiagnosis(report, options, io);
     setExit(exitCode);
   });
 }

@@ -13,6 +13,8 @@ import { registerAnalyze } from "./analyze.js";
 import { registerAnnotate } from "./annotate.js";
 import { registerConfig } from "./config.js";
 import { registerExec } from "./exec.js";
+import { registerLast } from "./last.js";
+import { registerListen } from "./listen.js";
 import { registerRules } from "./rules.js";
 import { registerRun } from "./run.js";
 import { CliError, EXIT, processIO, type CliIO } from "./io.js";
@@ -29,7 +31,9 @@ Examples:
   kamal deploy 2>&1 | kamal-doctor
   kamal-doctor deploy.log --format json
   kamal-doctor run https://github.com/acme/shop/actions/runs/123456789
-  kamal-doctor config -d production`;
+  kamal-doctor config -d production
+  kamal-doctor last                 # the newest log of Kamal 2.12's \`output: file:\`
+  kamal-doctor listen               # receive Kamal 2.12's \`output: otel:\` logs on 127.0.0.1:4318`;
 
 type ErrorClass<E extends Error> = abstract new (...args: never[]) => E;
 interface ErrorExit<E extends Error = Error> {
@@ -66,6 +70,8 @@ export function buildProgram(io: CliIO, setExit: (code: number) => void): Comman
   registerRun(program, io, setExit);
   registerExec(program, io, setExit);
   registerAnnotate(program, io, setExit);
+  registerLast(program, io, setExit);
+  registerListen(program, io, setExit);
   registerRules(program, io, setExit);
   registerConfig(program, io, setExit);
   return program;

@@ -7,6 +7,7 @@ import { diagnose } from "../core/index.js";
 import { VERSION } from "../version.js";
 import { addTargetOptions, connect, type TargetOptions } from "./github-connect.js";
 import { CliError, EXIT, type CliIO } from "./io.js";
+import { printLockDoctor } from "./lock.js";
 import { addReportOptions, exitCodeFor, loadRules, printReport, type ReportOptions } from "./report-options.js";
 
 interface RunOptions extends ReportOptions, TargetOptions {
@@ -19,6 +20,8 @@ interface RunOptions extends ReportOptions, TargetOptions {
 const RUN_HELP = `
 Token: GITHUB_TOKEN, else GH_TOKEN (needs \`actions: read\`; classic tokens: \`repo\` for private
 repositories). API base: --api-url or GITHUB_API_URL (GitHub Enterprise Server: https://HOST/api/v3).
+A deploy-lock failure also looks up the run that holds the lock and says on stderr whether it is
+over (then \`kamal lock release\` is safe) or still running.
 
 Examples:
   kamal-doctor run 123456789 --repo acme/shop
@@ -72,6 +75,7 @@ export function registerRun(program: Command, io: CliIO, setExit: (code: number)
         return;
       }
       printReport(report, options, io);
+      await printLockDoctor(client, target, logs.run, report, io);
       // A log that could not be read may hold the failure: "no failure found" would not be true.
       const code = exitCodeFor(report);
       setExit(unreadable.length > 0 && code === EXIT.OK ? EXIT.GITHUB : code);

@@ -12,7 +12,7 @@ import { Normalizer } from "./normalize.js";
 import { detach } from "./strings.js";
 import { DeployModel } from "./model.js";
 import type { Counts, Finding, JobRef, Outcome, Report, SourceSummary, UnmatchedLine } from "./report.js";
-import type { LineKind } from "../vocabulary.js";
+import type { LineKind, Phase } from "../vocabulary.js";
 
 export const MAX_UNMATCHED = 20;
 const MAX_UNMATCHED_CANDIDATES = 400;
@@ -26,6 +26,12 @@ const PAYLOAD_HEADER = /^(?:\S+ (?:exit status|stdout|stderr):|Exceptions? (?:on
 export interface SourceMeta {
   name: string;
   job?: JobRef | null;
+  /**
+   * Output of a follow-up command run after the deploy failed (`exec --collect`): it does not
+   * move the deploy model, its findings belong to `phase`, and with `containerOutput` the whole
+   * source is the failed container's own output, so a rule's `near` context holds source-wide.
+   */
+  collected?: { phase: Phase | null; containerOutput: boolean };
 }
 
 export interface AnalysisOptions {
@@ -52,6 +58,7 @@ export class Analysis {
   private normalizer: Normalizer | null = null;
   private parser: LineParser | null = null;
   private current: SourceSummary | null = null;
+  private collected: SourceMeta["collected"] | null = null;
   /** Payload lines since the final error or the last `docker stderr:`-style header. */
   private sinceHeader = 0;
 
@@ -66,6 +73,8 @@ export class Analysis {
     this.sources.push(this.current);
     this.normalizer = new Normalizer();
     this.parser = new LineParser(meta.name);
+    this.collected = meta.collected ?? null;
+    this.engine.sourceWideNear = meta.collected?.containerOutput === true;
   }
 
   /** Feeds one raw line (without its line end) of the current source. */
@@ -73,9 +82,13 @@ export class Analysis {
     if (!this.current || !this.normalizer || !this.parser) this.beginSource({ name: "stdin" });
     const normalized = (this.normalizer as Normalizer).normalize(raw);
     const parsed = (this.parser as LineParser).parse(normalized);
-    this.model.consume(parsed);
-    this.count(parsed);
-    this.engine.consume(parsed, this.model.phaseOf(parsed));
+    if (this.collected) {
+      this.engine.consume(parsed, this.collected.phase);
+    } else {
+      this.model.consume(parsed);
+      this.count(parsed);
+      this.engine.consume(parsed, this.model.phaseOf(parsed));
+    }
     this.maybeCandidate(parsed);
     (this.current as SourceSummary).lines = normalized.line;
   }

@@ -79,6 +79,8 @@ export class RuleEngine {
   private readonly nearSeen = new Map<string, NearMemory[]>();
   private pending: Pending[] = [];
   private readonly collecting: Hit[] = [];
+  /** The current source is one container's output: a `near` line anywhere in it is context enough. */
+  sourceWideNear = false;
 
   private readonly prefilter: RulePrefilter;
 
@@ -121,6 +123,7 @@ export class RuleEngine {
     this.collecting.length = 0;
     this.recentCount = 0;
     this.nearSeen.clear();
+    this.sourceWideNear = false;
   }
 
   private onMatch(compiled: CompiledRule, p: ParsedLine, match: RegExpExecArray, phase: Phase | null): void {
@@ -140,7 +143,7 @@ export class RuleEngine {
   }
 
   private nearFits(compiled: CompiledRule, m: NearMemory, p: ParsedLine): boolean {
-    if (m.source !== p.source || Math.abs(p.line - m.line) > compiled.within) return false;
+    if (m.source !== p.source || (!this.sourceWideNear && Math.abs(p.line - m.line) > compiled.within)) return false;
     if (compiled.rule.context?.sameCommand && (m.id === null || m.id !== p.id)) return false;
     if (compiled.rule.context?.sameHost && m.host !== p.host) return false;
     return true;
@@ -149,7 +152,7 @@ export class RuleEngine {
   private rememberNear(compiled: CompiledRule, p: ParsedLine): void {
     const memory = this.nearSeen.get(compiled.rule.id) ?? [];
     memory.push({ line: p.line, id: p.id, host: p.host, source: p.source });
-    while (memory.length > 0 && (memory[0] as NearMemory).line < p.line - compiled.within) memory.shift();
+    while (!this.sourceWideNear && memory.length > 0 && (memory[0] as NearMemory).line < p.line - compiled.within) memory.shift();
     if (memory.length > 64) memory.shift();
     this.nearSeen.set(compiled.rule.id, memory);
   }
@@ -158,7 +161,7 @@ export class RuleEngine {
     const still: Pending[] = [];
     for (const pending of this.pending) {
       const near = pending.compiled.near;
-      if (p.line - pending.line.line > pending.compiled.within) continue;
+      if (!this.sourceWideNear && p.line - pending.line.line > pending.compiled.within) continue;
       const text = matchText(p.text);
       const low = pending.compiled.ignoreCase ? text.toLowerCase() : null;
       if (near !== null && execPattern(near, text, low) && this.nearFits(pending.compiled, { line: p.line, id: p.id, host: p.host, source: p.source }, pending.line)) {

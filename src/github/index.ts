@@ -6,3 +6,4 @@ export { fetchRunLogs, saveName, type FetchRunLogsOptions, type JobLogSource, ty
 export { matchJobEntry, sanitizeJobName } from "./run-zip.js";
 export { attributeReport, deepLink, StepSegmenter, type AttributedSource, type StepSegment } from "./attribution.js";
 export { describeUnreadable, diagnoseRun, type RunDiagnosis, type UnreadableLog } from "./diagnose.js";
+export { doctorLock, findHolderRun, lockAdvice, lockHolder, type HolderRun, type LockHolder } from "./lock.js";

@@ -58,6 +58,11 @@ export async function openPath(absolute: string, file = absolute): Promise<Sourc
     return entries.map((entry) => withProblems(`${file}/${entry.name}`, (problems) => decode(entry.stream, `${file}/${entry.name}`, problems)));
   }
   const name = file;
+  // An OTLP/JSON log export (Kamal 2.12 `output: otel:`) is read as the lines it carries.
+  if (head[0] === 0x7b || head[0] === 0x20 || head[0] === 0x0a) {
+    const otlp = await import("./otlp.js");
+    if (otlp.looksLikeOtlp(head.toString("utf8"))) return [otlp.openOtlp(absolute, file)];
+  }
   if (isGzip(head)) {
     const { createGunzip } = await import("node:zlib");
     return [withProblems(name, (problems) => decode(createReadStream(absolute, { highWaterMark: CHUNK }).pipe(createGunzip({ chunkSize: CHUNK })), file, problems, true))];

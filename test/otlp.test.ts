@@ -1,0 +1,104 @@
+// OTLP/JSON logs (Kamal 2.12 `output: otel:`): as a file input, and posted by a real HTTP client
+// to `kamal-doctor listen`, which diagnoses the run when its kamal.failed event arrives.
+import { mkdtempSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import path from "node:path";
+import { describe, expect, it } from "vitest";
+import { run } from "../src/cli/main.js";
+import { memoryIO } from "./support/io.js";
+
+const RUN = "0b7c2d1e-aaaa-bbbb-cccc-1234567890ab";
+const str = (key: string, value: string) => ({ key, value: { stringValue: value } });
+const line = (body: string, host?: string, severity = "INFO") => ({
+  timeUnixNano: "1781000000000000000",
+  severityNumber: severity === "ERROR" ? 17 : 9,
+  severityText: severity,
+  body: { stringValue: body },
+  ...(host ? { attributes: [str("server.address", host), str("log.iostream", "stdout")] } : {}),
+});
+const request = (records: unknown[]) => ({
+  resourceLogs: [{ resource: { attributes: [str("service.name", "kamal"), str("kamal.run_id", RUN), str("deployment.environment.name", "staging")] }, scopeLogs: [{ scope: { name: "kamal" }, logRecords: records }] }],
+});
+const LINES = [
+  line("Start container with version 3f2a9c1e8b7d (or reboot if already running)..."),
+  line('  INFO [9a4e7b13] Running docker exec kamal-proxy kamal-proxy deploy myapp-web --target="4f9c2d1e8a7b:80" --deploy-timeout="30s" on 203.0.113.10', "203.0.113.10"),
+  line(" ERROR Failed to boot web on 203.0.113.10", "203.0.113.10", "ERROR"),
+  line("Releasing the deploy lock..."),
+];
+const FAILED = {
+  timeUnixNano: "1781000001000000000",
+  severityNumber: 17,
+  severityText: "ERROR",
+  body: { stringValue: "kamal.failed" },
+  eventName: "kamal.failed",
+  attributes: [
+    str("kamal.command", "deploy"),
+    { key: "kamal.runtime", value: { doubleValue: 41.2 } },
+    str("exception.type", "SSHKit::Runner::ExecuteError"),
+    str("exception.message", "Exception while executing on host 203.0.113.10: docker exit status: 1\ndocker stdout: Nothing written\ndocker stderr: Error: target failed to become healthy within configured timeout (30s)"),
+  ],
+};
+
+type Findings = { outcome: string; findings: Array<{ ruleId: string; rootCause: boolean }> };
+
+describe("OTLP/JSON input", () => {
+  it("a saved export is read as the lines it carries; kamal.failed is the final error", async () => {
+    const file = path.join(mkdtempSync(path.join(tmpdir(), "kamal-doctor-otlp-")), "deploy.json");
+    writeFileSync(file, JSON.stringify(request([...LINES, FAILED])));
+    const io = memoryIO();
+    expect(await run([file, "--format", "json"], io)).toBe(1);
+    const report = JSON.parse(io.out()) as Findings;
+    expect(report.outcome).toBe("failed");
+    expect(report.findings[0]?.ruleId).toBe("proxy-target-unhealthy");
+  });
+
+  it("one request per line (a collector's file exporter) works too; broken JSON is one line, exit 2", async () => {
+    const dir = mkdtempSync(path.join(tmpdir(), "kamal-doctor-otlp-"));
+    writeFileSync(path.join(dir, "a.json"), `${JSON.stringify(request(LINES))}\n${JSON.stringify(request([FAILED]))}\n`);
+    const io = memoryIO();
+    expect(await run([path.join(dir, "a.json"), "--format", "json"], io)).toBe(1);
+    expect((JSON.parse(io.out()) as Findings).findings[0]?.ruleId).toBe("proxy-target-unhealthy");
+    writeFileSync(path.join(dir, "b.json"), '{"resourceLogs": [');
+    const bad = memoryIO();
+    expect(await run([path.join(dir, "b.json")], bad)).toBe(2);
+    expect(bad.err()).toMatch(/^kamal-doctor: .+b\.json: not valid OTLP\/JSON logs \(.+\)\n$/);
+  });
+});
+
+describe("kamal-doctor listen", () => {
+  async function listening(args: string[]) {
+    const io = memoryIO();
+    const done = run(["listen", "--port", "0", ...args], io);
+    for (let i = 0; i < 500 && !/listening on (\S+)\/v1\/logs/.test(io.err()); i++) await new Promise((resolve) => setTimeout(resolve, 10));
+    const base = /listening on (\S+)\/v1\/logs/.exec(io.err())?.[1] ?? "";
+    return { io, done, base };
+  }
+  const post = (base: string, body: unknown, type = "application/json") =>
+    fetch(`${base}/v1/logs`, { method: "POST", headers: { "content-type": type }, body: typeof body === "string" ? body : JSON.stringify(body) });
+
+  it("diagnoses a run when its kamal.failed event arrives, across requests", async () => {
+    const { io, done, base } = await listening(["--once", "--format", "json"]);
+    expect(base).toMatch(/^http:\/\/127\.0\.0\.1:\d+$/);
+    expect((await post(base, request(LINES))).status).toBe(200);
+    expect(io.out()).toBe("");
+    // Protobuf and other paths are refused, and change nothing.
+    expect((await post(base, "\x0a\x00", "application/x-protobuf")).status).toBe(415);
+    expect((await fetch(`${base}/v1/traces`, { method: "POST", body: "{}" })).status).toBe(404);
+    expect((await post(base, "{not json")).status).toBe(400);
+    expect((await post(base, request([FAILED]))).status).toBe(200);
+    expect(await done).toBe(1);
+    const report = JSON.parse(io.out()) as Findings;
+    expect(report.findings[0]?.ruleId).toBe("proxy-target-unhealthy");
+  });
+
+  it("a completed run is one line and exit 0; a non-loopback host is refused", async () => {
+    const { io, done, base } = await listening(["--once"]);
+    const complete = { ...FAILED, eventName: "kamal.complete", body: { stringValue: "kamal.complete" }, attributes: [str("kamal.command", "deploy"), { key: "kamal.runtime", value: { doubleValue: 63.1 } }] };
+    await post(base, request([...LINES.slice(0, 1), complete]));
+    expect(await done).toBe(0);
+    expect(io.err()).toContain("kamal-doctor: kamal deploy completed in 63.1s\n");
+    const open = memoryIO();
+    expect(await run(["listen", "--host", "0.0.0.0"], open)).toBe(2);
+    expect(open.err()).toContain("--host must be a loopback address");
+  });
+});
