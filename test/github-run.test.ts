@@ -401,6 +401,36 @@ describe("kamal-doctor run: failures are one line and exit 3", () => {
     expect(code).toBe(3);
   });
 
+  it("a job log is decoded as a file is: a binary one is skipped with one line, unreadable bytes are counted", async () => {
+    defaultRoutes(server, { 102: "", 104: "" });
+    jobsRoute([job(102, "deploy", "failure"), job(104, "deploy-eu", "failure", { steps: [] })]);
+    // Two invalid UTF-8 bytes and a NUL in a line of the deploy's own log.
+    const log = Buffer.concat([Buffer.from(deployLog()), Buffer.from("2026-03-02T10:00:14.0000000Z stray "), Buffer.from([0xff, 0xff, 0]), Buffer.from("\n")]);
+    const binary = Buffer.from(Array.from({ length: 8192 }, (_, i) => (i * 7919 + 13) % 251));
+    server.route("GET", /^\/signed\/job-(\d+)\.txt/, (_req, res, m) => {
+      res.writeHead(200, { "content-type": "text/plain" });
+      res.end(m?.[1] === "104" ? binary : log);
+    });
+    const { code, out, err } = await kd(["42", "--format", "json"]);
+    expect(err.trim().split("\n")).toEqual([
+      'kamal-doctor: skipped the log of job "deploy-eu" (104): looks like binary data, not a log',
+      `kamal-doctor: log of job "deploy" (102): about 3 of ${log.length} bytes could not be read as text (NUL or invalid UTF-8); the rest is diagnosed`,
+    ]);
+    const report = JSON.parse(out) as JsonReport;
+    expect(report.sources.map((s) => s.name)).toEqual(["deploy"]);
+    expect(report.findings[0]).toMatchObject({ rootCause: true, category: "disk-full", step: { number: 4 } });
+    expect(code).toBe(1);
+    // When it is the only log, nothing could be read: GitHub's side, exit 3.
+    server.route("GET", /^\/signed\/job-(\d+)\.txt/, (_req, res) => {
+      res.writeHead(200, { "content-type": "text/plain" });
+      res.end(binary);
+    });
+    jobsRoute([job(102, "deploy", "failure")]);
+    const only = await kd(["42"]);
+    expect(only.err).toBe('kamal-doctor: log of job "deploy" (102): looks like binary data, not a log\n');
+    expect(only.code).toBe(3);
+  });
+
   it("a download that breaks off: the part that arrived is diagnosed, and stderr says it is only part", async () => {
     defaultRoutes(server);
     const log = deployLog();

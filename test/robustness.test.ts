@@ -13,7 +13,8 @@ import { diagnose } from "../src/core/index.js";
 import { run } from "../src/cli/main.js";
 import type { Report } from "../src/core/report.js";
 import { InputError } from "../src/sources/errors.js";
-import { looksBinary, openStream } from "../src/sources/input.js";
+import { decodeBytes, LogDecoder, looksBinary } from "../src/sources/decode.js";
+import { openStream } from "../src/sources/input.js";
 import { Utf8Decoder } from "../src/sources/utf8.js";
 import { builtinCompiled, wrapForGitHub } from "./support/analyze.js";
 import { memoryIO } from "./support/io.js";
@@ -134,6 +135,35 @@ describe("encodings", () => {
     expect(looksBinary(random)).toBe(true);
     expect(looksBinary(Buffer.from([0x7f, 0x45, 0x4c, 0x46, 2, 1, 1, 0, 0, 0, 0, 0]))).toBe(true);
     expect(looksBinary(Buffer.from("ab\0\0\0\0"))).toBe(true);
+  });
+
+  it("one decoder, two ways to start: a log is held back until its first 8 KiB decide binary; live output is decoded at once, never refused", () => {
+    const elf = Buffer.from([0x7f, 0x45, 0x4c, 0x46, 2, 1, 1, 0, 0, 0, 0, 0]);
+    const log = new LogDecoder({ name: "deploy.log" });
+    expect(log.write(Buffer.from("  INFO ok\n"))).toBe("");
+    expect(log.end()).toBe("  INFO ok\n");
+    const refusing = new LogDecoder({ name: "a.out" });
+    refusing.write(elf);
+    expect(() => refusing.end()).toThrow(new InputError("a.out: looks like binary data, not a log"));
+    const live = new LogDecoder({ name: "output", binary: "read", utf16: false });
+    expect(live.write(Buffer.from("  INFO ok\n"))).toBe("  INFO ok\n");
+    expect(live.write(elf) + live.end()).toBe(new TextDecoder().decode(elf));
+    expect(live.problems.notes).toEqual(["output: about 5 of 22 bytes could not be read as text (NUL or invalid UTF-8); the rest is diagnosed"]);
+  });
+
+  it("a stream that fails early still gives the text that arrived, then the error", async () => {
+    async function* cut(): AsyncGenerator<Uint8Array> {
+      yield Buffer.from("  ERROR (RuntimeError): half");
+      yield Buffer.concat([Buffer.from(" a line\n"), Buffer.from([0xc3])]);
+      throw new Error("connection reset");
+    }
+    const text: string[] = [];
+    await expect(
+      (async () => {
+        for await (const chunk of decodeBytes(cut(), new LogDecoder({ name: "deploy.log" }))) text.push(chunk);
+      })(),
+    ).rejects.toThrow("connection reset");
+    expect(text.join("")).toBe("  ERROR (RuntimeError): half a line\n");
   });
 
   it("refuses binary input with one line, exit 2", async () => {

@@ -2,9 +2,10 @@
 
 import path from "node:path";
 import type { Command } from "commander";
-import { diagnose, type AnalyzableSource } from "../core/index.js";
+import { diagnose, type TextSource } from "../core/index.js";
+import type { DecodedSource } from "../sources/decode.js";
 import { InputError } from "../sources/errors.js";
-import { openPath, openStream, type SourceInput } from "../sources/input.js";
+import { openPath, openStream } from "../sources/input.js";
 import { LogFactsCollector } from "../config/log-facts.js";
 import { VERSION } from "../version.js";
 import { addConfigOptions, tapSources, withConfig, type AnalyzeConfigOptions } from "./config.js";
@@ -27,7 +28,7 @@ export function registerAnalyze(program: Command, io: CliIO, setExit: (code: num
     // stderr and left out of the report. Only when nothing at all can be read is it an error.
     const unread: Array<{ name: string | null; message: string }> = [];
     const inputs = await openInputs(files, io, unread);
-    const sources: AnalyzableSource[] = inputs.map((input) => ({ name: input.name, text: readOrNote(input, unread) }));
+    const sources: TextSource[] = inputs.map((input) => ({ name: input.name, text: readOrNote(input, unread) }));
     const facts = new LogFactsCollector();
     const analysed = await diagnose(tapSources(toAsync(sources), facts), { rules, toolVersion: VERSION });
     if (unread.length > 0 && inputs.every((input) => unread.some((u) => u.name === input.name))) {
@@ -48,8 +49,8 @@ export function registerAnalyze(program: Command, io: CliIO, setExit: (code: num
 }
 
 /** Opens the inputs one after the other; one that cannot be opened is noted (name null: no source). */
-async function openInputs(files: string[], io: CliIO, unread: Array<{ name: string | null; message: string }>): Promise<SourceInput[]> {
-  const opened: SourceInput[] = [];
+async function openInputs(files: string[], io: CliIO, unread: Array<{ name: string | null; message: string }>): Promise<DecodedSource[]> {
+  const opened: DecodedSource[] = [];
   for (const file of files) {
     try {
       opened.push(...(file === "-" ? [openStream("stdin", io.stdin)] : await openPath(path.resolve(io.cwd, file), file)));
@@ -62,7 +63,7 @@ async function openInputs(files: string[], io: CliIO, unread: Array<{ name: stri
 }
 
 /** The input's text; an input error while reading it ends it and is noted (a partial read is kept). */
-async function* readOrNote(input: SourceInput, unread: Array<{ name: string | null; message: string }>): AsyncGenerator<string> {
+async function* readOrNote(input: DecodedSource, unread: Array<{ name: string | null; message: string }>): AsyncGenerator<string> {
   let read = false;
   try {
     for await (const chunk of input.text) {

@@ -76,8 +76,9 @@ export function registerAnnotate(program: Command, io: CliIO, setExit: (code: nu
         }
       };
       try {
-        const { report, logs, unreadable } = await gh.diagnoseRun(client, target, { rules, toolVersion: VERSION });
+        const { report, logs, unreadable, notes } = await gh.diagnoseRun(client, target, { rules, toolVersion: VERSION });
         for (const log of unreadable) io.stderr.write(`${gh.describeUnreadable(log)}\n`);
+        for (const note of notes) io.stderr.write(`kamal-doctor: ${note}\n`);
         if (report) await printLockDoctor(client, logs.target, logs.run, report, io);
         const runName = `run ${logs.target.runId} (attempt ${logs.attempt}) of ${logs.target.owner}/${logs.target.repo}`;
         if (report === null) {

@@ -10,7 +10,7 @@ import type { Readable } from "node:stream";
 import type { Command } from "commander";
 import { Analysis, LineSplitter, type AnalysisOptions, type Report } from "../core/index.js";
 import { formatGithub } from "../format/github.js";
-import { Utf8Decoder } from "../sources/utf8.js";
+import { LogDecoder } from "../sources/decode.js";
 import { VERSION } from "../version.js";
 import { ContainerWatch } from "../collect/watch.js";
 import { inActions, reportsForOutput, writeStepSummary } from "./actions-output.js";
@@ -103,7 +103,8 @@ export function runCommand(argv: readonly string[], io: CliIO, onLine: (line: st
 
 /** Writes each chunk through unchanged (respecting back-pressure) and splits it into lines for the analysis. */
 function pipeThrough(from: Readable, to: OutputStream, onLine: (line: string) => void): { end(): void } {
-  const decoder = new Utf8Decoder();
+  // Live: each chunk is analysed as it arrives, and what the command printed is its output, never "binary".
+  const decoder = new LogDecoder({ name: "output", binary: "read", utf16: false });
   const splitter = new LineSplitter(onLine);
   type Listen = (event: "drain" | "close", listener: () => void) => unknown;
   const sink = to as OutputStream & { write(chunk: Uint8Array): unknown; on?: Listen; off?: Listen };

@@ -47,7 +47,7 @@ export function registerRun(program: Command, io: CliIO, setExit: (code: number)
     const progress = new Progress(io, options.quiet === true, options.allJobs || options.job ? "" : "failed ");
     const { gh, target, client } = await connect(arg, options, io, { onRetry: (line) => progress.retry(line) });
     try {
-      const { report, logs, unreadable } = await gh.diagnoseRun(client, target, {
+      const { report, logs, unreadable, notes } = await gh.diagnoseRun(client, target, {
         rules,
         toolVersion: VERSION,
         job: options.job ?? null,
@@ -58,6 +58,7 @@ export function registerRun(program: Command, io: CliIO, setExit: (code: number)
       progress.done();
       // Not progress: what the report leaves out is said even with --quiet.
       for (const log of unreadable) io.stderr.write(`${gh.describeUnreadable(log)}\n`);
+      for (const note of notes) io.stderr.write(`kamal-doctor: ${note}\n`);
       for (const job of logs.unfinished) progress.note(`skipped job "${job.name}" (${job.id}): still ${job.status.replace("_", " ")}`);
       const runName = `run ${logs.target.runId} (attempt ${logs.attempt}) of ${logs.target.owner}/${logs.target.repo}`;
       if (report === null) {

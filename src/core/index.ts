@@ -14,7 +14,13 @@ export { LineParser, type ParsedLine } from "./parse.js";
 export type * from "./report.js";
 export * from "../vocabulary.js";
 
-export interface AnalyzableSource extends SourceMeta {
+/**
+ * A named stream of decoded text: what `diagnose` reads, and what every adapter hands it — files
+ * and stdin (`sources/`), GitHub job logs (`github/`). Adapters extend it only with what they
+ * know besides the text (what could not be read, the job's steps); the core reads these fields.
+ */
+export interface TextSource extends SourceMeta {
+  /** The text, in chunks of any size (lines may span chunks). Read once. */
   text: AsyncIterable<string>;
 }
 
@@ -22,7 +28,7 @@ export interface AnalyzableSource extends SourceMeta {
  * Diagnoses a deploy's output: each source is read in turn (its text may arrive in chunks of
  * any size) and the report says what failed, where, and how to fix it.
  */
-export async function diagnose(sources: Iterable<AnalyzableSource> | AsyncIterable<AnalyzableSource>, options: AnalysisOptions): Promise<Report> {
+export async function diagnose(sources: Iterable<TextSource> | AsyncIterable<TextSource>, options: AnalysisOptions): Promise<Report> {
   const analysis = new Analysis(options);
   for await (const source of sources) {
     analysis.beginSource(source);

@@ -19,6 +19,13 @@ export interface StepSegment {
   startLine: number;
 }
 
+/** Where a step starts when the log is known to be made of per-step files (the run zip's). */
+export interface StepStart {
+  number: number;
+  /** The source line (1-based) of the step's first line. */
+  line: number;
+}
+
 interface Window {
   number: number;
   name: string;
@@ -84,7 +91,7 @@ export class StepSegmenter {
   }
 
   /** Replaces what the headers suggested with known step starts (the zip's per-step files). */
-  useKnownStarts(starts: ReadonlyArray<{ number: number; line: number }>): void {
+  useKnownStarts(starts: readonly StepStart[]): void {
     this.segments.length = 0;
     for (const start of [...starts].sort((a, b) => a.line - b.line)) {
       const name = this.steps.find((step) => step.number === start.number)?.name ?? `step ${start.number}`;

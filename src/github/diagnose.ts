@@ -6,7 +6,7 @@
 // off) does not cost the diagnosis of the others: it is reported in `unreadable`. Only when no
 // job's log could be read at all does the first such error fail the call.
 
-import { diagnose, type AnalysisOptions, type AnalyzableSource, type Report } from "../core/index.js";
+import { diagnose, type AnalysisOptions, type Report, type TextSource } from "../core/index.js";
 import { InputError } from "../sources/errors.js";
 import { attributeReport, StepSegmenter, type AttributedSource } from "./attribution.js";
 import { GitHubError, type GitHubClient } from "./client.js";
@@ -28,6 +28,8 @@ export interface RunDiagnosis {
   logs: RunLogs;
   /** Selected jobs whose log could not be read (in full): the report leaves them out. */
   unreadable: UnreadableLog[];
+  /** One line each: what could not be read of a log that is diagnosed (unreadable bytes). */
+  notes: string[];
 }
 
 /** The stderr line for a log the report leaves out. */
@@ -38,12 +40,13 @@ export function describeUnreadable(log: UnreadableLog): string {
 export async function diagnoseRun(client: GitHubClient, target: RunTarget, options: FetchRunLogsOptions & AnalysisOptions): Promise<RunDiagnosis> {
   const logs = await fetchRunLogs(client, target, options);
   try {
-    if (logs.sources.length === 0) return { report: null, logs, unreadable: [] };
+    if (logs.sources.length === 0) return { report: null, logs, unreadable: [], notes: [] };
     const attributed = new Map<string, AttributedSource>();
     const failures: Array<UnreadableLog & { name: string; error: Error }> = [];
-    const sources: AnalyzableSource[] = logs.sources.map((source) => {
-      const segmenter = new StepSegmenter(source.job.steps ?? []);
-      attributed.set(source.name, { ref: source.ref, steps: source.job.steps ?? [], segmenter });
+    const sources: TextSource[] = logs.sources.map((source) => {
+      const steps = source.workflowJob.steps ?? [];
+      const segmenter = new StepSegmenter(steps);
+      attributed.set(source.name, { ref: source.job, steps, segmenter });
       const text: AsyncIterable<string> = {
         async *[Symbol.asyncIterator]() {
           let partial = false;
@@ -56,14 +59,15 @@ export async function diagnoseRun(client: GitHubClient, target: RunTarget, optio
             // GitHub's side (an expired or missing log, a broken download, a corrupt archive): this job only.
             if (!(error instanceof GitHubError || error instanceof InputError)) throw error;
             // One line even if a job name spans several (it is printed and posted).
-            failures.push({ job: source.job, name: source.name, message: error.message.replace(/[\r\n]+/g, " "), partial, error });
+            failures.push({ job: source.workflowJob, name: source.name, message: error.message.replace(/[\r\n]+/g, " "), partial, error });
             return;
           }
           // A log assembled from the zip's per-step files knows exactly where each step starts.
-          if (source.stepStarts && source.stepStarts.length > 0) segmenter.useKnownStarts(source.stepStarts);
+          const starts = await source.stepStarts;
+          if (starts && starts.length > 0) segmenter.useKnownStarts(starts);
         },
       };
-      return { name: source.name, job: source.ref, text };
+      return { name: source.name, job: source.job, text };
     });
     const report = await diagnose(sources, { rules: options.rules, toolVersion: options.toolVersion, exitCode: options.exitCode ?? null, command: options.command ?? null });
     const unread = new Set(failures.filter((failure) => !failure.partial).map((failure) => failure.name));
@@ -73,7 +77,9 @@ export async function diagnoseRun(client: GitHubClient, target: RunTarget, optio
       throw first instanceof InputError ? new GitHubError(first.message, "invalid") : first;
     }
     const read = unread.size === 0 ? report : { ...report, sources: report.sources.filter((source) => !unread.has(source.name)) };
-    return { report: attributeReport(read, attributed), logs, unreadable: failures.map(({ job, message, partial }) => ({ job, message, partial })) };
+    // One line each even if a job name spans several (they are printed).
+    const notes = logs.sources.flatMap((source) => source.problems.notes.map((note) => note.replace(/[\r\n]+/g, " ")));
+    return { report: attributeReport(read, attributed), logs, unreadable: failures.map(({ job, message, partial }) => ({ job, message, partial })), notes };
   } finally {
     await logs.dispose();
   }

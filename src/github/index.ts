@@ -4,6 +4,6 @@ export { apiFromWeb, parseRemote, parseTargetArg, resolveTarget, TargetError, we
 export { FAILED_CONCLUSIONS, getJob, getRun, isFailed, jobRef, jobUrl, listJobs, selectJobs, type JobSelection, type WorkflowJob, type WorkflowRun, type WorkflowStep } from "./runs.js";
 export { fetchRunLogs, saveName, type FetchRunLogsOptions, type JobLogSource, type ProgressEvent, type RunLogs } from "./logs.js";
 export { matchJobEntry, sanitizeJobName } from "./run-zip.js";
-export { attributeReport, deepLink, StepSegmenter, type AttributedSource, type StepSegment } from "./attribution.js";
+export { attributeReport, deepLink, StepSegmenter, type AttributedSource, type StepSegment, type StepStart } from "./attribution.js";
 export { describeUnreadable, diagnoseRun, type RunDiagnosis, type UnreadableLog } from "./diagnose.js";
 export { doctorLock, findHolderRun, lockAdvice, lockHolder, type HolderRun, type LockHolder } from "./lock.js";

@@ -7,7 +7,8 @@
 import { createWriteStream } from "node:fs";
 import path from "node:path";
 import type { JobRef } from "../core/index.js";
-import { Utf8Decoder } from "../sources/utf8.js";
+import { decodeBytes, LogDecoder, noProblems, type DecodedSource } from "../sources/decode.js";
+import type { StepStart } from "./attribution.js";
 import { GitHubError, type GitHubClient } from "./client.js";
 import { fsReason, prepareSaveDir, SaveError } from "./save.js";
 import { cancelResponse, webBytes } from "./download.js";
@@ -28,17 +29,18 @@ export type ProgressEvent =
   | { type: "zip"; run: WorkflowRun; attempt: number }
   | { type: "job-done"; job: WorkflowJob; bytes: number };
 
-export interface JobLogSource {
+/** A job's log: the decoded text (as a file's, with what could not be read), and the job it is of. */
+export interface JobLogSource extends DecodedSource {
   /** Unique within the run: the job name (with the job id when two jobs share a name). */
   name: string;
-  job: WorkflowJob;
-  ref: JobRef;
-  /** The decoded log, streamed. Iterate it once. */
-  text: AsyncIterable<string>;
-  /** Where the log came from, known once `text` has started. */
-  origin(): "job-log" | "run-zip" | null;
-  /** When the text is the concatenation of per-step files (zip), where each step starts. */
-  stepStarts: Array<{ line: number; number: number }> | null;
+  job: JobRef;
+  /** The job as the API lists it: status, times, steps. */
+  workflowJob: WorkflowJob;
+  /**
+   * Settles once `text` has been read to its end: where each step starts when the log was
+   * assembled from the run zip's per-step files, else null. Rejects when reading `text` fails.
+   */
+  stepStarts: Promise<StepStart[] | null>;
 }
 
 export interface RunLogs {
@@ -93,31 +95,39 @@ export async function fetchRunLogs(client: GitHubClient, target: RunTarget, opti
     Math.max(1, options.concurrency ?? 4),
   );
   const sources = finished.map((job, index): JobLogSource => {
-    let origin: "job-log" | "run-zip" | null = null;
-    const source: JobLogSource = {
-      name: names[index] as string,
-      job,
-      ref: jobRef(job, full, resolvedAttempt),
-      origin: () => origin,
-      stepStarts: null,
-      text: { [Symbol.asyncIterator]: () => read() },
-    };
+    const problems = noProblems();
+    let ended: { resolve(starts: StepStart[] | null): void; reject(error: unknown): void } = { resolve: () => {}, reject: () => {} };
+    const stepStarts = new Promise<StepStart[] | null>((resolve, reject) => (ended = { resolve, reject }));
+    // Handled by whoever awaits it after reading; not an unhandled rejection meanwhile.
+    stepStarts.catch(() => {});
     async function* read(): AsyncGenerator<string> {
-      const opened = await opener.get(index);
-      origin = opened.origin;
-      source.stepStarts = opened.stepStarts;
-      const save = options.saveDir ? path.join(options.saveDir, saveName(full, job)) : null;
-      let bytes = 0;
-      const counted = async function* () {
-        for await (const chunk of opened.bytes) {
-          bytes += chunk.length;
-          yield chunk;
-        }
-      };
-      yield* decodeUtf8(save ? tee(counted(), save) : counted());
-      options.onProgress?.({ type: "job-done", job, bytes });
+      try {
+        const opened = await opener.get(index);
+        const save = options.saveDir ? path.join(options.saveDir, saveName(full, job)) : null;
+        let bytes = 0;
+        const counted = async function* () {
+          for await (const chunk of opened.bytes) {
+            bytes += chunk.length;
+            yield chunk;
+          }
+        };
+        // Decoded as a file is: binary data refused, unreadable bytes counted in `problems`.
+        yield* decodeBytes(save ? tee(counted(), save) : counted(), new LogDecoder({ name: logName(job) }, problems));
+        options.onProgress?.({ type: "job-done", job, bytes });
+        ended.resolve(await opened.stepStarts);
+      } catch (error) {
+        ended.reject(error);
+        throw error;
+      }
     }
-    return source;
+    return {
+      name: names[index] as string,
+      job: jobRef(job, full, resolvedAttempt),
+      workflowJob: job,
+      text: { [Symbol.asyncIterator]: () => read() },
+      problems,
+      stepStarts,
+    };
   });
   const dispose = async () => {
     await opener.cancelAll((opened) => opened.cancel());
@@ -127,34 +137,29 @@ export async function fetchRunLogs(client: GitHubClient, target: RunTarget, opti
 }
 
 interface OpenedLog {
-  origin: "job-log" | "run-zip";
   bytes: AsyncIterable<Uint8Array>;
-  stepStarts: Array<{ line: number; number: number }> | null;
+  /** Settles once `bytes` have been read: see JobLogSource.stepStarts. */
+  stepStarts: Promise<StepStart[] | null>;
   /** Releases the connection when the log is not read after all. */
   cancel(): Promise<void>;
 }
 
 async function openJobLog(client: GitHubClient, target: RunTarget, job: WorkflowJob, zip: RunZip): Promise<OpenedLog> {
-  const what = `log of job "${job.name}" (${job.id})`;
+  const what = logName(job);
   try {
     const response = await client.download(what, "GET /repos/{owner}/{repo}/actions/jobs/{job_id}/logs", { owner: target.owner, repo: target.repo, job_id: job.id });
-    return { origin: "job-log", bytes: webBytes(response, what), stepStarts: null, cancel: () => cancelResponse(response) };
+    return { bytes: webBytes(response, what), stepStarts: Promise.resolve(null), cancel: () => cancelResponse(response) };
   } catch (error) {
     if (!(error instanceof GitHubError) || error.kind !== "not-found") throw error;
     const fromZip = await zip.logFor(job);
     if (!fromZip) throw new GitHubError(`${what}: not found, neither from the job endpoint nor in the run's logs archive`, "not-found", 404);
-    return { origin: "run-zip", ...fromZip, cancel: async () => {} };
+    return { ...fromZip, cancel: async () => {} };
   }
 }
 
-async function* decodeUtf8(bytes: AsyncIterable<Uint8Array>): AsyncGenerator<string> {
-  const decoder = new Utf8Decoder();
-  for await (const chunk of bytes) {
-    const text = decoder.write(chunk);
-    if (text) yield text;
-  }
-  const rest = decoder.end();
-  if (rest) yield rest;
+/** How messages name a job's log: `log of job "deploy" (102)`. */
+function logName(job: WorkflowJob): string {
+  return `log of job "${job.name}" (${job.id})`;
 }
 
 /** Writes the bytes to `file` as they pass (awaiting the disk), so a saved log is exactly what was read. */

@@ -9,6 +9,7 @@ import path from "node:path";
 import { Readable } from "node:stream";
 import { pipeline } from "node:stream/promises";
 import { readZipEntries, type ZipEntryStream } from "../sources/zip.js";
+import type { StepStart } from "./attribution.js";
 import { GitHubError, type GitHubClient } from "./client.js";
 import { webBytes } from "./download.js";
 import type { FetchRunLogsOptions } from "./logs.js";
@@ -69,16 +70,26 @@ export class RunZip {
     return this.index;
   }
 
-  /** The job's log from the archive: its top-level file, else its step files in order. */
-  async logFor(job: WorkflowJob): Promise<{ bytes: AsyncIterable<Uint8Array>; stepStarts: Array<{ line: number; number: number }> | null } | null> {
+  /**
+   * The job's log from the archive: its top-level file, else its step files in order. A log made
+   * of step files knows where each step starts once it has been read: `stepStarts` settles then
+   * (null for a whole job log).
+   */
+  async logFor(job: WorkflowJob): Promise<{ bytes: AsyncIterable<Uint8Array>; stepStarts: Promise<StepStart[] | null> } | null> {
     const index = await this.entries();
     const file = await this.download();
     const entry = matchJobEntry(job, index);
-    if (entry) return { bytes: readEntries(file, [entry]), stepStarts: null };
+    if (entry) return { bytes: readEntries(file, [entry]), stepStarts: Promise.resolve(null) };
     const steps = stepEntries(job, index);
     if (steps.length === 0) return null;
-    const stepStarts: Array<{ line: number; number: number }> = [];
-    return { bytes: readEntries(file, steps.map((s) => s.name), (i, line) => stepStarts.push({ line, number: (steps[i] as { number: number }).number })), stepStarts };
+    let read: (starts: StepStart[]) => void = () => {};
+    const stepStarts = new Promise<StepStart[]>((resolve) => (read = resolve));
+    async function* bytes(): AsyncGenerator<Uint8Array> {
+      const starts: StepStart[] = [];
+      yield* readEntries(file, steps.map((s) => s.name), (i, line) => starts.push({ line, number: (steps[i] as { number: number }).number }));
+      read(starts);
+    }
+    return { bytes: bytes(), stepStarts };
   }
 
   async dispose(): Promise<void> {

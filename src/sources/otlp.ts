@@ -5,14 +5,14 @@
 import { readFileSync, statSync } from "node:fs";
 import { linesOf, looksLikeOtlp, parseOtlpText } from "../otlp/records.js";
 import { InputError } from "./errors.js";
-import type { SourceInput } from "./input.js";
+import type { DecodedSource } from "./decode.js";
 
 export { looksLikeOtlp };
 
 /** A JSON document is parsed whole: refuse what would not fit comfortably in memory. */
 const MAX_OTLP_BYTES = 256 * 1024 * 1024;
 
-export function openOtlp(absolute: string, file: string): SourceInput {
+export function openOtlp(absolute: string, file: string): DecodedSource {
   if (statSync(absolute).size > MAX_OTLP_BYTES) throw new InputError(`${file}: an OTLP/JSON export over 256 MiB; split it (one request per line)`);
   let records;
   try {
