@@ -78,7 +78,7 @@ export function registerAnnotate(program: Command, io: CliIO, setExit: (code: nu
         const runName = `run ${logs.target.runId} (attempt ${logs.attempt}) of ${logs.target.owner}/${logs.target.repo}`;
         if (report === null) {
           // A green run after a red one: the sticky comment should not go on describing a failure.
-          if (options.comment && logs.run.conclusion === "success") await resolveComments(post, client, logs.target, logs.run as AnnotatedRun, options.dryRun === true, say);
+          if (options.comment && logs.run.conclusion === "success") await resolveComments(post, client, logs.target, logs.run, options.dryRun === true, say);
           if (lines.length === 0) say(`${runName} has no failed jobs${logs.run.conclusion ? ` (conclusion: ${logs.run.conclusion})` : ""}: nothing to annotate.`);
           io.stdout.write(`${lines.join("\n")}\n`);
           setExit(EXIT.OK);
