@@ -239,7 +239,7 @@ describe("colour", () => {
 });
 
 describe("bin/kamal-doctor.js (child process)", () => {
-  it("diagnoses stdin and exits 1", async () => {
+  it("diagnoses stdin and exits 1", () => {
     const child = spawnSync(process.execPath, [bin, "-", "--format", "json"], { input: healthText, encoding: "utf8" });
     expect(child.status).toBe(1);
     expect(JSON.parse(child.stdout).findings[0].ruleId).toBe("proxy-target-unhealthy");

@@ -6,7 +6,7 @@ import { exposedPorts, pinnedKamal } from "../src/config/project-files.js";
 import { secretNames } from "../src/config/secrets.js";
 import { ConfigSyntaxError, deepMerge, entryAt, knownScalar, parseConfigFile } from "../src/config/tree.js";
 
-const memoryReader = (files: Record<string, string>): FileReader => ({ read: async (file) => files[file] ?? null });
+const memoryReader = (files: Record<string, string>): FileReader => ({ read: (file) => Promise.resolve(files[file] ?? null) });
 
 describe("parseConfigFile", () => {
   it("keeps the line of every key, through anchors and merge keys", () => {

@@ -34,7 +34,7 @@ describe("fences", () => {
     expect(fencedBlocks(fence(body))).toEqual([body.split("\n")]);
   });
 
-  it("keeps hostile evidence inside its block", async () => {
+  it("keeps hostile evidence inside its block", () => {
     const evil = finding({
       rootCause: true,
       evidenceLines: [

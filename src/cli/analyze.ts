@@ -30,7 +30,7 @@ export function registerAnalyze(program: Command, io: CliIO, setExit: (code: num
     const inputs = await openInputs(files, io, unread);
     const sources: TextSource[] = inputs.map((input) => ({ name: input.name, text: readOrNote(input, unread) }));
     const facts = new LogFactsCollector();
-    const analysed = await diagnose(tapSources(toAsync(sources), facts), { rules, toolVersion: VERSION });
+    const analysed = await diagnose(tapSources(sources, facts), { rules, toolVersion: VERSION });
     if (unread.length > 0 && inputs.every((input) => unread.some((u) => u.name === input.name))) {
       for (const { message } of unread.slice(0, -1)) io.stderr.write(`kamal-doctor: ${message}\n`);
       throw new CliError((unread[unread.length - 1] as { message: string }).message, EXIT.USAGE);
@@ -77,8 +77,4 @@ async function* readOrNote(input: DecodedSource, unread: Array<{ name: string | 
       input.problems.notes.push(`${error.message} (only the part read before that is diagnosed)`);
     } else unread.push({ name: input.name, message: error.message });
   }
-}
-
-async function* toAsync<T>(items: Iterable<T>): AsyncGenerator<T> {
-  yield* items;
 }

@@ -83,7 +83,7 @@ export function registerAnnotate(program: Command, io: CliIO, setExit: (code: nu
         const runName = `run ${logs.target.runId} (attempt ${logs.attempt}) of ${logs.target.owner}/${logs.target.repo}`;
         if (report === null) {
           // A green run after a red one: the sticky comment should not go on describing a failure.
-          if (options.comment && logs.run.conclusion === "success") await resolveComments(post, client, logs.target, logs.run as AnnotatedRun, options.dryRun === true, say);
+          if (options.comment && logs.run.conclusion === "success") await resolveComments(post, client, logs.target, logs.run, options.dryRun === true, say);
           if (logs.run.conclusion === "cancelled") {
             const note = await cancelledLockNote(client, logs.target, rules, VERSION);
             if (note) say(note);

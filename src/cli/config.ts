@@ -76,7 +76,7 @@ export function addConfigOptions(command: Command): Command {
 }
 
 /** Wraps sources so the facts the config checks need are collected as the analysis reads them. */
-export function tapSources<S extends { name: string; text: AsyncIterable<string> }>(sources: AsyncIterable<S>, collector: LogFactsCollector): AsyncIterable<S> {
+export function tapSources<S extends { name: string; text: AsyncIterable<string> }>(sources: Iterable<S> | AsyncIterable<S>, collector: LogFactsCollector): AsyncIterable<S> {
   return (async function* () {
     for await (const source of sources) {
       const text = source.text;

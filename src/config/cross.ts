@@ -6,7 +6,7 @@
 import type { Finding, Report } from "../core/index.js";
 import { kamalTarget, staticChecks, type KamalTarget } from "./checks.js";
 import { at, refAt, type ConfigFinding, type ConfigRef } from "./findings.js";
-import { DEFAULTS, LATEST, majorOf, type Major } from "./kamal-keys.js";
+import { DEFAULTS, LATEST, majorOf } from "./kamal-keys.js";
 import type { LoadedConfig } from "./load.js";
 import type { LogFacts } from "./log-facts.js";
 import { configSummary, toFinding } from "./report.js";
@@ -162,7 +162,7 @@ function versionSkew(config: LoadedConfig, report: Report): ConfigFinding | null
   const lock = { file: "Gemfile.lock", line: pinned.line, key: "kamal", text: `kamal (${pinned.version})` };
   return {
     checkId: "kamal-version-skew",
-    title: `This run used Kamal ${ran as Major}.x, but Gemfile.lock pins ${pinned.version}`,
+    title: `This run used Kamal ${ran}.x, but Gemfile.lock pins ${pinned.version}`,
     severity: "error",
     category: "config",
     ref: lock,

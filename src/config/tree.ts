@@ -4,7 +4,7 @@
 // Destination files are merged the way Kamal merges them (ActiveSupport `deep_merge!`: maps
 // merge key by key, anything else is replaced).
 
-import { isAlias, isMap, isPair, isScalar, isSeq, LineCounter, parseDocument, type Document, type Node as YamlNode } from "yaml";
+import { isAlias, isMap, isPair, isScalar, isSeq, LineCounter, parseDocument, type Node as YamlNode } from "yaml";
 
 export interface Origin {
   file: string;
@@ -71,7 +71,7 @@ export function parseConfigFile(path: string, text: string): { root: MapNode; so
     // A container under an ERB condition is still there; only its guarded items are unknown.
     const erb = inherited || (guarded.has(line) && !isMap(node) && !isSeq(node));
     if (depth > 64) return { kind: "scalar", value: null, erb: true, ...origin };
-    if (isAlias(node)) return build(node.resolve(doc as Document), erb, depth + 1);
+    if (isAlias(node)) return build(node.resolve(doc), erb, depth + 1);
     if (isMap(node)) {
       const entries = new Map<string, Entry>();
       for (const pair of node.items) {
@@ -101,7 +101,7 @@ export function parseConfigFile(path: string, text: string): { root: MapNode; so
     }
     if (isScalar(node)) {
       const raw = node.value;
-      const value = typeof raw === "string" || typeof raw === "number" || typeof raw === "boolean" ? raw : raw === null || raw === undefined ? null : String(raw);
+      const value = typeof raw === "string" || typeof raw === "number" || typeof raw === "boolean" ? raw : raw === null || raw === undefined ? null : String(raw); // eslint-disable-line @typescript-eslint/no-base-to-string -- a Date or a bigint: what else a YAML scalar holds
       return { kind: "scalar", value, erb: erb || (typeof value === "string" && value.includes(PLACEHOLDER)), ...origin };
     }
     return { kind: "scalar", value: null, erb, ...origin };

@@ -237,7 +237,7 @@ class HeaderTimeout extends Error {
  */
 function withStallTimeout(response: Response, ms: number): Response {
   if (!response.body) return response;
-  const reader = response.body.getReader();
+  const reader = response.body.getReader() as ReadableStreamDefaultReader<Uint8Array>;
   const body = new ReadableStream<Uint8Array>({
     async pull(controller) {
       let timer: NodeJS.Timeout | undefined;
@@ -371,7 +371,7 @@ export function toGitHubError(error: unknown, what: string, context: ErrorContex
 }
 
 function messageOf(data: unknown): string | null {
-  if (data && typeof data === "object" && "message" in data && typeof (data as { message: unknown }).message === "string") {
+  if (data && typeof data === "object" && "message" in data && typeof data.message === "string") {
     return (data as { message: string }).message;
   }
   return null;
@@ -403,7 +403,7 @@ function networkReason(error: unknown): string {
     e = (e.cause ?? (Array.isArray(e.errors) ? e.errors[0] : undefined)) as (typeof chain)[number] | undefined;
   }
   const timeout = chain.find((e) => e instanceof HeaderTimeout);
-  if (timeout) return (timeout as HeaderTimeout).message;
+  if (timeout) return timeout.message;
   for (const e of chain) {
     const reason = typeof e.code === "string" ? NETWORK_REASONS[e.code] : undefined;
     if (reason) return reason;

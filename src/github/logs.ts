@@ -199,7 +199,7 @@ class Prefetcher<T> {
   ) {}
 
   get(index: number): Promise<T> {
-    for (let i = index + 1; i < Math.min(this.opens.length, index + this.ahead); i++) this.start(i);
+    for (let i = index + 1; i < Math.min(this.opens.length, index + this.ahead); i++) void this.start(i);
     return this.start(index);
   }
 

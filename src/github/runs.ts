@@ -55,12 +55,12 @@ export async function getRun(client: GitHubClient, target: RunTarget, runId: num
     attempt === null
       ? await client.call(what, (o) => o.rest.actions.getWorkflowRun({ owner: target.owner, repo: target.repo, run_id: runId }))
       : await client.call(what, (o) => o.rest.actions.getWorkflowRunAttempt({ owner: target.owner, repo: target.repo, run_id: runId, attempt_number: attempt }));
-  return response.data as WorkflowRun;
+  return response.data;
 }
 
 export async function getJob(client: GitHubClient, target: RunTarget, jobId: number): Promise<WorkflowJob> {
   const response = await client.call(`job ${jobId} of ${repoName(target)}`, (o) => o.rest.actions.getJobForWorkflowRun({ owner: target.owner, repo: target.repo, job_id: jobId }));
-  return response.data as WorkflowJob;
+  return response.data;
 }
 
 /** Every job of one attempt of a run, page by page (100 a page, following rel="next"). */

@@ -17,7 +17,7 @@ type Attr = { key?: unknown; value?: Record<string, unknown> };
 
 function valueOf(value: Record<string, unknown> | undefined): string | null {
   if (!value) return null;
-  for (const key of ["stringValue", "intValue", "doubleValue", "boolValue"]) if (value[key] !== undefined && value[key] !== null) return String(value[key]);
+  for (const key of ["stringValue", "intValue", "doubleValue", "boolValue"]) if (value[key] !== undefined && value[key] !== null) return String(value[key]); // eslint-disable-line @typescript-eslint/no-base-to-string -- OTLP AnyValue scalars
   return null;
 }
 
@@ -42,8 +42,8 @@ export function recordsOf(payload: unknown): OtlpRecord[] {
       for (const record of Array.isArray(scope.logRecords) ? (scope.logRecords as Array<Record<string, unknown>>) : []) {
         const attrs = attributes(record["attributes"]);
         const body = valueOf(record["body"] as Record<string, unknown> | undefined) ?? "";
-        const event = typeof record["eventName"] === "string" ? (record["eventName"] as string) : null;
-        const severity = typeof record["severityText"] === "string" ? (record["severityText"] as string) : null;
+        const event = typeof record["eventName"] === "string" ? record["eventName"] : null;
+        const severity = typeof record["severityText"] === "string" ? record["severityText"] : null;
         out.push({ body, event, host: attrs["server.address"] ?? null, severity, runId, attributes: attrs });
       }
     }

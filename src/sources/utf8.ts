@@ -9,7 +9,7 @@ export class Utf8Decoder {
   private atStart = true;
 
   write(bytes: Uint8Array): string {
-    return this.skipBom(this.decoder.write(bytes as Buffer));
+    return this.skipBom(this.decoder.write(bytes));
   }
 
   end(): string {

@@ -65,8 +65,8 @@ export async function startGitHubServer(): Promise<GitHubServer> {
     res.end(JSON.stringify({ message: "Not Found", documentation_url: "https://docs.github.com/rest", status: "404" }));
   };
 
-  const api = createServer(listener("api"));
-  const blob = createServer(listener("blob"));
+  const api = createServer((req, res) => void listener("api")(req, res));
+  const blob = createServer((req, res) => void listener("blob")(req, res));
   const listen = (server: Server) =>
     new Promise<number>((resolve) => server.listen(0, "127.0.0.1", () => resolve((server.address() as AddressInfo).port)));
   const [apiPort, blobPort] = await Promise.all([listen(api), listen(blob)]);
