@@ -77,3 +77,36 @@ export const LINE_KINDS = [
   "text",
 ] as const;
 export type LineKind = (typeof LINE_KINDS)[number];
+
+/** What an SSHKit command (or a command typed at a pasted shell prompt) is, from its text (core/provenance.ts). */
+export const COMMAND_KINDS = [
+  "build",
+  "registry-login",
+  "pull",
+  "proxy-boot",
+  "proxy-deploy",
+  "app-run",
+  "accessory",
+  "hook",
+  "app-exec",
+  "secrets",
+  "lock",
+  "docker-install",
+  "prune",
+  "health-poll",
+  "other",
+] as const;
+export type CommandKind = (typeof COMMAND_KINDS)[number];
+
+/**
+ * - kamal: Kamal's own steps, SSHKit lines, the final error and its payload
+ * - build: BuildKit / `docker build` progress and errors
+ * - container: a container's log Kamal dumped after a failed boot
+ * - proxy-log: kamal-proxy's JSON log lines or Traefik's text log lines
+ * - backtrace: a Ruby backtrace
+ * - shell: a shell prompt, or what a command typed at it printed (`docker ps`, `docker logs`)
+ * - text: anything else
+ */
+export const ORIGINS = ["kamal", "build", "container", "proxy-log", "backtrace", "shell", "text"] as const;
+export type Origin = (typeof ORIGINS)[number];
+

@@ -57,11 +57,11 @@ describe("ranking", () => {
     expect(analyze(HEALTH_LOG, [warning, low]).findings.map((f) => f.ruleId)).toEqual(["low", "warn"]);
   });
 
-  it("leads a finding in the final error block with the ERROR line as evidence", () => {
+  it("leads a finding in the final error block with the key line, then the ERROR line", () => {
     const [finding] = analyze(HEALTH_LOG, [unhealthy]).findings;
     expect(finding?.evidence).toEqual([
-      "  ERROR (SSHKit::Command::Failed): Exception while executing on host 192.0.2.10: docker exit status: 1",
       "docker stderr: Error: target failed to become healthy within configured timeout (30s)",
+      "  ERROR (SSHKit::Command::Failed): Exception while executing on host 192.0.2.10: docker exit status: 1",
     ]);
     expect(finding?.line).toBe(12);
     expect(finding?.host).toBe("192.0.2.10");
@@ -211,7 +211,8 @@ docker stderr: Bind for 0.0.0.0:3000 failed: port is already allocated.
 `;
     const [finding] = analyze(log, [r]).findings;
     expect(finding).toMatchObject({ title: "Port 3000 is taken on 10.0.0.1, 10.0.0.2", hosts: ["10.0.0.1", "10.0.0.2"], occurrences: 2, captures: { port: "3000" } });
-    expect(finding?.evidence[0]).toContain("Exceptions on 2 hosts");
+    expect(finding?.evidence[0]).toBe("docker stderr: Bind for 0.0.0.0:3000 failed: port is already allocated.");
+    expect(finding?.evidence.some((e) => e.includes("Exceptions on 2 hosts"))).toBe(true);
   });
 
   it("uses a placeholder's fallback when the capture is absent", () => {
@@ -267,8 +268,12 @@ describe("fallback rules", () => {
   it("are dropped when a more specific finding exists", () => {
     expect(analyze(HEALTH_LOG, [catchAll, unhealthy]).findings.map((f) => f.ruleId)).toEqual(["unhealthy"]);
   });
+  it("give way to a diagnosis inferred from the failing command", () => {
+    expect(analyze(HEALTH_LOG, [catchAll]).findings.map((f) => [f.ruleId, f.basis])).toEqual([["inferred-proxy-deploy", "inferred"]]);
+  });
   it("speak when nothing else does", () => {
-    expect(analyze(HEALTH_LOG, [catchAll]).findings.map((f) => f.ruleId)).toEqual(["catch-all"]);
+    const log = "  INFO [0a1b2c3d] Running /usr/bin/env true on 192.0.2.10\n  ERROR (SSHKit::Command::Failed): Exception while executing on host 192.0.2.10: true exit status: 1\n";
+    expect(analyze(log, [catchAll]).findings.map((f) => [f.ruleId, f.basis])).toEqual([["catch-all", "rule"]]);
   });
 });
 
@@ -307,8 +312,10 @@ Error: failed to start containers: traefik
   it("does not fire a rule on a log of a version it is not for, nor list its lines as unexplained", () => {
     const report = analyze(TRAEFIK_LOG, [v2only]);
     expect(report.deploy.kamalVersion).toBe("1.x");
-    expect(report.findings.map((f) => f.ruleId)).toEqual([]);
-    expect(report.unmatched.some((u) => u.text.includes("No such container"))).toBe(true);
+    // No rule speaks; the diagnosis is inferred from the command that failed, led by its key line.
+    expect(report.findings.map((f) => [f.ruleId, f.basis, f.category])).toEqual([["inferred-proxy-boot", "inferred", "proxy"]]);
+    expect(report.findings[0]?.evidence[0]).toContain("No such container: traefik");
+    expect(report.unmatched.some((u) => u.text.includes("No such container"))).toBe(false);
   });
 
   it("fires it when the version is unknown and says what it assumes", () => {

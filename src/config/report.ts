@@ -11,6 +11,8 @@ const SEVERITY_ORDER = { error: 0, warning: 1, info: 2 } as const;
 export function toFinding(f: ConfigFinding): Finding {
   return {
     ruleId: f.checkId,
+    // A config check is a rule of its own, written in code (src/config/checks.ts).
+    basis: "rule",
     title: f.title,
     category: f.category,
     severity: f.severity,

@@ -11,8 +11,11 @@ import { LineParser, type ParsedLine } from "./parse.js";
 import { Normalizer } from "./normalize.js";
 import { detach } from "./strings.js";
 import { DeployModel } from "./model.js";
-import type { Counts, Finding, JobRef, Outcome, Report, SourceSummary, UnmatchedLine } from "./report.js";
-import type { LineKind, Phase } from "../vocabulary.js";
+import type { Counts, EvidenceLine, Finding, JobRef, Outcome, Report, SourceSummary, UnmatchedLine } from "./report.js";
+import type { Category, CommandKind, LineKind, Phase } from "../vocabulary.js";
+import { ProvenanceTracker, commandKind } from "./provenance.js";
+import { KeyLineTracker, isBoilerplate, withoutStreamPrefix, type KeyLine } from "./keyline.js";
+import { inferredFor, inferredWords } from "./infer.js";
 
 export const MAX_UNMATCHED = 20;
 const MAX_UNMATCHED_CANDIDATES = 400;
@@ -52,6 +55,10 @@ interface Candidate extends UnmatchedLine {
 export class Analysis {
   private readonly engine: RuleEngine;
   private readonly model = new DeployModel();
+  private readonly provenance = new ProvenanceTracker();
+  private readonly keyLines = new KeyLineTracker();
+  /** The kind of the command the model holds as failed (classified once, when it is known). */
+  private failing: CommandKind | null = null;
   private readonly sources: SourceSummary[] = [];
   private readonly counts: Counts = { error: 0, warn: 0, info: 0, debug: 0 };
   private readonly candidates: Candidate[] = [];
@@ -83,11 +90,14 @@ export class Analysis {
     const normalized = (this.normalizer as Normalizer).normalize(raw);
     const parsed = (this.parser as LineParser).parse(normalized);
     if (this.collected) {
-      this.engine.consume(parsed, this.collected.phase);
+      this.engine.consume(parsed, this.collected.phase, this.provenance.observe(parsed, null));
     } else {
       this.model.consume(parsed);
+      if (parsed.kind === "error") this.failing = this.model.failedCommand ? commandKind(this.model.failedCommand.command) : null;
+      const provenance = this.provenance.observe(parsed, this.failing);
+      this.keyLines.observe(parsed, provenance);
       this.count(parsed);
-      this.engine.consume(parsed, this.model.phaseOf(parsed));
+      this.engine.consume(parsed, this.model.phaseOf(parsed), provenance);
     }
     this.maybeCandidate(parsed);
     (this.current as SourceSummary).lines = normalized.line;
@@ -123,7 +133,21 @@ export class Analysis {
     else if (errorHits) outcome = "failed";
     else outcome = "unknown";
 
-    const findings = this.rank(hits, outcome).map((hit, index) => this.toFinding(hit, index === 0 && outcome === "failed", outcome, version));
+    const failing = this.failingKind();
+    const key = outcome === "failed" ? this.keyLines.pick(model.failedCommand?.id ?? null, failing) : null;
+    const findings = this.rank(hits, outcome, failing).map((hit, index) => this.toFinding(hit, index === 0 && outcome === "failed", outcome, version, failing, key));
+    // No rule explains the failure: the command that failed still says which step broke.
+    const catchAll = new Set(hits.filter((hit) => hit.compiled.rule.fallback === true).map((hit) => hit.compiled.rule.id));
+    const explained = findings.some((f) => f.severity === "error" && !catchAll.has(f.ruleId));
+    const inferred = outcome === "failed" && !explained ? this.inferred(failing, key, version) : null;
+    if (inferred) {
+      // It says more than a catch-all ("a command failed") would.
+      for (let i = findings.length - 1; i >= 0; i--) if (catchAll.has((findings[i] as Finding).ruleId)) findings.splice(i, 1);
+      for (const f of findings) f.rootCause = false;
+      findings.unshift(inferred);
+    }
+    const shown = new Set<string>();
+    for (const f of findings) for (const e of f.evidenceLines) shown.add(`${f.source}:${e.line}`);
 
     return {
       schemaVersion: 1,
@@ -137,19 +161,23 @@ export class Analysis {
         phases: model.phaseSummaries(),
         failedPhase: outcome === "failed" ? (model.failedPhase() ?? findings[0]?.phase ?? null) : null,
         seconds: model.finishedAllSeconds,
-        failedCommand: outcome === "failed" ? model.failedCommand : null,
+        failedCommand: outcome === "failed" && model.failedCommand ? { ...model.failedCommand, kind: failing ?? "other" } : null,
       },
       findings,
       // A deploy that succeeded has no failure to explain: no line is an unexplained error.
-      unmatched: outcome === "succeeded" ? [] : this.unmatched(all),
+      unmatched: outcome === "succeeded" ? [] : this.unmatched(all).filter((u) => !shown.has(`${u.source}:${u.line}`) && !isBoilerplate(u.text)),
       counts: this.counts,
     };
   }
 
   /** Root cause first: a finding another finding explains goes after it; then by score. */
-  private rank(hits: Hit[], outcome: Outcome): Hit[] {
+  private rank(hits: Hit[], outcome: Outcome, failing: CommandKind | null): Hit[] {
+    // A finding whose lines came from the command that failed, or whose category is that
+    // command's, outranks one that only matched text elsewhere.
+    const failingCategory = inferredFor(failing)?.category ?? null;
+    const agrees = (hit: Hit) => failingCategory !== null && categoryOf(hit, failing) === failingCategory;
     const score = (hit: Hit) =>
-      SEVERITY_WEIGHT[hit.compiled.rule.severity] + (hit.inErrorBlock ? 60 : 0) + (hit.compiled.rule.priority ?? 50);
+      SEVERITY_WEIGHT[hit.compiled.rule.severity] + (hit.inErrorBlock ? 60 : 0) + (hit.compiled.rule.priority ?? 50) + (agrees(hit) ? 40 : 0);
     const explainedBy = (hit: Hit) =>
       hits.some(
         (other) =>
@@ -169,9 +197,58 @@ export class Analysis {
     return decorated.map((d) => d.hit);
   }
 
-  private toFinding(hit: Hit, rootCause: boolean, outcome: Outcome, version: KamalVersion | null): Finding {
+  /** The kind of the command that failed: the model's failing command, else what the error or a fragment shows. */
+  private failingKind(): CommandKind | null {
+    return this.failing ?? this.provenance.fragmentCommand();
+  }
+
+  /** A finding inferred from the failing command when no rule explains the failure. */
+  private inferred(failing: CommandKind | null, key: KeyLine | null, version: KamalVersion | null): Finding | null {
+    const entry = inferredFor(failing);
+    if (!entry) return null;
+    const top = this.model.topError;
+    const failed = this.model.failedCommand;
+    const words = inferredWords(entry, version);
+    const vars: Record<string, string> = {};
+    if (key) vars["key"] = withoutStreamPrefix(key.message);
+    if (failed) vars["command"] = failed.command;
+    const host = failed?.host ?? top?.host ?? null;
+    if (host) vars["host"] = host;
+    const source = key?.source ?? top?.source ?? failed?.source ?? this.sources[0]?.name ?? "stdin";
+    const evidenceLines: EvidenceLine[] = [];
+    if (key) evidenceLines.push({ line: key.line, text: key.text });
+    if (top && top.source === source && top.line !== key?.line && this.errorText) evidenceLines.push({ line: top.line, text: this.errorText });
+    if (failed && failed.source === source && !evidenceLines.some((e) => e.line === failed.line)) evidenceLines.push({ line: failed.line, text: `Running ${failed.command}` });
+    const line = key?.line ?? top?.line ?? failed?.line ?? 0;
+    return {
+      ruleId: `inferred-${entry.command}`,
+      basis: "inferred",
+      title: fill(words.title, vars),
+      category: entry.category,
+      severity: "error",
+      rootCause: true,
+      source,
+      line,
+      endLine: Math.max(line, ...evidenceLines.map((e) => e.line)),
+      host,
+      hosts: host ? [host] : [],
+      phase: this.model.failedPhase(),
+      evidence: evidenceLines.map((e) => e.text),
+      evidenceLines,
+      captures: {},
+      explanation: fill(words.explanation, vars),
+      remediation: words.remediation.map((step) => fill(step, vars)),
+      docs: words.docs,
+      occurrences: 1,
+      url: null,
+      step: null,
+    };
+  }
+
+  private toFinding(hit: Hit, rootCause: boolean, outcome: Outcome, version: KamalVersion | null, failing: CommandKind | null, key: KeyLine | null): Finding {
     const rule = hit.compiled.rule;
-    const words = ruleWords(rule, version);
+    const recategorized = recategorization(hit, failing);
+    const words = ruleWords(recategorized?.title ? { ...rule, title: recategorized.title, variants: rule.variants?.map((v) => ({ ...v, title: undefined })) } : rule, version);
     const top = this.model.topError;
     const vars: Record<string, string> = { ...hit.captures };
     if (hit.host && vars["host"] === undefined) vars["host"] = hit.host;
@@ -190,12 +267,19 @@ export class Analysis {
       if (errorLine) evidenceLines.unshift({ line: top.line, text: errorLine });
     }
     evidenceLines.sort((a, b) => a.line - b.line);
+    // The line that explains the failure first: the deploy's key line for a finding on the failure
+    // path, else the line the rule matched first.
+    const lead = hit.inErrorBlock && key && key.source === hit.source ? key : { line: hit.line, text: "" };
+    const at = evidenceLines.findIndex((e) => e.line === lead.line);
+    if (at > 0) evidenceLines.unshift(...evidenceLines.splice(at, 1));
+    else if (at === -1 && lead.text !== "" && (rootCause || hit.inErrorBlock)) evidenceLines.unshift({ line: lead.line, text: lead.text });
     // A deploy that succeeded in the end has no failure: what matched is only a warning.
     const severity = outcome === "succeeded" && rule.severity === "error" ? "warning" : rule.severity;
     return {
       ruleId: rule.id,
+      basis: "rule",
       title: fill(words.title, vars),
-      category: rule.category,
+      category: recategorized?.category ?? rule.category,
       severity,
       rootCause,
       source: hit.source,
@@ -283,6 +367,18 @@ export class Analysis {
     kept.sort((a, b) => (a.source === b.source ? a.line - b.line : 0));
     return kept.map(({ source, line, text, kind }) => ({ source, line, text, kind }));
   }
+}
+
+/** The `recategorize` entry that applies: the rule's matched lines, or the failing command it is on the path of, are of its command kinds. */
+function recategorization(hit: Hit, failing: CommandKind | null): { category: Category; title?: string | undefined } | null {
+  for (const entry of hit.compiled.rule.recategorize ?? []) {
+    if (entry.when.commands.some((kind) => hit.commands.has(kind) || (hit.inErrorBlock && kind === failing))) return entry;
+  }
+  return null;
+}
+
+function categoryOf(hit: Hit, failing: CommandKind | null): Category {
+  return recategorization(hit, failing)?.category ?? hit.compiled.rule.category;
 }
 
 /** Does `other` say it is the root cause of `hit`? */

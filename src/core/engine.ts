@@ -8,7 +8,8 @@ import { RulePrefilter, type RuleGates } from "../rules/prefilter.js";
 import type { ParsedLine } from "./parse.js";
 import { detach } from "./strings.js";
 import type { EvidenceLine } from "./report.js";
-import { LINE_KINDS, type LineKind, type Phase } from "../vocabulary.js";
+import { LINE_KINDS, type CommandKind, type LineKind, type Phase } from "../vocabulary.js";
+import type { LineProvenance } from "./provenance.js";
 
 /** Evidence lines a finding keeps (pretty and markdown show fewer unless --verbose). */
 const MAX_EVIDENCE = 40;
@@ -46,6 +47,8 @@ export interface Hit {
   /** Some evidence is in the final error block or the failing command: on the failure path. */
   inErrorBlock: boolean;
   commandIds: Set<string>;
+  /** The command kinds of the lines the rule matched (see provenance.ts). */
+  commands: Set<CommandKind>;
   /** Lines still to be collected after the match (`evidence.after`). */
   afterRemaining: number;
   /** `source:line` of every line the finding matched or keeps as evidence (bounded). */
@@ -63,6 +66,7 @@ interface NearMemory {
 
 interface Pending {
   compiled: CompiledRule;
+  command: CommandKind | null;
   line: ParsedLine;
   match: RegExpExecArray;
   phase: Phase | null;
@@ -83,12 +87,15 @@ export class RuleEngine {
   sourceWideNear = false;
 
   private readonly prefilter: RulePrefilter;
+  /** The provenance of the line being consumed. */
+  private provenance: LineProvenance | null = null;
 
   constructor(private readonly rules: readonly CompiledRule[]) {
     this.prefilter = new RulePrefilter(rules);
   }
 
-  consume(p: ParsedLine, phase: Phase | null): void {
+  consume(p: ParsedLine, phase: Phase | null, provenance: LineProvenance | null = null): void {
+    this.provenance = provenance;
     if (this.collecting.length > 0) this.collectAfter(p);
     if (this.pending.length > 0) this.resolvePending(p);
 
@@ -101,6 +108,8 @@ export class RuleEngine {
         // A `near` line is context: any line can be it, including the command Kamal ran.
         if (compiled.near !== null && prefilter.mayMatch(gates.near) && compiled.near.regex.exec(text)) this.rememberNear(compiled, p);
         if (compiled.kinds !== null ? !compiled.kinds.has(p.kind) : !DEFAULT_KINDS.has(p.kind)) continue;
+        if (compiled.commands !== null && (provenance?.command == null || !compiled.commands.has(provenance.command))) continue;
+        if (compiled.origins !== null && (provenance === null || !compiled.origins.has(provenance.origin))) continue;
         for (let k = 0; k < compiled.patterns.length; k++) {
           if (!prefilter.mayMatch(gates.patterns[k] ?? null)) continue;
           const match = (compiled.patterns[k] as CompiledPattern).regex.exec(text);
@@ -129,11 +138,11 @@ export class RuleEngine {
   private onMatch(compiled: CompiledRule, p: ParsedLine, match: RegExpExecArray, phase: Phase | null): void {
     if (compiled.near !== null) {
       if (!this.nearBefore(compiled, p)) {
-        this.pending.push({ compiled, line: p, match, phase, recent: this.recent() });
+        this.pending.push({ compiled, command: this.provenance?.command ?? null, line: p, match, phase, recent: this.recent() });
         return;
       }
     }
-    this.record(compiled, p, match, phase, this.recent());
+    this.record(compiled, p, match, phase, this.recent(), this.provenance?.command ?? null);
   }
 
   private nearBefore(compiled: CompiledRule, p: ParsedLine): boolean {
@@ -165,7 +174,7 @@ export class RuleEngine {
       const text = matchText(p.text);
       const low = pending.compiled.ignoreCase ? text.toLowerCase() : null;
       if (near !== null && execPattern(near, text, low) && this.nearFits(pending.compiled, { line: p.line, id: p.id, host: p.host, source: p.source }, pending.line)) {
-        this.record(pending.compiled, pending.line, pending.match, pending.phase, pending.recent);
+        this.record(pending.compiled, pending.line, pending.match, pending.phase, pending.recent, pending.command);
         continue;
       }
       still.push(pending);
@@ -184,7 +193,7 @@ export class RuleEngine {
     return out;
   }
 
-  private record(compiled: CompiledRule, p: ParsedLine, match: RegExpExecArray, phase: Phase | null, recent: readonly EvidenceLine[]): void {
+  private record(compiled: CompiledRule, p: ParsedLine, match: RegExpExecArray, phase: Phase | null, recent: readonly EvidenceLine[], command: CommandKind | null): void {
     const id = compiled.rule.id;
     const captures: Record<string, string> = {};
     if (match.groups) for (const [key, value] of Object.entries(match.groups)) if (value !== undefined) captures[key] = detach(value);
@@ -205,6 +214,7 @@ export class RuleEngine {
         occurrences: 0,
         inErrorBlock: false,
         commandIds: new Set(),
+        commands: new Set(),
         afterRemaining: 0,
         lineKeys: new Set(),
         matchKeys: new Set(),
@@ -221,6 +231,7 @@ export class RuleEngine {
     if (hit.matchKeys.size < MAX_LINE_KEYS) hit.matchKeys.add(`${p.source}:${p.line}`);
     if (host) hit.hosts.add(host);
     if (p.id) hit.commandIds.add(p.id);
+    if (command !== null) hit.commands.add(command);
     if (onFailurePath && !hit.inErrorBlock) {
       hit.inErrorBlock = true;
       // The evidence that matters most is the failure itself: lead with it.

@@ -1,6 +1,6 @@
 // The report: the one data structure every formatter and sink renders. Its JSON form is the
 // public `--format json` contract (schemaVersion 1, see DESIGN.md and README "JSON schema").
-import type { Category, LineKind, Phase, Severity } from "../vocabulary.js";
+import type { Category, CommandKind, LineKind, Phase, Severity } from "../vocabulary.js";
 
 export type Outcome = "failed" | "succeeded" | "unknown";
 
@@ -58,6 +58,8 @@ export interface FailedCommand {
   /** The exit status as printed (SSHKit prints local statuses ×256) and as the shell meant it. */
   exitStatus: number | null;
   exitCode: number | null;
+  /** What the command is (image build, pull, accessory, …; see COMMAND_KINDS). */
+  kind?: CommandKind;
 }
 
 export interface EvidenceLine {
@@ -67,6 +69,8 @@ export interface EvidenceLine {
 
 export interface Finding {
   ruleId: string;
+  /** "rule": a rule of the catalogue matched; "inferred": no rule did, the failing command names the category. */
+  basis: "rule" | "inferred";
   title: string;
   category: Category;
   severity: Severity;

@@ -106,7 +106,7 @@ function findingBlock(f: Finding, level: number, verbose: boolean): string {
   const label = f.rootCause ? "Root cause: " : "";
   out.push(`${"#".repeat(level)} ${icon} ${label}${text(clip(f.title, TITLE))}`);
   out.push("");
-  const at: string[] = [`${code(f.category)} · ${code(f.ruleId)}`];
+  const at: string[] = [`${code(f.category)} · ${f.basis === "inferred" ? "inferred (no rule matched)" : code(f.ruleId)}`];
   const where = f.endLine > f.line ? `${f.source}:${f.line}-${f.endLine}` : `${f.source}:${f.line}`;
   at.push(f.url && /^https?:\/\//.test(f.url) ? `[${text(where)}](${f.url.replace(/[()\s]/g, encodeURIComponent)})` : code(where));
   if (f.hosts.length > 1) at.push(`hosts ${f.hosts.map(code).join(", ")}`);

@@ -59,7 +59,7 @@ export function formatPretty(report: Report, options: PrettyOptions = {}): strin
         out.push(...finding(f, s, width, false, true));
         out.push("");
       } else {
-        out.push(`  ${mark(f, s)} ${f.title} ${s.dim(`(${where(f)} · ${f.ruleId})`)}`);
+        out.push(`  ${mark(f, s)} ${f.title} ${s.dim(`(${where(f)} · ${f.basis === "inferred" ? "inferred" : f.ruleId})`)}`);
       }
     }
   }
@@ -100,7 +100,8 @@ function header(report: Report, s: Style): string {
 function finding(f: Finding, s: Style, width: number, lead: boolean, verbose: boolean): string[] {
   const out: string[] = [];
   const label = f.rootCause ? s.red(s.bold("✖ ROOT CAUSE")) : lead ? `${mark(f, s)} ${s.bold(f.severity.toUpperCase())}` : mark(f, s);
-  out.push(`${label}  ${s.bold(f.title)}  ${s.dim(`[${f.category} · ${f.ruleId}]`)}`);
+  // An inferred finding says so: no rule matched, the failing command named the category.
+  out.push(`${label}  ${s.bold(f.title)}  ${s.dim(`[${f.category} · ${f.basis === "inferred" ? "inferred: no rule matched" : f.ruleId}]`)}`);
   const at = [where(f)];
   if (f.hosts.length > 1) at.push(`hosts ${f.hosts.join(", ")}`);
   else if (f.host) at.push(`host ${f.host}`);

@@ -2,7 +2,7 @@
 // any matching line must contain, so most lines are rejected before a regex runs (see
 // prefilter.ts for the one-pass scan the engine uses).
 
-import type { LineKind } from "../vocabulary.js";
+import type { CommandKind, LineKind, Origin } from "../vocabulary.js";
 import { requiredLiterals } from "./literals.js";
 import type { Rule } from "./schema.js";
 
@@ -17,6 +17,9 @@ export interface CompiledRule {
   patterns: CompiledPattern[];
   ignoreCase: boolean;
   kinds: ReadonlySet<LineKind> | null;
+  /** `context.commands` / `context.origins`: the provenance a matching line must have (null: any). */
+  commands: ReadonlySet<CommandKind> | null;
+  origins: ReadonlySet<Origin> | null;
   near: CompiledPattern | null;
   within: number;
 }
@@ -59,6 +62,8 @@ export function compileRules(rules: readonly Rule[], known?: LiteralTable): Comp
       patterns: rule.match.any.map((source) => compilePattern(source, ignoreCase, known)),
       ignoreCase,
       kinds: rule.context?.kinds ? new Set(rule.context.kinds) : null,
+      commands: rule.context?.commands ? new Set(rule.context.commands) : null,
+      origins: rule.context?.origins ? new Set(rule.context.origins) : null,
       near: rule.context?.near ? compilePattern(rule.context.near, ignoreCase, known) : null,
       within: rule.context?.within ?? 30,
     };

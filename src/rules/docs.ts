@@ -45,6 +45,9 @@ function section(rule: Rule): string[] {
   for (const pattern of rule.match.any) lines.push(`- ${code(pattern)}`);
   if (rule.context?.near) lines.push(`- …only with a line matching ${code(rule.context.near)} within ${rule.context.within ?? 30} lines`);
   if (rule.context?.kinds) lines.push(`- …only on lines of kind ${rule.context.kinds.join(", ")}`);
+  if (rule.context?.commands) lines.push(`- …only on lines of commands of kind ${rule.context.commands.join(", ")}`);
+  if (rule.context?.origins) lines.push(`- …only on lines of origin ${rule.context.origins.join(", ")}`);
+  for (const entry of rule.recategorize ?? []) lines.push(`- …category \`${entry.category}\` when the command is ${entry.when.commands.join(" or ")}${entry.title ? ` (“${entry.title}”)` : ""}`);
   lines.push("", "Fix:", "");
   for (const step of rule.remediation) lines.push(`- ${remediation(step)}`);
   lines.push("", "Example lines it matches:", "", "```text", ...rule.examples.match, "```", "", "And does not match:", "", "```text", ...rule.examples.noMatch, "```");

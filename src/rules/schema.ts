@@ -1,7 +1,7 @@
 // The rule-file schema: the single source of truth for `rules/<category>/<id>.yml` and for the
 // Rule type. Strict objects, so a typo in a key is an error, not a silently ignored field.
 import { z } from "zod";
-import { CATEGORIES, LINE_KINDS, PHASES, SEVERITIES } from "../vocabulary.js";
+import { CATEGORIES, COMMAND_KINDS, LINE_KINDS, ORIGINS, PHASES, SEVERITIES } from "../vocabulary.js";
 import { backtrackingRisk } from "./redos.js";
 
 const pattern = z
@@ -61,7 +61,22 @@ export const ruleSchema = z.strictObject({
       /** The `near` line must belong to the same SSHKit command id / the same host. */
       sameCommand: z.boolean().optional(),
       sameHost: z.boolean().optional(),
+      /** Only lines of commands of these kinds can match (see COMMAND_KINDS in docs/rules-format.md). */
+      commands: z.array(z.enum(COMMAND_KINDS)).min(1).optional(),
+      /** Only lines of these origins can match (kamal, build, container, proxy-log, backtrace, shell, text). */
+      origins: z.array(z.enum(ORIGINS)).min(1).optional(),
     })
+    .optional(),
+  /** Another category (and title) when the matched lines, or the command that failed, are of a command kind. */
+  recategorize: z
+    .array(
+      z.strictObject({
+        when: z.strictObject({ commands: z.array(z.enum(COMMAND_KINDS)).min(1) }),
+        category: z.enum(CATEGORIES),
+        title: z.string().min(1).optional(),
+      }),
+    )
+    .min(1)
     .optional(),
   /** Rule ids (or `category:NAME`) this rule is the root cause of when both fire. */
   explains: z.array(z.string().min(1)).optional(),

@@ -5,6 +5,7 @@ export function finding(partial: Partial<Finding> & { ruleId?: string } = {}): F
   const line = partial.line ?? 10;
   return {
     ruleId: "some-rule",
+    basis: "rule",
     title: "Something broke",
     category: "other",
     severity: "error",

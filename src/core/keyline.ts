@@ -1,0 +1,121 @@
+// The key line: the one line that explains a failure — the first real error of the failing
+// command's output or of the final error block, not boilerplate. Lines are looked at only when a
+// few cheap substring checks say they could read like an error.
+
+import type { ParsedLine } from "./parse.js";
+import type { EvidenceLine } from "./report.js";
+import type { LineProvenance } from "./provenance.js";
+import { detach } from "./strings.js";
+import type { CommandKind } from "../vocabulary.js";
+
+const ERRORISH = /\b(?:error|fatal|failed|failure|exception|denied|refused|cannot|can't|unable|not found|no such|invalid|missing|timed? ?out|unauthorized|forbidden|panic|aborted|killed|conflict|already in use|permission)\b/i;
+/** Lines that read like errors but explain nothing. */
+const BOILERPLATE = /Nothing written|See '[^']*--help'|Run '[^']*--help' for more|^\s*(?:\S+ (?:stdout|stderr): )?Usage: |^\s*(?:\S+ (?:stdout|stderr): )?[0-9a-f]{12,64}$|Finished in .* \(failed\)|WARNING! Using --password|^\s*$|Tasks: TOP =>|\(See full trace by running task with --trace\)/;
+const BUILD_SOLVE = /^(?:\S+ (?:stdout|stderr): )?ERROR: failed to (?:solve|build)/;
+/** A payload line that only wraps the error: `Exception while executing on host X: docker exit status: 1`. */
+const WRAPPER = /^\s*(?:Exception while executing (?:on host \S+|as \S+): \S+ exit status: \d+|\S+ exit status: \d+)$/;
+
+function mayBeError(text: string): boolean {
+  return (
+    text.includes("rror") ||
+    text.includes("ERROR") ||
+    text.includes("denied") ||
+    text.includes("ailed") ||
+    text.includes("not ") ||
+    text.includes("Conflict") ||
+    text.includes("aborted") ||
+    text.includes("refused") ||
+    text.includes("xception") ||
+    text.includes("No such") ||
+    text.includes("invalid") ||
+    text.includes("missing") ||
+    text.includes("imed out") ||
+    text.includes("annot") ||
+    text.includes("nauthorized") ||
+    text.includes("in use") ||
+    text.includes("atal") ||
+    text.includes("E: ")
+  );
+}
+
+/** A line that reads like an error but explains nothing (`Nothing written`, usage banners). */
+export function isBoilerplate(text: string): boolean {
+  return BOILERPLATE.test(text);
+}
+
+/** The line without SSHKit's `COMMAND stderr: ` prefix. */
+export function withoutStreamPrefix(text: string): string {
+  const trimmed = text.trim();
+  for (const marker of [" stderr: ", " stdout: "]) {
+    const at = trimmed.indexOf(marker);
+    if (at !== -1 && at < 600) return trimmed.slice(at + marker.length);
+  }
+  return trimmed;
+}
+
+export interface KeyLine extends EvidenceLine {
+  source: string;
+  /** The line without SSHKit's level and command id (what a title quotes). */
+  message: string;
+}
+
+/** Watches every line and, at the end, names the key line of the failure. */
+export class KeyLineTracker {
+  private buildSolve: KeyLine | null = null;
+  private firstBuildError: KeyLine | null = null;
+  private readonly byCommand = new Map<string, KeyLine>();
+  private errorLine: KeyLine | null = null;
+  private firstPayloadError: KeyLine | null = null;
+  private firstOtherError: KeyLine | null = null;
+  /** The first error-looking line after the final error that the parser did not take as its payload. */
+  private afterError: KeyLine | null = null;
+  private inBlock = false;
+
+  observe(p: ParsedLine, provenance: LineProvenance): void {
+    const kind = p.kind;
+    if (kind === "error") {
+      this.errorLine = { source: p.source, line: p.line, text: detach(p.text), message: detach(p.text.trim()) };
+      this.firstPayloadError = null;
+      this.afterError = null;
+      this.inBlock = true;
+      return;
+    }
+    if (kind === "step" || kind === "command-start" || kind === "command-finish" || kind === "backtrace" || kind === "runner" || kind === "command-text") {
+      if (kind !== "backtrace") this.inBlock = kind === "runner" ? this.inBlock : false;
+      return;
+    }
+    const text = kind === "command-output" || kind === "log" ? p.message : p.text;
+    if (!mayBeError(text) || BOILERPLATE.test(text)) return;
+    const key = (): KeyLine => ({ source: p.source, line: p.line, text: detach(p.text.slice(0, 2000)), message: detach(text.slice(0, 2000)) });
+    if (provenance.origin === "build" || provenance.command === "build") {
+      if (this.buildSolve === null && BUILD_SOLVE.test(text)) this.buildSolve = key();
+      else if (this.firstBuildError === null && ERRORISH.test(text)) this.firstBuildError = key();
+    }
+    if (kind === "payload") {
+      if (this.inBlock && this.firstPayloadError === null && !WRAPPER.test(text) && ERRORISH.test(text)) this.firstPayloadError = key();
+      return;
+    }
+    if (p.id !== null && kind === "command-output") {
+      if (!this.byCommand.has(p.id) && this.byCommand.size < 4096 && ERRORISH.test(text)) this.byCommand.set(p.id, key());
+      return;
+    }
+    if (this.errorLine !== null && this.afterError === null && p.source === this.errorLine.source && ERRORISH.test(text)) this.afterError = key();
+    if (this.firstOtherError === null && ERRORISH.test(text)) this.firstOtherError = key();
+  }
+
+  /** The key line, given the failing command (its id and kind) when known. */
+  pick(failedId: string | null, failing: CommandKind | null): KeyLine | null {
+    if (failing === "build" || (failing === null && (this.buildSolve ?? this.firstBuildError))) {
+      const build = this.buildSolve ?? this.firstBuildError;
+      if (build) return build;
+    }
+    if (this.firstPayloadError) return this.firstPayloadError;
+    if (failedId !== null) {
+      const own = this.byCommand.get(failedId);
+      if (own) return own;
+    }
+    if (this.afterError) return this.afterError;
+    if (this.errorLine) return this.errorLine;
+    return this.firstOtherError;
+  }
+}
