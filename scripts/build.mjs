@@ -7,6 +7,7 @@ import { mkdir, readdir, rm, writeFile } from "node:fs/promises";
 import { fileURLToPath } from "node:url";
 import { build } from "esbuild";
 import { importSource } from "./import-source.mjs";
+import { generateSchema } from "./schema.mjs";
 
 const root = fileURLToPath(new URL("../", import.meta.url));
 await mkdir(`${root}dist`, { recursive: true });
@@ -50,6 +51,10 @@ const current = new Set(Object.keys(bundled.metafile.outputs).map((file) => file
 for (const file of await readdir(`${root}dist`)) {
   if (/\.js(?:\.map)?$/.test(file) && !current.has(file) && !current.has(file.replace(/\.map$/, ""))) await rm(`${root}dist/${file}`);
 }
+
+// schema/report.schema.json, from the report's zod schema (`npm test` checks the committed one first).
+await mkdir(`${root}schema`, { recursive: true });
+await writeFile(`${root}schema/report.schema.json`, await generateSchema());
 
 // The library's TypeScript declarations (dist/types/src/lib.d.ts, package.json "types").
 await rm(`${root}dist/types`, { recursive: true, force: true });

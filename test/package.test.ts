@@ -80,6 +80,7 @@ describe("the package as shipped", () => {
     // The library: its bundle and its declarations.
     expect(files).toContain("dist/lib.js");
     expect(files).toContain("dist/types/src/lib.d.ts");
+    expect(files).toContain("schema/report.schema.json");
     expect(files.filter((file) => file.endsWith(".map") || file.startsWith("src/") || file.includes("node_modules"))).toEqual([]);
   });
 });
