@@ -12,6 +12,7 @@ import { VERSION } from "../version.js";
 import { registerAnalyze } from "./analyze.js";
 import { registerAnnotate } from "./annotate.js";
 import { registerExec } from "./exec.js";
+import { registerMcp } from "./mcp.js";
 import { registerRules } from "./rules.js";
 import { registerRun } from "./run.js";
 import { CliError, EXIT, processIO, type CliIO } from "./io.js";
@@ -65,6 +66,7 @@ export function buildProgram(io: CliIO, setExit: (code: number) => void): Comman
   registerExec(program, io, setExit);
   registerAnnotate(program, io, setExit);
   registerRules(program, io, setExit);
+  registerMcp(program, io, setExit);
   return program;
 }
 
