@@ -2,10 +2,12 @@
 // need them) and dist/rules.json, the rule catalogue validated by the zod schema at build time,
 // with dist/literals.json, its patterns' prefilter literals: a plain run needs neither yaml nor
 // zod (they are only used for --rules) and takes no regex apart.
+import { spawnSync } from "node:child_process";
 import { mkdir, readdir, rm, writeFile } from "node:fs/promises";
 import { fileURLToPath } from "node:url";
 import { build } from "esbuild";
 import { importSource } from "./import-source.mjs";
+import { generateSchema } from "./schema.mjs";
 
 const root = fileURLToPath(new URL("../", import.meta.url));
 await mkdir(`${root}dist`, { recursive: true });
@@ -26,7 +28,8 @@ try {
 // --rules and `rules test`, yauzl for zips) sits in chunks loaded by dynamic import, so a plain
 // `kamal-doctor deploy.log` parses only the core. Chunks of earlier builds are removed after.
 const bundled = await build({
-  entryPoints: { "kamal-doctor": `${root}src/cli/entry.ts` },
+  // The CLI and the library (`import … from "kamal-doctor"`) share the chunks.
+  entryPoints: { "kamal-doctor": `${root}src/cli/entry.ts`, lib: `${root}src/lib.ts` },
   outdir: `${root}dist`,
   splitting: true,
   metafile: true,
@@ -48,3 +51,12 @@ const current = new Set(Object.keys(bundled.metafile.outputs).map((file) => file
 for (const file of await readdir(`${root}dist`)) {
   if (/\.js(?:\.map)?$/.test(file) && !current.has(file) && !current.has(file.replace(/\.map$/, ""))) await rm(`${root}dist/${file}`);
 }
+
+// schema/report.schema.json, from the report's zod schema (`npm test` checks the committed one first).
+await mkdir(`${root}schema`, { recursive: true });
+await writeFile(`${root}schema/report.schema.json`, await generateSchema());
+
+// The library's TypeScript declarations (dist/types/src/lib.d.ts, package.json "types").
+await rm(`${root}dist/types`, { recursive: true, force: true });
+const tsc = spawnSync(process.execPath, [`${root}node_modules/typescript/bin/tsc`, "-p", `${root}tsconfig.types.json`], { stdio: "inherit" });
+if (tsc.status !== 0) process.exit(1);

@@ -77,6 +77,10 @@ describe("the package as shipped", () => {
     expect(files).toContain("bin/kamal-doctor.js");
     expect(files).toContain("dist/kamal-doctor.js");
     expect(files).toContain("dist/rules.json");
+    // The library: its bundle and its declarations.
+    expect(files).toContain("dist/lib.js");
+    expect(files).toContain("dist/types/src/lib.d.ts");
+    expect(files).toContain("schema/report.schema.json");
     expect(files.filter((file) => file.endsWith(".map") || file.startsWith("src/") || file.includes("node_modules"))).toEqual([]);
   });
 });

@@ -15,6 +15,7 @@ import { registerConfig } from "./config.js";
 import { registerExec } from "./exec.js";
 import { registerLast } from "./last.js";
 import { registerListen } from "./listen.js";
+import { registerMcp } from "./mcp.js";
 import { registerRules } from "./rules.js";
 import { registerRun } from "./run.js";
 import { CliError, EXIT, processIO, type CliIO } from "./io.js";
@@ -74,6 +75,7 @@ export function buildProgram(io: CliIO, setExit: (code: number) => void): Comman
   registerListen(program, io, setExit);
   registerRules(program, io, setExit);
   registerConfig(program, io, setExit);
+  registerMcp(program, io, setExit);
   return program;
 }
 

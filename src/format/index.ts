@@ -6,6 +6,7 @@ import type { Report } from "../core/index.js";
 import { formatGithub } from "./github.js";
 import { formatJson } from "./json.js";
 import { formatMarkdown } from "./markdown.js";
+import { formatOneline } from "./oneline.js";
 import { formatPretty } from "./pretty.js";
 import type { Style } from "./style.js";
 
@@ -39,6 +40,7 @@ export const FORMATS = {
   json: { render: (report) => formatJson(report), redactOutsideActions: false, runnerGuard: "defang-json", colour: false },
   github: { render: (report) => formatGithub(report), redactOutsideActions: true, runnerGuard: "none", colour: false },
   markdown: { render: (report, options) => formatMarkdown(report, { verbose: options.verbose }), redactOutsideActions: true, runnerGuard: "when-needed", colour: false },
+  oneline: { render: (report) => formatOneline(report), redactOutsideActions: true, runnerGuard: "when-needed", colour: false },
 } satisfies Record<string, FormatEntry>;
 
 export type FormatName = keyof typeof FORMATS;

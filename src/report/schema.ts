@@ -1,0 +1,122 @@
+// The zod schema of the report of the JSON contract (`--format json`, the library's result): the
+// source of schema/report.schema.json (written by the build with z.toJSONSchema). The compiler
+// holds it to the report's TypeScript types (src/core/report.ts) both ways, so neither can change
+// alone; a test validates every fixture's JSON report against the generated JSON Schema.
+// Loaded only at build time and by tests: a diagnosis never loads zod.
+//
+// To add a field: add it to the interface in src/core/report.ts and here, then `npm run build`.
+
+import { z } from "zod";
+import type { JsonReport } from "../format/json.js";
+import { CATEGORIES, COMMAND_KINDS, LINE_KINDS, PHASES, SEVERITIES } from "../vocabulary.js";
+
+const int = () => z.number().int();
+const nullable = <T extends z.ZodType>(schema: T) => schema.nullable();
+
+export const jobRefSchema = z.object({ id: int(), name: z.string(), url: z.string(), runId: int(), attempt: nullable(int()), repo: z.string() }).strict();
+export const stepRefSchema = z.object({ number: int(), name: z.string() }).strict();
+
+export const sourceSummarySchema = z
+  .object({ name: z.string(), job: nullable(jobRefSchema), step: nullable(stepRefSchema).describe("The step the root cause (or else the first failure) of this source is in."), lines: int() })
+  .strict();
+
+export const phaseSummarySchema = z
+  .object({
+    name: z.enum(PHASES),
+    status: z.enum(["ok", "failed", "unknown"]),
+    startLine: int(),
+    seconds: nullable(z.number()).describe("From timestamps when present, else the sum of command runtimes."),
+  })
+  .strict();
+
+export const failedCommandSchema = z
+  .object({
+    id: nullable(z.string()),
+    host: nullable(z.string()),
+    command: z.string(),
+    line: int(),
+    source: z.string(),
+    exitStatus: nullable(int()).describe("As printed (SSHKit prints local statuses ×256)."),
+    exitCode: nullable(int()).describe("As the shell meant it."),
+    kind: z.enum(COMMAND_KINDS).optional().describe("What the command is (image build, registry login, pull, …)."),
+  })
+  .strict();
+
+export const deploySummarySchema = z
+  .object({
+    kamalVersion: nullable(z.string()),
+    command: nullable(z.string()),
+    hosts: z.array(z.string()),
+    phases: z.array(phaseSummarySchema),
+    failedPhase: nullable(z.enum(PHASES)),
+    seconds: nullable(z.number()),
+    failedCommand: nullable(failedCommandSchema),
+  })
+  .strict();
+
+export const findingSchema = z
+  .object({
+    ruleId: z.string(),
+    basis: z.enum(["rule", "inferred"]).describe("A rule's finding, or one inferred from the failing command when no rule matched."),
+    title: z.string(),
+    category: z.enum(CATEGORIES),
+    severity: z.enum(SEVERITIES),
+    rootCause: z.boolean(),
+    source: z.string(),
+    line: int(),
+    endLine: int(),
+    host: nullable(z.string()),
+    hosts: z.array(z.string()),
+    phase: nullable(z.enum(PHASES)),
+    evidence: z.array(z.string()).describe("The exact lines (ANSI and runner timestamps removed) that prove the finding."),
+    captures: z.record(z.string(), z.string()),
+    explanation: z.string(),
+    remediation: z.array(z.string()),
+    docs: z.array(z.string()),
+    occurrences: int(),
+    url: nullable(z.string()).describe("GitHub deep link to the first evidence line, when the source came from GitHub."),
+    step: nullable(stepRefSchema),
+    configRef: z.object({ file: z.string(), line: int(), key: z.string(), text: z.string() }).strict().optional().describe("The line of the Kamal config the finding points at."),
+  })
+  .strict();
+
+export const configSummarySchema = z
+  .object({
+    file: z.string(),
+    destination: nullable(z.string()),
+    files: z.array(z.string()),
+    secretsFiles: z.array(z.string()),
+    pinnedKamal: nullable(z.string()),
+    checkedFor: z.object({ version: nullable(z.string()), from: nullable(z.enum(["log", "Gemfile.lock"])) }).strict(),
+    exposedPorts: z.array(int()),
+  })
+  .strict();
+
+export const unmatchedLineSchema = z.object({ source: z.string(), line: int(), text: z.string(), kind: z.enum(LINE_KINDS) }).strict();
+
+export const countsSchema = z.object({ error: int(), warn: int(), info: int(), debug: int() }).strict();
+
+/** The report's fields, for a schema that extends it (`reportSchema.extend({ … })`). */
+export const reportShape = {
+  schemaVersion: z.literal(1),
+  tool: z.object({ name: z.literal("kamal-doctor"), version: z.string() }).strict(),
+  outcome: z.enum(["failed", "succeeded", "unknown"]),
+  sources: z.array(sourceSummarySchema),
+  deploy: deploySummarySchema,
+  findings: z.array(findingSchema).describe("Root cause first."),
+  unmatched: z.array(unmatchedLineSchema).describe("Error lines no rule explains (at most 20, de-duplicated)."),
+  counts: countsSchema,
+  config: configSummarySchema.optional().describe("What was read of the Kamal config, when it was (never a secret's value)."),
+};
+
+export const reportSchema = z.object(reportShape).strict().meta({ title: "kamal-doctor report", description: "The output of `kamal-doctor --format json` (schemaVersion 1) and of the library's diagnose() and diagnoseRun()." });
+
+// Compile-time: the schema and the TypeScript report types describe the same object, both ways.
+type Mutual<A, B> = [A] extends [B] ? ([B] extends [A] ? true : false) : false;
+const schemaMatchesTypes: Mutual<z.infer<typeof reportSchema>, JsonReport> = true;
+void schemaMatchesTypes;
+
+/** The JSON Schema (draft 2020-12) of the report, as schema/report.schema.json has it. */
+export function reportJsonSchema(): Record<string, unknown> {
+  return z.toJSONSchema(reportSchema, { target: "draft-2020-12" });
+}
