@@ -82,8 +82,12 @@ export class RuleEngine {
 
   private readonly prefilter: RulePrefilter;
 
-  constructor(private readonly rules: readonly CompiledRule[]) {
-    this.prefilter = new RulePrefilter(rules);
+  /** `prefilter`: one built for the same rules, shared by engines (one per deploy). */
+  constructor(
+    private readonly rules: readonly CompiledRule[],
+    prefilter?: RulePrefilter,
+  ) {
+    this.prefilter = prefilter ?? new RulePrefilter(rules);
   }
 
   consume(p: ParsedLine, phase: Phase | null): void {
