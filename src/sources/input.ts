@@ -8,6 +8,7 @@ import { TextDecoder } from "node:util";
 import type { Readable } from "node:stream";
 import { InputError } from "./errors.js";
 import { Utf8Decoder } from "./utf8.js";
+import type { ZipEntryStream } from "./zip.js";
 
 export interface SourceInput {
   name: string;
@@ -53,9 +54,18 @@ export async function openPath(absolute: string, file = absolute): Promise<Sourc
   if (!info.isFile()) return [openStream(file, createReadStream(absolute, { highWaterMark: CHUNK }))];
   const head = readHead(absolute, file);
   if (isZip(head)) {
-    const { readZipEntries } = await import("./zip.js");
+    const { readZipEntries, logGroups } = await import("./zip.js");
     const entries = await readZipEntries(absolute, file);
-    return entries.map((entry) => withProblems(`${file}/${entry.name}`, (problems) => decode(entry.stream, `${file}/${entry.name}`, problems)));
+    const byName = new Map(entries.map((entry) => [entry.name, entry]));
+    const groups = logGroups(entries.map((entry) => entry.name));
+    const read = new Set(groups.flat());
+    for (const entry of entries) if (!read.has(entry.name)) entry.skip();
+    return groups.map((group) => {
+      // One job's step files, read as one log under the job's folder name.
+      const name = group.length === 1 ? `${file}/${group[0]}` : `${file}/${(group[0] as string).slice(0, (group[0] as string).indexOf("/"))}`;
+      const streams = group.map((entry) => (byName.get(entry) as ZipEntryStream).stream);
+      return withProblems(name, (problems) => decode(concat(streams), name, problems));
+    });
   }
   const name = file;
   if (isGzip(head)) {
@@ -152,6 +162,10 @@ function readHead(absolute: string, file: string): Buffer {
   } finally {
     closeSync(fd);
   }
+}
+
+async function* concat(streams: readonly AsyncIterable<Buffer>[]): AsyncGenerator<Buffer> {
+  for (const stream of streams) yield* stream;
 }
 
 const isZip = (head: Buffer) => head.length >= 4 && head[0] === 0x50 && head[1] === 0x4b && (head[2] === 3 || head[2] === 5) && (head[3] === 4 || head[3] === 6);
