@@ -1,6 +1,7 @@
 // Engine and report semantics, with rules defined here so the test pins the mechanism, not the catalogue.
+import { Readable } from "node:stream";
 import { describe, expect, it } from "vitest";
-import { analyzeText } from "../src/core/index.js";
+import { analyzeText, deployReports, diagnose } from "../src/core/index.js";
 import { compileRules } from "../src/rules/compile.js";
 import { ruleSchema, type Rule } from "../src/rules/schema.js";
 
@@ -125,7 +126,28 @@ Releasing the deploy lock...
       "2026-01-01T00:00:00.0000000Z Pull app image...\n2026-01-01T00:00:04.5000000Z   INFO [aaaaaaaa] Running docker pull x on h\n2026-01-01T00:00:06.0000000Z Acquiring the deploy lock...\n",
       [],
     );
-    expect(stamped.deploy.phases[0]).toMatchObject({ name: "pull", seconds: 4.5 });
+    // The docker pull was still running until the log moved on to the lock: 6 s, not 4.5.
+    expect(stamped.deploy.phases[0]).toMatchObject({ name: "pull", seconds: 6 });
+  });
+
+  it("counts the command still running when Kamal failed: the rest of \"Finished all in\", never negative", () => {
+    const report = analyze(
+      `Pull app image...
+  INFO [aaaaaaaa] Running docker login r -u u -p p on h
+  INFO [aaaaaaaa] Finished in 0.400 seconds with exit status 0 (successful).
+  INFO [bbbbbbbb] Running docker pull r/app:1 on h
+  Finished all in 14.2 seconds
+  ERROR (SSHKit::Command::Failed): Exception while executing on host h: docker exit status: 1
+docker stderr: no space left on device
+`,
+      [],
+    );
+    expect(report.deploy.phases).toEqual([{ name: "pull", status: "failed", startLine: 1, seconds: 14.2 }]);
+    const health = analyze(HEALTH_LOG, [crash, unhealthy]);
+    const check = health.deploy.phases.find((phase) => phase.name === "health-check");
+    expect(check?.status).toBe("failed");
+    expect(check?.seconds).toBeGreaterThan(30);
+    for (const phase of health.deploy.phases) expect(phase.seconds ?? 0).toBeGreaterThanOrEqual(0);
   });
 
   it("knows setup from deploy, and Kamal 1 from Kamal 2", () => {
@@ -363,5 +385,81 @@ describe("no contradictions", () => {
     // A line of its own keeps the explained finding, after the one that explains it.
     const two = analyze("Deploy lock found elsewhere\nERROR (Mrsk::Cli::Base::LockError): Deploy lock found\n", [held, masks]);
     expect(two.findings.map((f) => f.ruleId)).toEqual(["masks", "held"]);
+  });
+});
+
+describe("several sources", () => {
+  const opts = (rules: Rule[]) => ({ rules: compileRules(rules), toolVersion: "test" });
+  const full = rule({ id: "disk", category: "disk-full", match: { any: ["no space left on device"] } });
+  const ssh = rule({ id: "ssh", category: "ssh-auth", match: { any: ["AuthenticationFailed"] } });
+  const DISK = `Pull app image...
+  INFO [aaaaaaaa] Running docker pull r/app:1 on 192.0.2.1
+  Finished all in 14.2 seconds
+  ERROR (SSHKit::Command::Failed): Exception while executing on host 192.0.2.1: docker exit status: 1
+docker stderr: no space left on device
+`;
+  const SSH = `Log into image registry...
+  INFO [bbbbbbbb] Running docker login r -u u -p p on 192.0.2.2
+  Finished all in 1.9 seconds
+  ERROR (Net::SSH::AuthenticationFailed): Exception while executing on host 192.0.2.2: Authentication failed for user deploy@192.0.2.2
+`;
+  const OK = `Pull app image...
+  INFO [cccccccc] Running docker pull r/app:1 on 192.0.2.3
+  INFO [cccccccc] Finished in 3.000 seconds with exit status 0 (successful).
+  Finished all in 73.4 seconds
+`;
+  const read = async (sources: { name: string; text: string; attachTo?: "previous" }[], rules: Rule[]) =>
+    diagnose(
+      sources.map(({ text, ...meta }) => ({ ...meta, text: Readable.from([text]) })),
+      opts(rules),
+    );
+
+  it("reads each source as a deploy of its own and combines them: worst outcome, a root cause per failed deploy", async () => {
+    for (const order of [["disk", "ssh", "ok"], ["ok", "ssh", "disk"]]) {
+      const texts: Record<string, string> = { disk: DISK, ssh: SSH, ok: OK };
+      const report = await read(order.map((name) => ({ name: `${name}.log`, text: texts[name] as string })), [full, ssh]);
+      expect(report.outcome).toBe("failed");
+      const byName = Object.fromEntries(report.deploys.map((d) => [d.source, d]));
+      expect(byName["disk.log"]).toMatchObject({ outcome: "failed", failedPhase: "pull", seconds: 14.2, hosts: ["192.0.2.1"], failedCommand: { command: "docker pull r/app:1" } });
+      expect(byName["ssh.log"]).toMatchObject({ outcome: "failed", seconds: 1.9, hosts: ["192.0.2.2"], failedCommand: { command: "docker login r -u u -p p" } });
+      expect(byName["ok.log"]).toMatchObject({ outcome: "succeeded", failedPhase: null, seconds: 73.4, failedCommand: null });
+      expect(report.findings.filter((f) => f.rootCause).map((f) => `${f.source}:${f.ruleId}`).sort()).toEqual(["disk.log:disk", "ssh.log:ssh"]);
+      // The top-level deploy is the first failed deploy's.
+      const firstFailed = report.deploys.find((d) => d.outcome === "failed");
+      expect(report.deploy.seconds).toBe(firstFailed?.seconds);
+      expect(report.findings[0]?.source).toBe(firstFailed?.source);
+      expect(deployReports(report).map((r) => r.outcome)).toEqual(report.deploys.map((d) => d.outcome));
+    }
+  });
+
+  it("is succeeded only when every deploy succeeded", async () => {
+    const report = await read([{ name: "a.log", text: OK }, { name: "b.log", text: OK }], []);
+    expect(report.outcome).toBe("succeeded");
+    expect(report.deploys.map((d) => d.outcome)).toEqual(["succeeded", "succeeded"]);
+  });
+
+  it("joins a source attached as evidence to the deploy before it: its finding can explain the health-check failure", async () => {
+    const deployLog = `Start container with version abc (or reboot if already running)...
+  INFO [92a3b4c5] Running docker exec kamal-proxy kamal-proxy deploy app-web --target="5c1d:80" on 192.0.2.10
+  Finished all in 40.0 seconds
+  ERROR (SSHKit::Command::Failed): Exception while executing on host 192.0.2.10: docker exit status: 1
+docker stderr: Error: target failed to become healthy within configured timeout (30s)
+`;
+    const appLogs = "App Host: 192.0.2.10\n2026-03-02T10:14:02Z ActiveSupport::MessageEncryptor::InvalidMessage\n";
+    const attached = await read([{ name: "deploy.log", text: deployLog }, { name: "kamal app logs", text: appLogs, attachTo: "previous" }], [crash, unhealthy]);
+    expect(attached.deploys).toHaveLength(1);
+    expect(attached.deploys[0]).toMatchObject({ source: "deploy.log", attached: ["kamal app logs"], outcome: "failed", failedPhase: "health-check" });
+    expect(attached.sources.map((s) => s.attachedTo)).toEqual([null, "deploy.log"]);
+    expect(attached.findings.map((f) => [f.ruleId, f.rootCause, f.source])).toEqual([
+      ["app-crash", true, "kamal app logs"],
+      ["unhealthy", false, "deploy.log"],
+    ]);
+    // Without the attachment the app logs are a deploy of their own and explain nothing.
+    const separate = await read([{ name: "deploy.log", text: deployLog }, { name: "kamal app logs", text: appLogs }], [crash, unhealthy]);
+    expect(separate.deploys).toHaveLength(2);
+    expect(separate.findings.find((f) => f.ruleId === "unhealthy")?.rootCause).toBe(true);
+    // Evidence with no deploy before it is a deploy of its own.
+    const alone = await read([{ name: "kamal app logs", text: appLogs, attachTo: "previous" }], [crash]);
+    expect(alone.deploys.map((d) => d.source)).toEqual(["kamal app logs"]);
   });
 });

@@ -5,10 +5,10 @@
 import { beforeEach, describe, expect, it } from "vitest";
 import { run } from "../src/cli/main.js";
 import { createGitHubClient } from "../src/github/client.js";
-import { ANNOTATIONS_PER_REQUEST, postCheckRun, unreadableNotice, type CheckRunPlan } from "../src/github/annotate.js";
+import { ANNOTATIONS_PER_REQUEST, commentBody, planCheckRun, postCheckRun, unreadableNotice, type CheckRunPlan } from "../src/github/annotate.js";
 import type { WorkflowJob } from "../src/github/runs.js";
 import type { RunTarget } from "../src/github/target.js";
-import { wrapForGitHub } from "./support/analyze.js";
+import { analyzeMany, wrapForGitHub } from "./support/analyze.js";
 import { githubEnv, sendJson, startGitHubServer, type GitHubServer } from "./support/github-server.js";
 import { memoryIO } from "./support/io.js";
 
@@ -350,5 +350,27 @@ describe("annotate --comment", () => {
     const io = memoryIO({ env: { GITHUB_REPOSITORY: "acme/shop" } });
     expect(await run(["annotate", "42", "--comment", "--api-url", server.url], io)).toBe(2);
     expect(io.err()).toBe("kamal-doctor: annotate: set GITHUB_TOKEN (or GH_TOKEN) to post to GitHub, or use --dry-run\n");
+  });
+});
+
+describe("a run with two failed deploys", () => {
+  it("the check run and the PR comment have one section per failed deploy, each with its root cause", async () => {
+    const other = KAMAL_LOG.replace("docker exec kamal-proxy kamal-proxy deploy shop-web --target=\"5c1d:80\" on 192.0.2.10", "docker pull registry.example.com/shop:abc on 192.0.2.11")
+      .replace("on host 192.0.2.10: docker exit status: 1", "on host 192.0.2.11: docker exit status: 1")
+      .replace("docker stderr: Error: target failed to become healthy within configured timeout (30s)", "docker stderr: write /var/lib/docker/x: no space left on device");
+    const report = await analyzeMany([
+      { name: "deploy", text: wrapForGitHub(KAMAL_LOG) },
+      { name: "deploy-eu", text: wrapForGitHub(other) },
+    ]);
+    const run = { id: 42, head_sha: SHA, html_url: "https://github.com/acme/shop/actions/runs/42", pull_requests: [] };
+    const plan = planCheckRun(report, run);
+    expect(plan.conclusion).toBe("failure");
+    expect(plan.title).toMatch(/\(and 1 more failed deploy\)$/);
+    for (const body of [plan.summary, commentBody(report, run)]) {
+      expect(body).toContain("2 deploys — 2 failed");
+      expect(body.match(/^### ❌ kamal-doctor: `kamal deploy` failed/gm)).toHaveLength(2);
+      expect(body.match(/Root cause: /g)).toHaveLength(2);
+    }
+    expect(plan.annotations.filter((a) => a.title.includes("root cause"))).toHaveLength(2);
   });
 });

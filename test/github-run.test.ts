@@ -75,15 +75,15 @@ function job(id: number, name: string, conclusion: string | null, extra: Partial
 const JOBS = [job(101, "test", "success", { steps: [] }), job(102, "deploy", "failure"), job(103, "lint", "cancelled", { steps: [] })];
 
 /** The run, its jobs on two pages (Link header), job logs as 302s to the blob origin. */
-function defaultRoutes(server: GitHubServer, logs: Record<number, string> = { 102: deployLog() }): void {
+function defaultRoutes(server: GitHubServer, logs: Record<number, string> = { 102: deployLog() }, jobs: WorkflowJob[] = JOBS): void {
   const runBody = { id: 42, name: "Deploy", run_attempt: 2, status: "completed", conclusion: "failure", html_url: "https://github.com/acme/shop/actions/runs/42", head_sha: "abc", head_branch: "main" };
   server.route("GET", `${REPO}/actions/runs/42`, (_req, res) => sendJson(res, 200, runBody));
   server.route("GET", /^\/repos\/acme\/shop\/actions\/runs\/42\/attempts\/(\d+)$/, (_req, res, m) => sendJson(res, 200, { ...runBody, run_attempt: Number(m?.[1]) }));
   server.route("GET", /^\/repos\/acme\/shop\/actions\/runs\/42\/attempts\/(\d+)\/jobs/, (req, res) => {
     const page = Number(new URL(req.url ?? "", server.url).searchParams.get("page") ?? "1");
-    const slice = page === 1 ? JOBS.slice(0, 2) : JOBS.slice(2);
+    const slice = page === 1 ? jobs.slice(0, 2) : jobs.slice(2);
     const headers: Record<string, string> = page === 1 ? { link: `<${server.url}${REPO}/actions/runs/42/attempts/2/jobs?per_page=100&page=2>; rel="next", <${server.url}${REPO}/actions/runs/42/attempts/2/jobs?per_page=100&page=2>; rel="last"` } : {};
-    sendJson(res, 200, { total_count: JOBS.length, jobs: slice }, headers);
+    sendJson(res, 200, { total_count: jobs.length, jobs: slice }, headers);
   });
   server.route("GET", /^\/repos\/acme\/shop\/actions\/jobs\/(\d+)\/logs$/, (_req, res, m) => {
     const id = Number(m?.[1]);
@@ -256,6 +256,89 @@ describe("kamal-doctor run: fetching", () => {
     err = "";
     expect(await run(["run", "42", "--api-url", server.url, "--format", "json", "--quiet"], io)).toBe(1);
     expect(err).toBe("");
+  });
+});
+
+/** A second job's log that fails differently: SSH refuses the key on another host. */
+function sshLog(): string {
+  return deployLog()
+    .replace("Running docker pull registry.example.com/acme/shop:abc123 on 10.0.0.5", "Running docker login registry.example.com -u u -p p on 10.0.0.6")
+    .replace("ERROR (SSHKit::Command::Failed): docker exit status: 1", "ERROR (Net::SSH::AuthenticationFailed): Exception while executing on host 10.0.0.6: Authentication failed for user deploy@10.0.0.6")
+    .replace(/.*docker stdout: Nothing written\n/, "")
+    .replace(/.*no space left on device\n/, "");
+}
+
+const TWO_FAILED = [job(101, "test", "success", { steps: [] }), job(102, "deploy", "failure"), job(104, "deploy-eu", "failure")];
+
+interface DeployEntry {
+  source: string;
+  outcome: string;
+  hosts: string[];
+  failedCommand: { command: string } | null;
+}
+
+describe("kamal-doctor run: a run with several failed jobs", () => {
+  const expectTwoDeploys = (report: JsonReport & { deploys: DeployEntry[] }, names: [string, string]) => {
+    expect(report.deploys.map((d) => [d.source, d.outcome, d.hosts])).toEqual([
+      [names[0], "failed", ["10.0.0.5"]],
+      [names[1], "failed", ["10.0.0.6"]],
+    ]);
+    expect(report.deploys.map((d) => d.failedCommand?.command)).toEqual(["docker pull registry.example.com/acme/shop:abc123", "docker login registry.example.com -u u -p p"]);
+    expect(report.findings.filter((f) => f.rootCause).map((f) => [f.source, f.category])).toEqual([
+      [names[0], "disk-full"],
+      [names[1], "ssh-auth"],
+    ]);
+  };
+
+  it("is one deploy per job, each with its own root cause, and so are the logs saved with --save", async () => {
+    defaultRoutes(server, { 102: deployLog(), 104: sshLog() }, TWO_FAILED);
+    const dir = mkdtempSync(path.join(tmpdir(), "kamal-doctor-save-"));
+    const { code, out } = await kd(["42", "--format", "json", "--save", dir]);
+    expect(code).toBe(1);
+    expectTwoDeploys(JSON.parse(out) as JsonReport & { deploys: DeployEntry[] }, ["deploy", "deploy-eu"]);
+    const files = readdirSync(dir).sort();
+    expect(files).toHaveLength(2);
+    const io = memoryIO();
+    expect(await run([...files.map((file) => path.join(dir, file)), "--format", "json"], io)).toBe(1);
+    expectTwoDeploys(JSON.parse(io.out()) as JsonReport & { deploys: DeployEntry[] }, files.map((file) => path.join(dir, file)) as [string, string]);
+  });
+
+  it("from the run-logs zip: each job read once (its whole log, not also its steps), one deploy each", async () => {
+    defaultRoutes(server, {}, TWO_FAILED);
+    server.route("GET", `${REPO}/actions/runs/42/attempts/2/logs`, (_req, res) => {
+      res.writeHead(302, { location: `${server.blobUrl}/signed/run-42.zip?sig=x` });
+      res.end();
+    });
+    const body = (log: string) => log.split("\n").slice(8).join("\n");
+    const zip = makeZip([
+      { name: "0_test.txt", data: "2026-03-02T10:00:00.0000000Z fine\n" },
+      { name: "1_deploy.txt", data: deployLog() },
+      { name: "2_deploy-eu.txt", data: sshLog() },
+      { name: "deploy/4_Run kamal deploy.txt", data: body(deployLog()) },
+      { name: "deploy-eu/4_Run kamal deploy.txt", data: body(sshLog()) },
+    ]);
+    server.route("GET", /^\/signed\/run-42\.zip/, (_req, res) => {
+      res.writeHead(200, { "content-type": "application/zip" });
+      res.end(zip);
+    });
+    const { code, out } = await kd(["42", "--format", "json"]);
+    expect(code).toBe(1);
+    const report = JSON.parse(out) as JsonReport & { deploys: DeployEntry[] };
+    expectTwoDeploys(report, ["deploy", "deploy-eu"]);
+    expect(report.findings.filter((f) => f.category === "disk-full")).toHaveLength(1);
+  });
+
+  it("pretty output: one block per job, each with its own header", async () => {
+    defaultRoutes(server, { 102: deployLog(), 104: sshLog() }, TWO_FAILED);
+    const { code, out } = await kd(["42", "--format", "pretty"]);
+    expect(code).toBe(1);
+    expect(out.split("\n")[0]).toBe("kamal-doctor · 2 deploys: 2 failed");
+    const headers = out.split("\n").filter((line) => line.startsWith("kamal-doctor · deploy failed"));
+    expect(headers).toHaveLength(2);
+    expect(headers[0]).toContain("host 10.0.0.5");
+    expect(headers[1]).toContain("host 10.0.0.6");
+    expect(out.match(/ROOT CAUSE/g)).toHaveLength(2);
+    expect(out).not.toContain("Also found");
   });
 });
 

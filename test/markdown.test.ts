@@ -2,7 +2,7 @@
 // and a size budget that drops whole sections.
 import { describe, expect, it } from "vitest";
 import { code, fence, formatMarkdown, text } from "../src/format/markdown.js";
-import { analyze } from "./support/analyze.js";
+import { analyze, analyzeMany } from "./support/analyze.js";
 import { finding, many, report } from "./support/reports.js";
 import { readFileSync } from "node:fs";
 import path from "node:path";
@@ -138,5 +138,27 @@ describe("formatMarkdown", () => {
     }
     const bytes = formatMarkdown(report([finding({ rootCause: true }), ...many(50, "warning", 1).map((f) => ({ ...f, explanation: "é".repeat(500) }))]), { maxLength: 20_000, measure: "bytes" });
     expect(Buffer.byteLength(bytes)).toBeLessThanOrEqual(20_000);
+  });
+});
+
+describe("several deploys", () => {
+  const fixture = (name: string) => ({ name, text: readFileSync(path.resolve(import.meta.dirname, "../fixtures/kamal2", name), "utf8") });
+
+  it("one section per failed deploy, each with its own header and root cause, a line per other deploy, within the budget", async () => {
+    const report = await analyzeMany([fixture("pull-disk-full.log"), fixture("deploy-success.log"), fixture("ssh-auth-failed.log")]);
+    const md = formatMarkdown(report);
+    const headings = md.split("\n").filter((line) => /^#{2,3} /.test(line));
+    expect(headings).toEqual([
+      "## ❌ kamal-doctor: 3 deploys — 2 failed, 1 succeeded",
+      "### ❌ kamal-doctor: `kamal deploy` failed in pull",
+      expect.stringMatching(/^### ❌ kamal-doctor: `kamal deploy` failed/),
+    ]);
+    expect(md.match(/Root cause: /g)).toHaveLength(2);
+    expect(md).not.toContain("Also found");
+    expect(md).toContain("- `deploy-success.log`: `kamal deploy` succeeded");
+    expect(md.match(/<sub>kamal-doctor/g)).toHaveLength(1);
+    const small = formatMarkdown(report, { maxLength: 3000 });
+    expect(small.length).toBeLessThanOrEqual(3000);
+    expect(small.match(/Root cause: /g)).toHaveLength(2);
   });
 });

@@ -1,7 +1,7 @@
 // Inputs: a zip of logs gives one source per entry; broken archives are refused with one line.
 // Regular files are read whole or in chunks, a named pipe as a stream: the same report either way.
 import { spawnSync } from "node:child_process";
-import { mkdtempSync, writeFileSync } from "node:fs";
+import { mkdtempSync, readFileSync, writeFileSync } from "node:fs";
 import { writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import path from "node:path";
@@ -28,6 +28,37 @@ describe("zip input", () => {
     const report = JSON.parse(io.out());
     expect(report.sources.map((s: { name: string }) => s.name)).toEqual(["logs.zip/0_build.txt", "logs.zip/1_deploy.txt"]);
     expect(report.findings[0]).toMatchObject({ source: "logs.zip/1_deploy.txt", ruleId: "proxy-target-unhealthy" });
+  });
+
+  it("reads each job of a GitHub run-logs zip once, not its whole log and its steps both; each job is a deploy", async () => {
+    const fixture = (name: string) => readFileSync(path.join(import.meta.dirname, "..", "fixtures", "kamal2", name), "utf8");
+    const disk = fixture("pull-disk-full.log");
+    const ssh = fixture("ssh-auth-failed.log");
+    const dir = mkdtempSync(path.join(tmpdir(), "kamal-doctor-zip-"));
+    writeFileSync(
+      path.join(dir, "run.zip"),
+      makeZip([
+        { name: "0_deploy.txt", data: `Set up job\n${disk}` },
+        { name: "deploy/", data: "" },
+        { name: "deploy/1_Set up job.txt", data: "Set up job\n" },
+        { name: "deploy/2_Run bin kamal deploy.txt", data: disk },
+        // A job whose whole log is missing: its steps, in order, are its log.
+        { name: "staging/2_Run bin kamal deploy.txt", data: ssh.split("\n").slice(3).join("\n") },
+        { name: "staging/1_Run bin kamal deploy.txt", data: `${ssh.split("\n").slice(0, 3).join("\n")}\n` },
+      ]),
+    );
+    const io = memoryIO({ cwd: dir });
+    expect(await run(["run.zip", "-f", "json"], io)).toBe(1);
+    const report = JSON.parse(io.out());
+    expect(report.sources.map((s: { name: string }) => s.name)).toEqual(["run.zip/0_deploy.txt", "run.zip/staging"]);
+    expect(report.deploys.map((d: { source: string; outcome: string }) => [d.source, d.outcome])).toEqual([
+      ["run.zip/0_deploy.txt", "failed"],
+      ["run.zip/staging", "failed"],
+    ]);
+    const roots = report.findings.filter((f: { rootCause: boolean }) => f.rootCause).map((f: { source: string; ruleId: string }) => `${f.source} ${f.ruleId}`);
+    expect(roots).toEqual(["run.zip/0_deploy.txt no-space-left", "run.zip/staging ssh-authentication-failed"]);
+    // The disk-full finding is counted once: the step copy was not read.
+    expect(report.findings.filter((f: { ruleId: string }) => f.ruleId === "no-space-left")).toHaveLength(1);
   });
 
   it("refuses a truncated archive with one line, exit 2", async () => {

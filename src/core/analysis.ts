@@ -11,7 +11,8 @@ import { LineParser, type ParsedLine } from "./parse.js";
 import { Normalizer } from "./normalize.js";
 import { detach } from "./strings.js";
 import { DeployModel } from "./model.js";
-import type { Counts, EvidenceLine, Finding, JobRef, Outcome, Report, SourceSummary, UnmatchedLine } from "./report.js";
+import type { Counts, DeploySummary, EvidenceLine, Finding, JobRef, Outcome, Report, SourceSummary, UnmatchedLine } from "./report.js";
+import { RulePrefilter } from "../rules/prefilter.js";
 import type { Category, CommandKind, LineKind, Phase } from "../vocabulary.js";
 import { ProvenanceTracker, commandKind } from "./provenance.js";
 import { KeyLineTracker, isBoilerplate, withoutStreamPrefix, type KeyLine } from "./keyline.js";
@@ -30,11 +31,18 @@ export interface SourceMeta {
   name: string;
   job?: JobRef | null;
   /**
-   * Output of a follow-up command run after the deploy failed (`exec --collect`): it does not
-   * move the deploy model, its findings belong to `phase`, and with `containerOutput` the whole
-   * source is the failed container's own output, so a rule's `near` context holds source-wide.
+   * Output of a follow-up command run after the deploy failed (`exec --collect`): it is evidence
+   * for the deploy before it (as with `attachTo: "previous"`), its findings belong to `phase`, and
+   * with `containerOutput` the whole source is the failed container's own output, so a rule's
+   * `near` context holds source-wide.
    */
   collected?: { phase: Phase | null; containerOutput: boolean };
+  /**
+   * "previous": this source is evidence for the deploy read before it (e.g. `kamal app logs`
+   * collected after that deploy failed), not a deploy of its own: its findings join that
+   * deploy's and are ranked with them. Without a previous deploy it is a deploy of its own.
+   */
+  attachTo?: "previous" | null;
 }
 
 export interface AnalysisOptions {
@@ -52,31 +60,88 @@ interface Candidate extends UnmatchedLine {
   context: boolean;
 }
 
-export class Analysis {
-  private readonly engine: RuleEngine;
-  private readonly model = new DeployModel();
-  private readonly provenance = new ProvenanceTracker();
-  private readonly keyLines = new KeyLineTracker();
+/**
+ * What one deploy accumulates: each source (file, zip entry, job) is a deploy of its own, with
+ * its own model and findings; a source attached to it as evidence adds to its findings only.
+ */
+class DeployState {
+  readonly model = new DeployModel();
+  readonly engine: RuleEngine;
+  readonly sources: SourceSummary[] = [];
+  readonly counts: Counts = { error: 0, warn: 0, info: 0, debug: 0 };
+  readonly candidates: Candidate[] = [];
+  /** Payload lines since the final error or the last `docker stderr:`-style header. */
+  sinceHeader = 0;
+  errorText: string | null = null;
+  readonly provenance = new ProvenanceTracker();
+  readonly keyLines = new KeyLineTracker();
   /** The kind of the command the model holds as failed (classified once, when it is known). */
-  private failing: CommandKind | null = null;
-  private readonly sources: SourceSummary[] = [];
-  private readonly counts: Counts = { error: 0, warn: 0, info: 0, debug: 0 };
-  private readonly candidates: Candidate[] = [];
+  failing: CommandKind | null = null;
+
+  constructor(options: AnalysisOptions, prefilter: RulePrefilter) {
+    this.engine = new RuleEngine(options.rules, prefilter);
+    if (options.command) this.model.setCommand(options.command);
+  }
+}
+
+interface DeployResult {
+  state: DeployState;
+  outcome: Outcome;
+  deploy: DeploySummary;
+  findings: Finding[];
+  unmatched: UnmatchedLine[];
+}
+
+const OUTCOME_WEIGHT: Record<Outcome, number> = { failed: 2, unknown: 1, succeeded: 0 };
+
+export class Analysis {
+  private readonly prefilter: RulePrefilter;
+  private readonly deploys: DeployState[] = [];
+  /** The deploy being read (or finished). */
+  private active: DeployState;
   private normalizer: Normalizer | null = null;
   private parser: LineParser | null = null;
   private current: SourceSummary | null = null;
+  /** The current source is evidence for the deploy before it: it does not feed the deploy's model. */
+  private evidence = false;
   private collected: SourceMeta["collected"] | null = null;
-  /** Payload lines since the final error or the last `docker stderr:`-style header. */
-  private sinceHeader = 0;
 
   constructor(private readonly options: AnalysisOptions) {
-    this.engine = new RuleEngine(options.rules);
-    if (options.command) this.model.setCommand(options.command);
+    this.prefilter = new RulePrefilter(options.rules);
+    this.active = new DeployState(options, this.prefilter);
+  }
+
+  private get model(): DeployModel {
+    return this.active.model;
+  }
+  private get engine(): RuleEngine {
+    return this.active.engine;
+  }
+  private get candidates(): Candidate[] {
+    return this.active.candidates;
+  }
+  private get counts(): Counts {
+    return this.active.counts;
+  }
+  private get sources(): SourceSummary[] {
+    return this.active.sources;
+  }
+  private get provenance(): ProvenanceTracker {
+    return this.active.provenance;
+  }
+  private get keyLines(): KeyLineTracker {
+    return this.active.keyLines;
   }
 
   beginSource(meta: SourceMeta): void {
     if (this.current) this.endSource();
-    this.current = { name: meta.name, job: meta.job ?? null, step: null, lines: 0 };
+    const attach = (meta.attachTo === "previous" || meta.collected !== undefined) && this.deploys.length > 0;
+    if (!attach) {
+      if (this.deploys.length > 0) this.active = new DeployState(this.options, this.prefilter);
+      this.deploys.push(this.active);
+    }
+    this.evidence = attach;
+    this.current = { name: meta.name, job: meta.job ?? null, step: null, lines: 0, attachedTo: attach ? (this.active.sources[0]?.name ?? null) : null };
     this.sources.push(this.current);
     this.normalizer = new Normalizer();
     this.parser = new LineParser(meta.name);
@@ -89,12 +154,13 @@ export class Analysis {
     if (!this.current || !this.normalizer || !this.parser) this.beginSource({ name: "stdin" });
     const normalized = (this.normalizer as Normalizer).normalize(raw);
     const parsed = (this.parser as LineParser).parse(normalized);
-    if (this.collected) {
-      this.engine.consume(parsed, this.collected.phase, this.provenance.observe(parsed, null));
+    if (this.evidence) {
+      // Evidence (logs collected after the deploy) says why, not what the deploy did.
+      this.engine.consume(parsed, this.collected?.phase ?? null, this.provenance.observe(parsed, null));
     } else {
       this.model.consume(parsed);
-      if (parsed.kind === "error") this.failing = this.model.failedCommand ? commandKind(this.model.failedCommand.command) : null;
-      const provenance = this.provenance.observe(parsed, this.failing);
+      if (parsed.kind === "error") this.active.failing = this.model.failedCommand ? commandKind(this.model.failedCommand.command) : null;
+      const provenance = this.provenance.observe(parsed, this.active.failing);
       this.keyLines.observe(parsed, provenance);
       this.count(parsed);
       this.engine.consume(parsed, this.model.phaseOf(parsed), provenance);
@@ -108,10 +174,49 @@ export class Analysis {
     this.current = null;
     this.normalizer = null;
     this.parser = null;
+    this.evidence = false;
   }
 
+  /**
+   * Each deploy is finished on its own (its outcome, ranking, root cause, unmatched lines), then
+   * combined: the outcome is the worst of them, failed deploys' findings come first, and the
+   * top-level `deploy` is the first failed deploy's (else the first's).
+   */
   finish(): Report {
     if (this.current) this.endSource();
+    const states = this.deploys.length > 0 ? this.deploys : [this.active];
+    const results = states.map((state) => {
+      this.active = state;
+      return this.finishDeploy();
+    });
+    const outcome = results.reduce<Outcome>((worst, r) => (OUTCOME_WEIGHT[r.outcome] > OUTCOME_WEIGHT[worst] ? r.outcome : worst), "succeeded");
+    const lead = results.find((r) => r.outcome === "failed") ?? results[0];
+    if (lead === undefined) throw new Error("an analysis always has a deploy");
+    const failedFirst = [...results.filter((r) => r.outcome === "failed"), ...results.filter((r) => r.outcome !== "failed")];
+    const counts: Counts = { error: 0, warn: 0, info: 0, debug: 0 };
+    for (const r of results) for (const key of Object.keys(counts) as (keyof Counts)[]) counts[key] += r.state.counts[key];
+    return {
+      schemaVersion: 1,
+      tool: { name: "kamal-doctor", version: this.options.toolVersion },
+      outcome,
+      sources: results.flatMap((r) => r.state.sources),
+      deploy: lead.deploy,
+      deploys: this.deploys.map((state, index) => {
+        const r = results[index] as DeployResult;
+        return {
+          source: state.sources[0]?.name ?? "",
+          attached: state.sources.slice(1).map((source) => source.name),
+          outcome: r.outcome,
+          ...r.deploy,
+        };
+      }),
+      findings: failedFirst.flatMap((r) => r.findings),
+      unmatched: results.flatMap((r) => r.unmatched),
+      counts,
+    };
+  }
+
+  private finishDeploy(): DeployResult {
     const model = this.model;
     const kamalVersion = model.kamalVersion();
     const version = asKamalVersion(kamalVersion);
@@ -150,10 +255,8 @@ export class Analysis {
     for (const f of findings) for (const e of f.evidenceLines) shown.add(`${f.source}:${e.line}`);
 
     return {
-      schemaVersion: 1,
-      tool: { name: "kamal-doctor", version: this.options.toolVersion },
+      state: this.active,
       outcome,
-      sources: this.sources,
       deploy: {
         kamalVersion,
         command: model.command,
@@ -166,7 +269,6 @@ export class Analysis {
       findings,
       // A deploy that succeeded has no failure to explain: no line is an unexplained error.
       unmatched: outcome === "succeeded" ? [] : this.unmatched(all).filter((u) => !shown.has(`${u.source}:${u.line}`) && !isBoilerplate(u.text)),
-      counts: this.counts,
     };
   }
 
@@ -199,7 +301,7 @@ export class Analysis {
 
   /** The kind of the command that failed: the model's failing command, else what the error or a fragment shows. */
   private failingKind(): CommandKind | null {
-    return this.failing ?? this.provenance.fragmentCommand();
+    return this.active.failing ?? this.provenance.fragmentCommand();
   }
 
   /** A finding inferred from the failing command when no rule explains the failure. */
@@ -217,7 +319,7 @@ export class Analysis {
     const source = key?.source ?? top?.source ?? failed?.source ?? this.sources[0]?.name ?? "stdin";
     const evidenceLines: EvidenceLine[] = [];
     if (key) evidenceLines.push({ line: key.line, text: key.text });
-    if (top && top.source === source && top.line !== key?.line && this.errorText) evidenceLines.push({ line: top.line, text: this.errorText });
+    if (top && top.source === source && top.line !== key?.line && this.active.errorText) evidenceLines.push({ line: top.line, text: this.active.errorText });
     if (failed && failed.source === source && !evidenceLines.some((e) => e.line === failed.line)) evidenceLines.push({ line: failed.line, text: `Running ${failed.command}` });
     const line = key?.line ?? top?.line ?? failed?.line ?? 0;
     return {
@@ -301,9 +403,8 @@ export class Analysis {
     };
   }
 
-  private errorText: string | null = null;
   private errorLineText(): string | null {
-    return this.errorText;
+    return this.active.errorText;
   }
 
   private count(p: ParsedLine): void {
@@ -328,13 +429,13 @@ export class Analysis {
 
   private maybeCandidate(p: ParsedLine): void {
     if (p.kind === "error") {
-      this.errorText = p.text;
+      this.active.errorText = p.text;
       // A new final error: the lines of an earlier one are no longer the failure.
       for (const c of this.candidates) if (c.priority === 3) c.priority = 1;
     }
-    if (p.kind === "error" || (p.kind === "payload" && PAYLOAD_HEADER.test(p.text))) this.sinceHeader = 0;
-    else if (p.kind === "payload") this.sinceHeader++;
-    const priority = candidatePriority(p, this.sinceHeader);
+    if (p.kind === "error" || (p.kind === "payload" && PAYLOAD_HEADER.test(p.text))) this.active.sinceHeader = 0;
+    else if (p.kind === "payload") this.active.sinceHeader++;
+    const priority = candidatePriority(p, this.active.sinceHeader);
     if (priority === 0 || BORING.test(p.text)) return;
     if (this.candidates.length >= MAX_UNMATCHED_CANDIDATES) {
       if (priority < 3) return;

@@ -90,8 +90,12 @@ export class RuleEngine {
   /** The provenance of the line being consumed. */
   private provenance: LineProvenance | null = null;
 
-  constructor(private readonly rules: readonly CompiledRule[]) {
-    this.prefilter = new RulePrefilter(rules);
+  /** `prefilter`: one built for the same rules, shared by engines (one per deploy). */
+  constructor(
+    private readonly rules: readonly CompiledRule[],
+    prefilter?: RulePrefilter,
+  ) {
+    this.prefilter = prefilter ?? new RulePrefilter(rules);
   }
 
   consume(p: ParsedLine, phase: Phase | null, provenance: LineProvenance | null = null): void {

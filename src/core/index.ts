@@ -12,6 +12,7 @@ export { LineSplitter } from "./lines.js";
 export { Normalizer, type NormalizedLine } from "./normalize.js";
 export { LineParser, type ParsedLine } from "./parse.js";
 export type * from "./report.js";
+export { deployReports } from "./report.js";
 export * from "../vocabulary.js";
 
 /**

@@ -66,6 +66,8 @@ export class DeployModel {
   exactVersion: string | null = null;
   command: string | null = null;
   firstErrorLogPhase: Phase | null = null;
+  /** The phase of the command that was still running when Kamal failed. */
+  private runningPhase: Phase | null = null;
 
   /** The phase the given line happens in. Call after `consume`. */
   phaseNow(): Phase | null {
@@ -96,6 +98,8 @@ export class DeployModel {
         const command = detach((p.command ?? "").slice(0, MAX_COMMAND_TEXT));
         const phase = phaseOfCommand(command);
         this.commandPhase = phase;
+        // The health check runs inside "Start container": its phase starts with the command that waits for it.
+        if (phase === "health-check" && this.currentPhase !== null && this.currentPhase.name !== "health-check") this.startPhase("health-check", p, time);
         if (p.host) this.addHost(p.host);
         // SSHKit runs one command at a time per host: an earlier command on this host that never
         // printed "Finished" failed and Kamal rescued it. It stays a suspect only if Kamal logged
@@ -200,6 +204,7 @@ export class DeployModel {
         exitCode: null,
       };
       const phase = candidate.phase;
+      this.runningPhase = phase;
       if (phase) this.markFailed(phase);
     } else {
       const phase = this.firstErrorLogPhase ?? this.commandPhase ?? this.lastWorkPhase();
@@ -248,6 +253,8 @@ export class DeployModel {
   }
 
   private startPhase(name: Phase, p: ParsedLine, time: string | null): void {
+    // A phase lasts until the log moves on to the next one: a command still running counts.
+    if (time !== null) this.lastStamp = time;
     this.closePhase();
     if (this.phases.length >= MAX_PHASES) this.phases.shift();
     const record: PhaseRecord = {
@@ -299,16 +306,29 @@ export class DeployModel {
     this.command = command;
   }
 
-  /** Phases with durations, for the report. */
+  /**
+   * Phases with durations, for the report: from timestamps when the log has them, else the sum
+   * of the commands' own "Finished in" seconds. Without timestamps, the command that was still
+   * running when Kamal gave up has no "Finished in": the part of "Finished all in N seconds" no
+   * phase accounts for is the time its phase spent on it.
+   */
   phaseSummaries(): PhaseSummary[] {
     this.closePhase();
-    return this.phases.map((phase) => {
+    const summaries = this.phases.map((phase) => {
       let seconds: number | null = null;
       const elapsed = phase.startTime !== null && phase.endTime !== null ? phase.endTime - phase.startTime : NaN;
-      if (!Number.isNaN(elapsed)) seconds = Math.round(elapsed / 100) / 10;
+      if (!Number.isNaN(elapsed)) seconds = Math.max(0, Math.round(elapsed / 100) / 10);
       else if (phase.commandSeconds > 0) seconds = Math.round(phase.commandSeconds * 10) / 10;
-      return { name: phase.name, status: phase.failed ? "failed" : "ok", startLine: phase.startLine, seconds };
+      return { name: phase.name, status: phase.failed ? ("failed" as const) : ("ok" as const), startLine: phase.startLine, seconds, timed: !Number.isNaN(elapsed) };
     });
+    const running = this.failedCommand ? this.runningPhase : null;
+    const target = running === null ? undefined : summaries.find((phase) => phase.name === running && phase.status === "failed" && !phase.timed);
+    if (target && this.finishedAllSeconds !== null) {
+      const accounted = summaries.reduce((sum, phase) => sum + (phase.seconds ?? 0), 0);
+      const rest = this.finishedAllSeconds - accounted;
+      if (rest > 0) target.seconds = Math.round(((target.seconds ?? 0) + rest) * 10) / 10;
+    }
+    return summaries.map(({ timed: _timed, ...phase }) => phase);
   }
 
   failedPhase(): Phase | null {

@@ -26,6 +26,8 @@ export interface SourceSummary {
   /** The step the root cause (or else the first failure) of this source is in. */
   step: StepRef | null;
   lines: number;
+  /** The source of the deploy this one is evidence for (`attachTo: "previous"`), else null: a deploy of its own. */
+  attachedTo: string | null;
 }
 
 export interface PhaseSummary {
@@ -47,6 +49,15 @@ export interface DeploySummary {
   seconds: number | null;
   /** The command that failed (a `Running` with no `Finished` followed by the error), if known. */
   failedCommand: FailedCommand | null;
+}
+
+/** One deploy: a source read on its own, with the sources attached to it as evidence. */
+export interface DeployEntry extends DeploySummary {
+  /** The source this deploy was read from. */
+  source: string;
+  /** Sources read as evidence for this deploy (e.g. `kamal app logs` collected after it failed). */
+  attached: string[];
+  outcome: Outcome;
 }
 
 export interface FailedCommand {
@@ -119,7 +130,11 @@ export interface Report {
   tool: { name: "kamal-doctor"; version: string };
   outcome: Outcome;
   sources: SourceSummary[];
+  /** One deploy's summary: the first failed deploy's when there are several, else the first's. */
   deploy: DeploySummary;
+  /** Every deploy, in the order their sources were read (empty when nothing was read). */
+  deploys: DeployEntry[];
+  /** Every deploy's findings, failed deploys first; each failed deploy's first one is its root cause. */
   findings: Finding[];
   unmatched: UnmatchedLine[];
   counts: Counts;
@@ -150,4 +165,26 @@ export interface ConfigSummary {
   checkedFor: { version: string | null; from: "log" | "Gemfile.lock" | null };
   /** EXPOSE ports of the Dockerfile's last stage. */
   exposedPorts: number[];
+}
+
+/**
+ * The report of each deploy on its own, as if it had been read alone: its sources, its summary,
+ * its findings and unmatched lines. One deploy (or none): the report itself.
+ */
+export function deployReports(report: Report): Report[] {
+  if (report.deploys.length <= 1) return [report];
+  return report.deploys.map((entry) => {
+    const names = new Set([entry.source, ...entry.attached]);
+    const { source: _source, attached: _attached, outcome, ...deploy } = entry;
+    const sources = report.sources.filter((source) => names.has(source.name));
+    return {
+      ...report,
+      outcome,
+      sources,
+      deploy,
+      deploys: [entry],
+      findings: report.findings.filter((finding) => names.has(finding.source)),
+      unmatched: report.unmatched.filter((line) => names.has(line.source)),
+    };
+  });
 }

@@ -3,7 +3,7 @@
 // job; past them the runner silently drops annotations, so what does not fit is folded into one
 // notice that names it and points at the job summary. The same annotation list feeds check runs.
 
-import type { Finding, Report } from "../core/index.js";
+import { deployReports, type Finding, type Report } from "../core/index.js";
 import { annotationCommand } from "./workflow-commands.js";
 
 export type AnnotationLevel = "error" | "warning" | "notice";
@@ -45,8 +45,18 @@ export function formatGithub(report: Report, options: GithubOptions = {}): strin
   return lines.length > 0 ? `${lines.join("\n")}\n` : "";
 }
 
-/** One annotation per finding, root cause first; a failure no rule knows still gets one. */
+/** One annotation per finding, root cause first; a failure no rule knows still gets one (per deploy). */
 export function annotationsFor(report: Report): Annotation[] {
+  const parts = deployReports(report);
+  if (parts.length > 1) {
+    // Failed deploys first, as in the report's findings.
+    const ordered = [...parts.filter((part) => part.outcome === "failed"), ...parts.filter((part) => part.outcome !== "failed")];
+    return ordered.flatMap((part) => deployAnnotations(part, part.sources[0]?.job?.name ?? part.sources[0]?.name ?? null));
+  }
+  return deployAnnotations(report);
+}
+
+function deployAnnotations(report: Report, name: string | null = null): Annotation[] {
   // A deploy that did not fail gets no notice for what is only informational.
   const findings = report.outcome === "failed" ? report.findings : report.findings.filter((f) => f.severity !== "info");
   const out: Annotation[] = findings.map((f) => ({
@@ -61,7 +71,7 @@ export function annotationsFor(report: Report): Annotation[] {
     const silent = report.sources.every((source) => source.lines === 0);
     const first = silent ? `The deploy failed${where} without printing anything: nothing to diagnose.` : `The deploy failed${where}, and no rule recognised why.`;
     const message = [first, ...(lines.length > 0 ? ["", "Key lines:", ...lines] : [])].join("\n");
-    out.push({ level: "error", title: "kamal-doctor: failure not recognised", message: clip(message, MAX_MESSAGE), finding: null });
+    out.push({ level: "error", title: clip(`kamal-doctor: failure not recognised${name ? ` in ${name}` : ""}`, MAX_TITLE), message: clip(message, MAX_MESSAGE), finding: null });
   }
   return out;
 }

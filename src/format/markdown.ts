@@ -6,7 +6,7 @@
 // mention; a size budget (GitHub's limits differ per surface) drops whole sections, never half a
 // fence.
 
-import type { Finding, PhaseSummary, Report } from "../core/index.js";
+import { deployReports, type Finding, type PhaseSummary, type Report } from "../core/index.js";
 
 export interface MarkdownOptions {
   verbose?: boolean;
@@ -22,7 +22,39 @@ const TEXT = 4000;
 const TITLE = 300;
 const UNMATCHED_LINES = 20;
 
+/**
+ * Several deploys (one per source): a line of totals, then one section per failed deploy (each
+ * with its own header, root cause and phases, sharing the size budget), and a line per other one.
+ */
 export function formatMarkdown(report: Report, options: MarkdownOptions = {}): string {
+  const parts = deployReports(report);
+  if (parts.length === 1) return formatDeploy(report, options, true);
+  const size = options.measure === "bytes" ? (text: string) => Buffer.byteLength(text, "utf8") : (text: string) => text.length;
+  const failed = parts.filter((part) => part.outcome === "failed");
+  const detailed = failed.length > 0 ? failed : parts;
+  const others = parts.filter((part) => !detailed.includes(part)).map((part) => `- ${code(part.sources[0]?.job?.name ?? part.sources[0]?.name ?? "")}: ${outcomeWords(part)}`);
+  const by = (outcome: string) => report.deploys.filter((d) => d.outcome === outcome).length;
+  const said = [
+    [by("failed"), "failed"],
+    [by("succeeded"), "succeeded"],
+    [by("unknown"), "outcome unknown"],
+  ].filter(([n]) => (n as number) > 0).map(([n, what]) => `${n} ${what}`);
+  const icon = report.outcome === "failed" ? "❌" : report.outcome === "succeeded" ? "✅" : "❔";
+  const top = `## ${icon} kamal-doctor: ${parts.length} deploys — ${said.join(", ")}\n`;
+  const rest = others.length > 0 ? `${others.join("\n")}\n` : "";
+  const footer = `<sub>kamal-doctor ${report.tool.version}</sub>\n`;
+  const budget = options.maxLength ?? Number.POSITIVE_INFINITY;
+  const share = (budget - size(top) - size(rest) - size(footer) - 50) / detailed.length;
+  const sections = detailed.map((part) => formatDeploy(part, { ...options, maxLength: share }, false).replace(/^## /, "### "));
+  return [top, ...sections, ...(rest ? [rest] : []), footer].join("\n");
+}
+
+function outcomeWords(report: Report): string {
+  const command = report.deploy.command ? `kamal ${report.deploy.command}` : "kamal";
+  return report.outcome === "failed" ? `\`${command}\` failed` : report.outcome === "succeeded" ? `\`${command}\` succeeded` : "outcome unknown";
+}
+
+function formatDeploy(report: Report, options: MarkdownOptions, withFooter: boolean): string {
   const size = options.measure === "bytes" ? (text: string) => Buffer.byteLength(text, "utf8") : (text: string) => text.length;
   const budget = options.maxLength ?? Number.POSITIVE_INFINITY;
   const verbose = options.verbose === true;
@@ -31,7 +63,7 @@ export function formatMarkdown(report: Report, options: MarkdownOptions = {}): s
   const head: string[] = [header(report)];
   if (first) head.push(findingBlock(first, 4, verbose));
   else head.push(noFinding(report));
-  const footer = `<sub>kamal-doctor ${report.tool.version}</sub>\n`;
+  const footer = withFooter ? `<sub>kamal-doctor ${report.tool.version}</sub>\n` : "";
 
   // Sections are whole or absent: the unexplained lines and the gantt first (small and telling),
   // then as many of the other findings as the budget leaves room for.
@@ -71,7 +103,7 @@ export function formatMarkdown(report: Report, options: MarkdownOptions = {}): s
   const parts = [...head];
   for (const section of [others, unmatched, gantt]) if (section) parts.push(section);
   if (dropped.length > 0) parts.push(`_Left out to stay within GitHub's size limit: ${dropped.join(", ")}._\n`);
-  parts.push(footer);
+  if (footer) parts.push(footer);
   return parts.join("\n");
 }
 

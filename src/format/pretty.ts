@@ -2,7 +2,7 @@
 // why, fix, docs — then the other findings, the unmatched error lines and the phase timeline.
 // Readable without colour; colour comes from the Style passed in.
 
-import type { Finding, Report } from "../core/index.js";
+import { deployReports, type Finding, type Report } from "../core/index.js";
 import { plain, type Style } from "./style.js";
 
 export interface PrettyOptions {
@@ -15,7 +15,28 @@ export interface PrettyOptions {
 const EVIDENCE_LINES = 6;
 const LINE_TEXT = 220;
 
+/** Several deploys (one per source): a line of totals, then one block per deploy with its own header. */
 export function formatPretty(report: Report, options: PrettyOptions = {}): string {
+  const parts = deployReports(report);
+  if (parts.length === 1) return formatDeploy(report, options);
+  const s = options.style ?? plain;
+  const blocks = parts.map((part, i) => `${s.dim(`── deploy ${i + 1} of ${parts.length} ──`)}\n${formatDeploy(part, options)}`);
+  return `${totals(report, s)}\n\n${blocks.join("\n")}`;
+}
+
+function totals(report: Report, s: Style): string {
+  const by = (outcome: string) => report.deploys.filter((d) => d.outcome === outcome).length;
+  const counts = [
+    [by("failed"), "failed"],
+    [by("succeeded"), "succeeded"],
+    [by("unknown"), "outcome unknown"],
+  ] as const;
+  const said = counts.filter(([n]) => n > 0).map(([n, what]) => `${n} ${what}`);
+  const outcome = report.outcome === "failed" ? s.red(s.bold(said.join(", "))) : report.outcome === "succeeded" ? s.green(s.bold(said.join(", "))) : s.bold(said.join(", "));
+  return `${s.bold("kamal-doctor")} · ${report.deploys.length} deploys: ${outcome}`;
+}
+
+function formatDeploy(report: Report, options: PrettyOptions): string {
   const s = options.style ?? plain;
   const width = Math.max(60, Math.min(options.width ?? 100, 140));
   const out: string[] = [];

@@ -83,7 +83,9 @@ export function planCheckRun(report: Report, run: AnnotatedRun, unreadable: read
   const failed = report.outcome === "failed";
   const what = report.deploy.command ? `kamal ${report.deploy.command}` : "The deploy";
   let title: string;
-  if (root) title = `${failed ? `${what} failed: ` : ""}${root.title}`;
+  const failedDeploys = report.deploys.filter((deploy) => deploy.outcome === "failed").length;
+  const more = failedDeploys > 1 ? ` (and ${failedDeploys - 1} more failed deploy${failedDeploys === 2 ? "" : "s"})` : "";
+  if (root) title = `${failed ? `${what} failed: ` : ""}${root.title}${more}`;
   else title = failed ? `${what} failed; no rule recognised why` : "No deploy failure found";
   return {
     name: CHECK_NAME,

@@ -4,7 +4,7 @@
 // redacting every string a formatter may print. Values are replaced, names kept, so the user
 // still sees *which* secret was in the line.
 
-import type { Report } from "../core/index.js";
+import type { DeploySummary, Report } from "../core/index.js";
 
 export const REDACTED = "[redacted]";
 
@@ -98,15 +98,20 @@ export function redactReport(report: Report): Report {
   const redactor = new Redactor();
   forEachText(report, (text) => redactor.learn(text));
   const r = (text: string) => redactor.redact(text);
-  const failed = report.deploy.failedCommand;
+  const deploy = <D extends DeploySummary>(d: D): D => {
+    const failed = d.failedCommand;
+    return { ...d, command: d.command === null ? null : r(d.command), failedCommand: failed ? { ...failed, command: r(failed.command), source: r(failed.source) } : null };
+  };
   return {
     ...report,
-    sources: report.sources.map((source) => ({ ...source, name: r(source.name), step: source.step ? { ...source.step, name: r(source.step.name) } : null })),
-    deploy: {
-      ...report.deploy,
-      command: report.deploy.command === null ? null : r(report.deploy.command),
-      failedCommand: failed ? { ...failed, command: r(failed.command), source: r(failed.source) } : null,
-    },
+    sources: report.sources.map((source) => ({
+      ...source,
+      name: r(source.name),
+      step: source.step ? { ...source.step, name: r(source.step.name) } : null,
+      attachedTo: source.attachedTo === null ? null : r(source.attachedTo),
+    })),
+    deploy: deploy(report.deploy),
+    deploys: report.deploys.map((entry) => ({ ...deploy(entry), source: r(entry.source), attached: entry.attached.map(r) })),
     findings: report.findings.map((f) => ({
       ...f,
       title: r(f.title),
@@ -123,8 +128,10 @@ export function redactReport(report: Report): Report {
 }
 
 function forEachText(report: Report, visit: (text: string) => void): void {
-  if (report.deploy.command) visit(report.deploy.command);
-  if (report.deploy.failedCommand) visit(report.deploy.failedCommand.command);
+  for (const d of [report.deploy, ...report.deploys]) {
+    if (d.command) visit(d.command);
+    if (d.failedCommand) visit(d.failedCommand.command);
+  }
   for (const f of report.findings) {
     for (const e of f.evidenceLines) visit(e.text);
     for (const value of Object.values(f.captures)) visit(value);

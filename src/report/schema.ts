@@ -17,7 +17,7 @@ export const jobRefSchema = z.object({ id: int(), name: z.string(), url: z.strin
 export const stepRefSchema = z.object({ number: int(), name: z.string() }).strict();
 
 export const sourceSummarySchema = z
-  .object({ name: z.string(), job: nullable(jobRefSchema), step: nullable(stepRefSchema).describe("The step the root cause (or else the first failure) of this source is in."), lines: int() })
+  .object({ name: z.string(), job: nullable(jobRefSchema), step: nullable(stepRefSchema).describe("The step the root cause (or else the first failure) of this source is in."), lines: int(), attachedTo: nullable(z.string()).describe("The deploy (its first source) this source is evidence for, or null: a deploy of its own.") })
   .strict();
 
 export const phaseSummarySchema = z
@@ -51,6 +51,14 @@ export const deploySummarySchema = z
     failedPhase: nullable(z.enum(PHASES)),
     seconds: nullable(z.number()),
     failedCommand: nullable(failedCommandSchema),
+  })
+  .strict();
+
+export const deployEntrySchema = deploySummarySchema
+  .extend({
+    source: z.string().describe("The source this deploy was read from."),
+    attached: z.array(z.string()).describe("Sources read as evidence for this deploy (e.g. `kamal app logs` collected after it failed)."),
+    outcome: z.enum(["failed", "succeeded", "unknown"]),
   })
   .strict();
 
@@ -102,7 +110,8 @@ export const reportShape = {
   tool: z.object({ name: z.literal("kamal-doctor"), version: z.string() }).strict(),
   outcome: z.enum(["failed", "succeeded", "unknown"]),
   sources: z.array(sourceSummarySchema),
-  deploy: deploySummarySchema,
+  deploy: deploySummarySchema.describe("One deploy: the only one, or with several the first failed one (else the first)."),
+  deploys: z.array(deployEntrySchema).describe("Every source read on its own is a deploy of its own, in read order."),
   findings: z.array(findingSchema).describe("Root cause first."),
   unmatched: z.array(unmatchedLineSchema).describe("Error lines no rule explains (at most 20, de-duplicated)."),
   counts: countsSchema,

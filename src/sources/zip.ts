@@ -10,6 +10,8 @@ export interface ZipEntryStream {
   name: string;
   size: number;
   stream: AsyncIterable<Buffer>;
+  /** Not reading this entry: releases it (the archive closes once every entry is read or skipped). */
+  skip: () => void;
 }
 
 export const ZIP_LIMITS = {
@@ -65,7 +67,51 @@ export async function readZipEntries(absolute: string, file = absolute, limits =
     if (remaining <= 0) zip.close();
   };
   if (remaining === 0) zip.close();
-  return metas.map(({ entry, name }) => ({ name, size: entry.uncompressedSize, stream: entryStream(zip, entry, file, closeOne) }));
+  return metas.map(({ entry, name }) => {
+    let released = false;
+    const once = () => {
+      if (released) return;
+      released = true;
+      closeOne();
+    };
+    return { name, size: entry.uncompressedSize, stream: entryStream(zip, entry, file, once), skip: once };
+  });
+}
+
+/**
+ * The entries to read as logs, each job once. A GitHub run-logs archive holds every job's log
+ * twice: whole at the top level (`0_deploy.txt`) and by step in a folder named after the job
+ * (`deploy/1_Run bin kamal deploy.txt`). A folder with a top-level log of its name is a copy and
+ * is left out; a folder without one is read as one log, its steps in order. Other entries stay.
+ */
+export function logGroups(names: readonly string[]): string[][] {
+  const jobs = new Set<string>();
+  for (const name of names) {
+    const top = /^-?\d+_(.*?)(?: \(\d+\))?\.txt$/.exec(name);
+    if (top?.[1] !== undefined && !name.includes("/")) jobs.add(top[1]);
+  }
+  const groups: string[][] = [];
+  const folders = new Map<string, string[]>();
+  for (const name of names) {
+    const slash = name.indexOf("/");
+    const folder = slash === -1 ? null : name.slice(0, slash);
+    const step = folder === null ? null : /^(\d+)_.*\.txt$/.exec(name.slice(slash + 1));
+    if (folder === null || step === null) {
+      groups.push([name]);
+      continue;
+    }
+    if (jobs.has(folder)) continue;
+    let group = folders.get(folder);
+    if (!group) {
+      group = [];
+      folders.set(folder, group);
+      groups.push(group);
+    }
+    group.push(name);
+  }
+  const stepNumber = (name: string) => Number(/\/(\d+)_/.exec(name)?.[1] ?? 0);
+  for (const group of folders.values()) group.sort((a, b) => stepNumber(a) - stepNumber(b));
+  return groups;
 }
 
 async function* entryStream(zip: yauzl.ZipFile, entry: yauzl.Entry, file: string, done: () => void): AsyncGenerator<Buffer> {

@@ -1,6 +1,7 @@
 // Test helpers: analyse a string or a fixture file with the built-in rules (loaded once).
+import { Readable } from "node:stream";
 import { readFileSync } from "node:fs";
-import { analyzeText } from "../../src/core/index.js";
+import { analyzeText, diagnose } from "../../src/core/index.js";
 import type { Report } from "../../src/core/report.js";
 import { compileRules, type CompiledRule } from "../../src/rules/compile.js";
 import { loadRuleDir } from "../../src/rules/load.js";
@@ -15,6 +16,15 @@ export async function builtinCompiled(): Promise<CompiledRule[]> {
 
 export async function analyze(text: string, name = "deploy.log", extra: { exitCode?: number | null } = {}): Promise<Report> {
   return analyzeText(name, text, { rules: await builtinCompiled(), toolVersion: "0.0.0-test", ...extra });
+}
+
+/** Several logs, each a deploy of its own (as `kamal-doctor a.log b.log`). */
+export async function analyzeMany(logs: ReadonlyArray<{ name: string; text: string; attachTo?: "previous" }>): Promise<Report> {
+  const sources = logs.map(({ text, ...meta }) => ({
+    ...meta,
+    text: Readable.from([text]),
+  }));
+  return diagnose(sources, { rules: await builtinCompiled(), toolVersion: "0.0.0-test" });
 }
 
 export async function analyzeFile(file: string): Promise<Report> {
