@@ -63,7 +63,7 @@ describe("kamal-doctor mcp", () => {
     expect(report.schemaVersion).toBe(1);
     expect(report.outcome).toBe("failed");
     expect(report.findings.find((finding) => finding.rootCause)?.ruleId).toBe("no-space-left");
-    expect(text(result)).toMatch(/^Outcome: failed in pull\nRoot cause: Out of disk space .*\(disk-full, rule no-space-left\)\nKey line: .*pull-disk-full\.log:13: .*docker exit status: 1\nFix: See what uses the space/m);
+    expect(text(result)).toMatch(/^Outcome: failed in pull\nRoot cause: Out of disk space .*\(disk-full, rule no-space-left\)\nKey line: .*pull-disk-full\.log:13: .*no space left on device\nFix: See what uses the space/m);
   });
 
   it("diagnose_log: text is redacted by default, kept with redact: false", async () => {
