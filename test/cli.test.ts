@@ -32,6 +32,14 @@ describe("analyze (in-process)", () => {
     expect(io.err()).toBe("");
   });
 
+  it("aligns the evidence column when the key line (a later line number) leads", async () => {
+    const io = memoryIO({ cwd: root });
+    expect(await run(["fixtures/kamal2/pull-disk-full.log", "--no-config"], io)).toBe(1);
+    const evidence = io.out().split("\n").filter((line) => / │ /.test(line)).slice(0, 2);
+    expect(evidence.map((line) => line.match(/^\s*(\d+) │/)?.[1])).toEqual(["13", "8"]);
+    expect(new Set(evidence.map((line) => line.indexOf("│"))).size).toBe(1);
+  });
+
   it("diagnoses the bundled sample: the app crash before the health check", async () => {
     const io = memoryIO();
     expect(await run([sample, "-f", "json"], io)).toBe(1);

@@ -150,7 +150,7 @@ function findingBlock(f: Finding, level: number, verbose: boolean): string {
   out.push("");
   const lines = verbose ? f.evidenceLines : f.evidenceLines.slice(0, EVIDENCE_LINES);
   if (lines.length > 0) {
-    const pad = String(lines[lines.length - 1]?.line ?? 0).length;
+    const pad = Math.max(...lines.map((e) => String(e.line).length));
     const body = lines.map((e) => `${String(e.line).padStart(pad)} │ ${clip(printable(e.text), LINE_TEXT)}`);
     if (lines.length < f.evidenceLines.length) body.push(`… ${f.evidenceLines.length - lines.length} more`);
     out.push(fence(body.join("\n"), "text"));

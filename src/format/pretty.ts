@@ -134,7 +134,8 @@ function finding(f: Finding, s: Style, width: number, lead: boolean, verbose: bo
   const lines = verbose ? f.evidenceLines : f.evidenceLines.slice(0, EVIDENCE_LINES);
   if (lines.length > 0) {
     out.push(`  ${s.dim("evidence")}`);
-    const pad = String(lines[lines.length - 1]?.line ?? 0).length;
+    // The key line leads, so the last line is not always the longest number.
+    const pad = Math.max(...lines.map((e) => String(e.line).length));
     for (const e of lines) out.push(`    ${s.dim(`${String(e.line).padStart(pad)} │`)} ${s.yellow(clip(e.text))}`);
     if (lines.length < f.evidenceLines.length) out.push(`    ${s.dim(`… ${f.evidenceLines.length - lines.length} more (--verbose)`)}`);
   }
