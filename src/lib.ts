@@ -15,7 +15,7 @@ import { compileRules, RuleCompileError, type CompiledRule } from "./rules/compi
 import { RuleFileError } from "./rules/errors.js";
 import { InputError } from "./sources/errors.js";
 import type { DecodedSource } from "./sources/decode.js";
-import { openPath, openStream } from "./sources/input.js";
+import { openPath, openStream, readOrNote } from "./sources/input.js";
 import { VERSION } from "./version.js";
 
 export type * from "./core/report.js";
@@ -56,7 +56,7 @@ export async function diagnose(input: DiagnoseInput, options: DiagnoseOptions = 
   const note = options.onNote ?? (() => {});
   const inputs = await openInputs(input, options.cwd ?? process.cwd(), note);
   const unread = new Map<string, string>();
-  const sources: TextSource[] = inputs.map((source) => ({ name: source.name, text: readOrNote(source, unread, note) }));
+  const sources: TextSource[] = inputs.map((source) => ({ name: source.name, text: readOrNote(source, (name, message) => unread.set(name, message)) }));
   const report = await diagnoseSources(sources, { rules, toolVersion: VERSION });
   if (inputs.length > 0 && unread.size === inputs.length) throw new InputError([...unread.values()].join("; "));
   for (const message of unread.values()) note(message);
@@ -191,19 +191,4 @@ function textSource(name: string, text: string): DecodedSource {
     })(),
     problems: { notes: [], partial: false },
   };
-}
-
-/** The source's text; an input error while reading ends it (a partial read is kept and noted). */
-async function* readOrNote(input: DecodedSource, unread: Map<string, string>, note: (message: string) => void): AsyncGenerator<string> {
-  let read = false;
-  try {
-    for await (const chunk of input.text) {
-      read = true;
-      yield chunk;
-    }
-  } catch (error) {
-    if (!(error instanceof InputError)) throw error;
-    if (read) note(`${error.message} (only the part read before that is diagnosed)`);
-    else unread.set(input.name, error.message);
-  }
 }

@@ -5,7 +5,7 @@ import type { Command } from "commander";
 import { diagnose, type TextSource } from "../core/index.js";
 import type { DecodedSource } from "../sources/decode.js";
 import { InputError } from "../sources/errors.js";
-import { openPath, openStream } from "../sources/input.js";
+import { openPath, openStream, readOrNote } from "../sources/input.js";
 import { LogFactsCollector } from "../config/log-facts.js";
 import { VERSION } from "../version.js";
 import { addConfigOptions, tapSources, withConfig, type AnalyzeConfigOptions } from "./config.js";
@@ -28,7 +28,7 @@ export function registerAnalyze(program: Command, io: CliIO, setExit: (code: num
     // stderr and left out of the report. Only when nothing at all can be read is it an error.
     const unread: Array<{ name: string | null; message: string }> = [];
     const inputs = await openInputs(files, io, unread);
-    const sources: TextSource[] = inputs.map((input) => ({ name: input.name, text: readOrNote(input, unread) }));
+    const sources: TextSource[] = inputs.map((input) => ({ name: input.name, text: readOrNote(input, (name, message) => unread.push({ name, message })) }));
     const facts = new LogFactsCollector();
     const analysed = await diagnose(tapSources(sources, facts), { rules, toolVersion: VERSION });
     if (unread.length > 0 && inputs.every((input) => unread.some((u) => u.name === input.name))) {
@@ -60,21 +60,4 @@ async function openInputs(files: string[], io: CliIO, unread: Array<{ name: stri
     }
   }
   return opened;
-}
-
-/** The input's text; an input error while reading it ends it and is noted (a partial read is kept). */
-async function* readOrNote(input: DecodedSource, unread: Array<{ name: string | null; message: string }>): AsyncGenerator<string> {
-  let read = false;
-  try {
-    for await (const chunk of input.text) {
-      read = true;
-      yield chunk;
-    }
-  } catch (error) {
-    if (!(error instanceof InputError)) throw error;
-    if (read) {
-      input.problems.partial = true;
-      input.problems.notes.push(`${error.message} (only the part read before that is diagnosed)`);
-    } else unread.push({ name: input.name, message: error.message });
-  }
 }

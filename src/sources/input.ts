@@ -187,3 +187,23 @@ async function* readBytes(stream: AsyncIterable<Buffer | string> | Iterable<Buff
     problems.notes.push(`${name}: the gzip data ${code === "Z_BUF_ERROR" ? "is truncated" : "is corrupt"} after ${bytesRead} bytes of text: what decompressed is diagnosed, the rest is lost`);
   }
 }
+
+/**
+ * The input's text for the analysis: an input error while it is read ends it. A partial read is
+ * kept (marked partial, with a note); an input that gave nothing is reported to `unreadable`.
+ */
+export async function* readOrNote(input: DecodedSource, unreadable: (name: string, message: string) => void): AsyncGenerator<string> {
+  let read = false;
+  try {
+    for await (const chunk of input.text) {
+      read = true;
+      yield chunk;
+    }
+  } catch (error) {
+    if (!(error instanceof InputError)) throw error;
+    if (read) {
+      input.problems.partial = true;
+      input.problems.notes.push(`${error.message} (only the part read before that is diagnosed)`);
+    } else unreadable(input.name, error.message);
+  }
+}
