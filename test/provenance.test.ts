@@ -7,6 +7,7 @@ import { LineParser } from "../src/core/parse.js";
 import { Normalizer } from "../src/core/normalize.js";
 import { compileRules } from "../src/rules/compile.js";
 import { ruleSchema, type Rule } from "../src/rules/schema.js";
+import { analyze as analyzeWithCatalogue } from "./support/analyze.js";
 
 function rule(partial: Partial<Rule> & Pick<Rule, "id">): Rule {
   return ruleSchema.parse({
@@ -149,5 +150,22 @@ apt-get update -y && apt-get install docker.io -y stderr: E: Could not open lock
   });
   it("are not made for a command of no known kind", () => {
     expect(analyze("  ERROR (SSHKit::Command::Failed): Exception while executing on host 192.0.2.10: ls exit status: 2\n", []).findings).toEqual([]);
+  });
+});
+
+describe("the lead evidence line of a rule's finding", () => {
+  it("is the line the rule matched on the failure path, not expected output of a `start || run` fallback", async () => {
+    const log = [
+      "Ensure Traefik is running...",
+      "  INFO [08dfc0d8] Running docker container start traefik || docker run --name traefik --detach --publish 80:80 traefik:v2.11 on 192.0.2.4",
+      "  Finished all in 3.2 seconds",
+      "  ERROR (SSHKit::Command::Failed): Exception while executing on host 192.0.2.4: docker exit status: 125",
+      "docker stderr: Error response from daemon: No such container: traefik",
+      "Error: failed to start containers: traefik",
+      "docker: Error response from daemon: driver failed programming external connectivity on endpoint traefik (0f1e2d): Bind for 0.0.0.0:80 failed: port is already allocated.",
+    ].join("\n");
+    const report = await analyzeWithCatalogue(`${log}\n`);
+    expect(report.findings[0]?.category).toBe("port-in-use");
+    expect(report.findings[0]?.evidence[0]).toContain("port is already allocated");
   });
 });

@@ -369,9 +369,12 @@ export class Analysis {
       if (errorLine) evidenceLines.unshift({ line: top.line, text: errorLine });
     }
     evidenceLines.sort((a, b) => a.line - b.line);
-    // The line that explains the failure first: the deploy's key line for a finding on the failure
-    // path, else the line the rule matched first.
-    const lead = hit.inErrorBlock && key && key.source === hit.source ? key : { line: hit.line, text: "" };
+    // The line that explains the failure first: the payload line the rule matched (a
+    // rule knows its error better than the generic pick: `No such container: traefik` is expected
+    // output of `docker container start traefik || docker run …`, not the failure), or the deploy's
+    // key line when the rule matched only elsewhere (context, an earlier warning).
+    const matchedOnFailurePath = hit.inErrorBlock && this.model.topError !== null && hit.line > this.model.topError.line;
+    const lead = !matchedOnFailurePath && hit.inErrorBlock && key && key.source === hit.source ? key : { line: hit.line, text: "" };
     const at = evidenceLines.findIndex((e) => e.line === lead.line);
     if (at > 0) evidenceLines.unshift(...evidenceLines.splice(at, 1));
     else if (at === -1 && lead.text !== "" && (rootCause || hit.inErrorBlock)) evidenceLines.unshift({ line: lead.line, text: lead.text });
