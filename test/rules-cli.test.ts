@@ -99,6 +99,40 @@ describe("rules test", () => {
     expect(io.out()).toContain("no-space-left fires: Our disk is full again on 203.0.113.7");
   });
 
+  it("without a log, runs the rule's examples through the analysis and exits 0 when they hold", async () => {
+    const dir = tempDir({ "disk.yml": USER_RULE });
+    const io = memoryIO({ cwd: dir });
+    expect(await run(["rules", "test", "disk.yml"], io)).toBe(0);
+    expect(io.out()).toContain("ok   fires on: write /x: no space left on device\n");
+    expect(io.out()).toContain("ok   does not fire on: all good\n");
+  });
+
+  it("fails an example the analysis does not fire on: a rule scoped to a command needs that command's line", async () => {
+    const scoped = USER_RULE.replace("examples:", "context:\n  commands: [pull]\nexamples:");
+    const dir = tempDir({ "disk.yml": scoped });
+    const io = memoryIO({ cwd: dir });
+    expect(await run(["rules", "test", "disk.yml"], io)).toBe(1);
+    expect(io.out()).toContain("FAIL does not fire on: write /x: no space left on device\n");
+    expect(io.out()).toContain("1 example does not hold");
+
+    const withContext = scoped.replace(
+      "match: ['write /x: no space left on device']",
+      "match:\n    - |-\n      INFO [1a2b3c4d] Running docker pull ghcr.io/acme/shop:abc on 203.0.113.7\n      DEBUG [1a2b3c4d] \twrite /x: no space left on device",
+    );
+    writeFileSync(path.join(dir, "disk.yml"), withContext);
+    const again = memoryIO({ cwd: dir });
+    expect(await run(["rules", "test", "disk.yml"], again)).toBe(0);
+    expect(again.out()).toContain("ok   fires on: INFO [1a2b3c4d] Running docker pull ghcr.io/acme/shop:abc on 203.0.113.7 (+1 line)\n");
+  });
+
+  it("with a log, exits 1 when the examples do not hold even if the rule fires on the log", async () => {
+    const dir = tempDir({ "disk.yml": USER_RULE.replace("noMatch: ['all good']", "noMatch: ['no space left on device']"), "deploy.log": DISK_FULL_LOG });
+    const io = memoryIO({ cwd: dir });
+    expect(await run(["rules", "test", "disk.yml", "deploy.log"], io)).toBe(1);
+    expect(io.out()).toContain("FAIL fires on: no space left on device\n");
+    expect(io.out()).toContain("no-space-left fires: Our disk is full again on 203.0.113.7");
+  });
+
   it("exits 1 when no line matches", async () => {
     const dir = tempDir({ "disk.yml": USER_RULE, "deploy.log": "  Finished all in 3.1 seconds\n" });
     const io = memoryIO({ cwd: dir });

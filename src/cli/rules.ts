@@ -1,12 +1,13 @@
 // `kamal-doctor rules list|show|test`: browse the catalogue (built-ins plus --rules DIR) and try
-// one rule file against a log — which lines match, with their captures, and whether the rule
-// fires once its context conditions are applied.
+// one rule file: its examples through the analysis (as the catalogue test runs them) and, against
+// a log, which lines match, with their captures, and whether the rule fires.
 
 import { readFile } from "node:fs/promises";
 import path from "node:path";
 import type { Command } from "commander";
-import { CATEGORIES, diagnose, LineParser, LineSplitter, Normalizer } from "../core/index.js";
+import { CATEGORIES, checkExamples, diagnose, LineParser, LineSplitter, Normalizer, ruleFinding } from "../core/index.js";
 import { compileRules, execPattern, type CompiledRule } from "../rules/compile.js";
+import { exampleLines } from "../rules/docs.js";
 import type { Rule } from "../rules/schema.js";
 import { readTemplate } from "../rules/template.js";
 import { openPath } from "../sources/input.js";
@@ -51,48 +52,71 @@ export function registerRules(program: Command, io: CliIO, setExit: (code: numbe
 
   rules
     .command("test")
-    .description("try one rule file against a log: matching lines, captures, and whether it fires (exit 0 when it fires, 1 when not)")
+    .description("check a rule file: its examples through the analysis, and with a log, which lines match and whether it fires (exit 0 when its examples hold and it fires)")
     .argument("<rule>", "a rule YAML file")
-    .argument("<log>", "a log file (.log, .txt, .gz or a run-logs .zip)")
-    .action(async (ruleFile: string, logFile: string) => {
+    .argument("[log]", "a log file (.log, .txt, .gz or a run-logs .zip)")
+    .action(async (ruleFile: string, logFile: string | undefined) => {
       const rule = await readRuleFile(resolve(io.cwd, ruleFile), ruleFile);
       const [compiled] = compileRules([rule]) as [CompiledRule];
-      const sources = await openPath(resolve(io.cwd, logFile), logFile);
-      let matched = 0;
-      for (const source of sources) {
-        const normalizer = new Normalizer();
-        const parser = new LineParser(source.name);
-        const splitter = new LineSplitter((raw) => {
-          const parsed = parser.parse(normalizer.normalize(raw));
-          if (compiled.kinds !== null && !compiled.kinds.has(parsed.kind)) return;
-          const lowered = compiled.ignoreCase ? parsed.text.toLowerCase() : null;
-          for (const pattern of compiled.patterns) {
-            const match = execPattern(pattern, parsed.text, lowered);
-            if (match === null) continue;
-            matched++;
-            io.stdout.write(`${displayName(source.name, io.cwd)}:${parsed.line} [${parsed.kind}] ${parsed.text}\n`);
-            const captures = Object.entries(match.groups ?? {}).filter(([, value]) => value !== undefined);
-            if (captures.length > 0) io.stdout.write(`    captures: ${captures.map(([key, value]) => `${key}=${JSON.stringify(value)}`).join(" ")}\n`);
-            break;
-          }
-        });
-        for await (const chunk of source.text) splitter.push(chunk);
-        splitter.end();
+      // The same check as the built-in catalogue's: each example read as a log, this rule alone.
+      const checks = checkExamples(compiled, VERSION);
+      io.stdout.write("examples, through the analysis:\n");
+      for (const check of checks) {
+        const [first = "", ...more] = check.example.split("\n");
+        const what = check.expect === "match" ? (check.ok ? "fires on" : "does not fire on") : check.ok ? "does not fire on" : "fires on";
+        io.stdout.write(`  ${check.ok ? "ok  " : "FAIL"} ${what}: ${first.trim()}${more.length > 0 ? ` (+${more.length} line${more.length === 1 ? "" : "s"})` : ""}\n`);
       }
-      // The whole engine decides whether the rule fires (context.near, kinds, same command/host).
-      const reopened = await openPath(resolve(io.cwd, logFile), logFile);
-      const report = await diagnose(
-        reopened.map((source) => ({ name: source.name, text: source.text })),
-        { rules: [compiled], toolVersion: VERSION },
-      );
-      const finding = report.findings[0];
-      if (finding) {
-        io.stdout.write(`\n${rule.id} fires: ${finding.title}\n  at ${displayName(finding.source, io.cwd)}:${finding.line}${finding.occurrences > 1 ? ` (${finding.occurrences} times)` : ""}\n`);
-      } else {
-        io.stdout.write(`\n${rule.id} does not fire${matched > 0 ? " (lines match, but its context conditions do not hold)" : ": no line matches"}\n`);
+      const failed = checks.filter((check) => !check.ok).length;
+      const examplesHold = failed === 0;
+      if (!examplesHold) io.stdout.write(`${failed} example${failed === 1 ? " does" : "s do"} not hold: a match example must produce the rule's finding, a noMatch example must not (a rule scoped to a command or near another line needs that line in the example)\n`);
+      if (logFile === undefined) {
+        setExit(examplesHold ? EXIT.OK : EXIT.FAILURE);
+        return;
       }
-      setExit(finding ? EXIT.OK : EXIT.FAILURE);
+      io.stdout.write("\n");
+      const fires = await testOnLog(compiled, logFile);
+      setExit(examplesHold && fires ? EXIT.OK : EXIT.FAILURE);
     });
+
+  /** The rule against a log: the lines its patterns match, then whether the whole analysis produces its finding. */
+  async function testOnLog(compiled: CompiledRule, logFile: string): Promise<boolean> {
+    const rule = compiled.rule;
+    const sources = await openPath(resolve(io.cwd, logFile), logFile);
+    let matched = 0;
+    for (const source of sources) {
+      const normalizer = new Normalizer();
+      const parser = new LineParser(source.name);
+      const splitter = new LineSplitter((raw) => {
+        const parsed = parser.parse(normalizer.normalize(raw));
+        if (compiled.kinds !== null && !compiled.kinds.has(parsed.kind)) return;
+        const lowered = compiled.ignoreCase ? parsed.text.toLowerCase() : null;
+        for (const pattern of compiled.patterns) {
+          const match = execPattern(pattern, parsed.text, lowered);
+          if (match === null) continue;
+          matched++;
+          io.stdout.write(`${displayName(source.name, io.cwd)}:${parsed.line} [${parsed.kind}] ${parsed.text}\n`);
+          const captures = Object.entries(match.groups ?? {}).filter(([, value]) => value !== undefined);
+          if (captures.length > 0) io.stdout.write(`    captures: ${captures.map(([key, value]) => `${key}=${JSON.stringify(value)}`).join(" ")}\n`);
+          break;
+        }
+      });
+      for await (const chunk of source.text) splitter.push(chunk);
+      splitter.end();
+    }
+    // The whole engine decides whether the rule fires (context.near, kinds, same command/host).
+    const reopened = await openPath(resolve(io.cwd, logFile), logFile);
+    const report = await diagnose(
+      reopened.map((source) => ({ name: source.name, text: source.text })),
+      { rules: [compiled], toolVersion: VERSION },
+    );
+    const finding = ruleFinding(report, rule.id);
+    if (finding) {
+      io.stdout.write(`\n${rule.id} fires: ${finding.title}\n  at ${displayName(finding.source, io.cwd)}:${finding.line}${finding.occurrences > 1 ? ` (${finding.occurrences} times)` : ""}\n`);
+    } else {
+      io.stdout.write(`\n${rule.id} does not fire${matched > 0 ? " (lines match, but its context conditions do not hold)" : ": no line matches"}\n`);
+    }
+    return finding !== null;
+  }
 }
 
 function describeRule(rule: Rule): string {
@@ -107,7 +131,7 @@ function describeRule(rule: Rule): string {
   if (rule.context?.kinds) lines.push(`  …on lines of kind ${rule.context.kinds.join(", ")}`);
   lines.push("", "fix:");
   for (const step of rule.remediation) lines.push(`  - ${readTemplate(typeof step === "string" ? step : `(Kamal ${step.kamal.join(", ")}) ${step.text}`)}`);
-  lines.push("", "examples that match:", ...rule.examples.match.map((line) => `  ${line}`), "examples that do not:", ...rule.examples.noMatch.map((line) => `  ${line}`));
+  lines.push("", "examples that match:", ...exampleLines(rule.examples.match, "  "), "examples that do not:", ...exampleLines(rule.examples.noMatch, "  "));
   if (rule.docs?.length) lines.push("", `docs: ${rule.docs.join(" ")}`);
   return `${lines.join("\n")}\n`;
 }

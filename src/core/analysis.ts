@@ -8,6 +8,7 @@ import { asKamalVersion, firesOn, ruleWords } from "../rules/wording.js";
 import type { KamalVersion } from "../rules/schema.js";
 import { RuleEngine, type Hit } from "./engine.js";
 import { LineParser, type ParsedLine } from "./parse.js";
+import { LineSplitter } from "./lines.js";
 import { Normalizer } from "./normalize.js";
 import { detach } from "./strings.js";
 import { DeployModel } from "./model.js";
@@ -471,6 +472,16 @@ export class Analysis {
     kept.sort((a, b) => (a.source === b.source ? a.line - b.line : 0));
     return kept.map(({ source, line, text, kind }) => ({ source, line, text, kind }));
   }
+}
+
+/** For tests and small inputs: analyse one string as one source. */
+export function analyzeText(name: string, text: string, options: AnalysisOptions): Report {
+  const analysis = new Analysis(options);
+  analysis.beginSource({ name });
+  const splitter = new LineSplitter((line) => analysis.line(line));
+  splitter.push(text);
+  splitter.end();
+  return analysis.finish();
 }
 
 /** The `recategorize` entry that applies: the rule's matched lines, or the failing command it is on the path of, are of its command kinds. */

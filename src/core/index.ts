@@ -7,7 +7,8 @@ import { Analysis, type AnalysisOptions, type SourceMeta } from "./analysis.js";
 import { LineSplitter } from "./lines.js";
 import type { Report } from "./report.js";
 
-export { Analysis, type AnalysisOptions, type SourceMeta } from "./analysis.js";
+export { Analysis, analyzeText, type AnalysisOptions, type SourceMeta } from "./analysis.js";
+export { checkExamples, ruleFinding, type ExampleCheck } from "./examples.js";
 export { LineSplitter } from "./lines.js";
 export { Normalizer, type NormalizedLine } from "./normalize.js";
 export { LineParser, type ParsedLine } from "./parse.js";
@@ -38,15 +39,5 @@ export async function diagnose(sources: Iterable<TextSource> | AsyncIterable<Tex
     splitter.end();
     analysis.endSource();
   }
-  return analysis.finish();
-}
-
-/** For tests and small inputs: analyse one string as one source. */
-export function analyzeText(name: string, text: string, options: AnalysisOptions): Report {
-  const analysis = new Analysis(options);
-  analysis.beginSource({ name });
-  const splitter = new LineSplitter((line) => analysis.line(line));
-  splitter.push(text);
-  splitter.end();
   return analysis.finish();
 }

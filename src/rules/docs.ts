@@ -50,10 +50,19 @@ function section(rule: Rule): string[] {
   for (const entry of rule.recategorize ?? []) lines.push(`- …category \`${entry.category}\` when the command is ${entry.when.commands.join(" or ")}${entry.title ? ` (“${entry.title}”)` : ""}`);
   lines.push("", "Fix:", "");
   for (const step of rule.remediation) lines.push(`- ${remediation(step)}`);
-  lines.push("", "Example lines it matches:", "", "```text", ...rule.examples.match, "```", "", "And does not match:", "", "```text", ...rule.examples.noMatch, "```");
+  lines.push("", "Example lines it matches:", "", "```text", ...exampleLines(rule.examples.match), "```", "", "And does not match:", "", "```text", ...exampleLines(rule.examples.noMatch), "```");
   if (rule.docs?.length) lines.push("", `Docs: ${rule.docs.map((url) => `<${url}>`).join(", ")}`);
   lines.push("");
   return lines;
+}
+
+/**
+ * A rule's examples as lines: one a line, or, when an example is several lines (the failure with
+ * its context line), a blank line between examples so each reads as the log it is.
+ */
+export function exampleLines(examples: readonly string[], indent = ""): string[] {
+  const multi = examples.some((example) => example.includes("\n"));
+  return examples.flatMap((example, index) => [...(multi && index > 0 ? [""] : []), ...example.split("\n").map((line) => `${indent}${line}`)]);
 }
 
 function remediation(step: RemediationStep): string {
