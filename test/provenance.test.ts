@@ -103,6 +103,12 @@ describe("rules that know their context", () => {
     expect(report.unmatched.map((u) => u.text)).not.toContain("See 'docker run --help'.");
     expect(report.deploy.failedCommand?.kind).toBe("accessory");
   });
+  it("says where its key line came from: the command it belongs to and the kind of text", () => {
+    expect(analyze(ACCESSORY_CONFLICT, [conflict]).findings[0]?.origin).toEqual({ command: "accessory", text: "kamal" });
+    const proxyLog = rule({ id: "proxy-log", match: { any: ['"msg":"Unable to bind'] } });
+    const paste = '$ docker logs kamal-proxy\n{"time":"2026-01-01T00:00:00Z","level":"ERROR","msg":"Unable to bind","port":443}\n';
+    expect(analyze(paste, [proxyLog]).findings[0]?.origin).toEqual({ command: "other", text: "proxy-log" });
+  });
   it("keeps its own category elsewhere", () => {
     const proxy = ACCESSORY_CONFLICT.replace("--name app-redis", "--name kamal-proxy").replace(" --env-file .kamal/apps/app/env/accessories/redis.env", "");
     expect(analyze(proxy, [conflict]).findings[0]?.category).toBe("proxy");
@@ -137,6 +143,7 @@ describe("inferred findings", () => {
     expect(report.findings[0]?.title).toBe('The image build failed: ERROR: failed to solve: process "/bin/sh -c yarn build" did not complete successfully: exit code: 1');
     expect(report.findings[0]?.remediation.join(" ")).toContain("docker build");
     expect(report.unmatched.map((u) => u.line)).not.toContain(5);
+    expect(report.findings[0]?.origin).toEqual({ command: "build", text: "build" });
   });
   it("speak the log's Kamal version, and say when it is unknown", () => {
     const log = `  ERROR (SSHKit::Command::Failed): apt-get update -y && apt-get install docker.io -y exit status: 100

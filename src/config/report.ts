@@ -13,6 +13,8 @@ export function toFinding(f: ConfigFinding): Finding {
     ruleId: f.checkId,
     // A config check is a rule of its own, written in code (src/config/checks.ts).
     basis: "rule",
+    // Not a log line: the config file's line is in configRef.
+    origin: null,
     title: f.title,
     category: f.category,
     severity: f.severity,

@@ -326,6 +326,7 @@ export class Analysis {
     return {
       ruleId: `inferred-${entry.command}`,
       basis: "inferred",
+      origin: key?.origin ?? (top ? { command: entry.command, text: "kamal" } : null),
       title: fill(words.title, vars),
       category: entry.category,
       severity: "error",
@@ -384,6 +385,7 @@ export class Analysis {
     return {
       ruleId: rule.id,
       basis: "rule",
+      origin: lead === key ? key.origin : hit.origin,
       title: fill(words.title, vars),
       category: recategorized?.category ?? rule.category,
       severity,

@@ -7,7 +7,7 @@ import { execPattern, type CompiledPattern, type CompiledRule } from "../rules/c
 import { RulePrefilter, type RuleGates } from "../rules/prefilter.js";
 import type { ParsedLine } from "./parse.js";
 import { detach } from "./strings.js";
-import type { EvidenceLine } from "./report.js";
+import type { EvidenceLine, FindingOrigin } from "./report.js";
 import { LINE_KINDS, type CommandKind, type LineKind, type Phase } from "../vocabulary.js";
 import type { LineProvenance } from "./provenance.js";
 
@@ -49,6 +49,8 @@ export interface Hit {
   commandIds: Set<string>;
   /** The command kinds of the lines the rule matched (see provenance.ts). */
   commands: Set<CommandKind>;
+  /** The provenance of the line at `line`. */
+  origin: FindingOrigin;
   /** Lines still to be collected after the match (`evidence.after`). */
   afterRemaining: number;
   /** `source:line` of every line the finding matched or keeps as evidence (bounded). */
@@ -66,7 +68,7 @@ interface NearMemory {
 
 interface Pending {
   compiled: CompiledRule;
-  command: CommandKind | null;
+  origin: FindingOrigin;
   line: ParsedLine;
   match: RegExpExecArray;
   phase: Phase | null;
@@ -142,11 +144,16 @@ export class RuleEngine {
   private onMatch(compiled: CompiledRule, p: ParsedLine, match: RegExpExecArray, phase: Phase | null): void {
     if (compiled.near !== null) {
       if (!this.nearBefore(compiled, p)) {
-        this.pending.push({ compiled, command: this.provenance?.command ?? null, line: p, match, phase, recent: this.recent() });
+        this.pending.push({ compiled, origin: this.origin(), line: p, match, phase, recent: this.recent() });
         return;
       }
     }
-    this.record(compiled, p, match, phase, this.recent(), this.provenance?.command ?? null);
+    this.record(compiled, p, match, phase, this.recent(), this.origin());
+  }
+
+  /** A copy of the current line's provenance (the tracker reuses its object). */
+  private origin(): FindingOrigin {
+    return { command: this.provenance?.command ?? null, text: this.provenance?.origin ?? "text" };
   }
 
   private nearBefore(compiled: CompiledRule, p: ParsedLine): boolean {
@@ -178,7 +185,7 @@ export class RuleEngine {
       const text = matchText(p.text);
       const low = pending.compiled.ignoreCase ? text.toLowerCase() : null;
       if (near !== null && execPattern(near, text, low) && this.nearFits(pending.compiled, { line: p.line, id: p.id, host: p.host, source: p.source }, pending.line)) {
-        this.record(pending.compiled, pending.line, pending.match, pending.phase, pending.recent, pending.command);
+        this.record(pending.compiled, pending.line, pending.match, pending.phase, pending.recent, pending.origin);
         continue;
       }
       still.push(pending);
@@ -197,7 +204,8 @@ export class RuleEngine {
     return out;
   }
 
-  private record(compiled: CompiledRule, p: ParsedLine, match: RegExpExecArray, phase: Phase | null, recent: readonly EvidenceLine[], command: CommandKind | null): void {
+  private record(compiled: CompiledRule, p: ParsedLine, match: RegExpExecArray, phase: Phase | null, recent: readonly EvidenceLine[], origin: FindingOrigin): void {
+    const command = origin.command;
     const id = compiled.rule.id;
     const captures: Record<string, string> = {};
     if (match.groups) for (const [key, value] of Object.entries(match.groups)) if (value !== undefined) captures[key] = detach(value);
@@ -219,6 +227,7 @@ export class RuleEngine {
         inErrorBlock: false,
         commandIds: new Set(),
         commands: new Set(),
+        origin,
         afterRemaining: 0,
         lineKeys: new Set(),
         matchKeys: new Set(),
@@ -243,6 +252,7 @@ export class RuleEngine {
       hit.source = p.source;
       hit.line = p.line;
       hit.endLine = p.line;
+      hit.origin = origin;
       if (phase) hit.phase = phase;
     }
     if (p.source === hit.source) hit.endLine = Math.max(hit.endLine, p.line);

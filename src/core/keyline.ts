@@ -3,7 +3,7 @@
 // few cheap substring checks say they could read like an error.
 
 import type { ParsedLine } from "./parse.js";
-import type { EvidenceLine } from "./report.js";
+import type { EvidenceLine, FindingOrigin } from "./report.js";
 import type { LineProvenance } from "./provenance.js";
 import { detach } from "./strings.js";
 import type { CommandKind } from "../vocabulary.js";
@@ -57,6 +57,7 @@ export interface KeyLine extends EvidenceLine {
   source: string;
   /** The line without SSHKit's level and command id (what a title quotes). */
   message: string;
+  origin: FindingOrigin;
 }
 
 /** Watches every line and, at the end, names the key line of the failure. */
@@ -74,7 +75,7 @@ export class KeyLineTracker {
   observe(p: ParsedLine, provenance: LineProvenance): void {
     const kind = p.kind;
     if (kind === "error") {
-      this.errorLine = { source: p.source, line: p.line, text: detach(p.text), message: detach(p.text.trim()) };
+      this.errorLine = { source: p.source, line: p.line, text: detach(p.text), message: detach(p.text.trim()), origin: { command: provenance.command, text: provenance.origin } };
       this.firstPayloadError = null;
       this.afterError = null;
       this.inBlock = true;
@@ -86,7 +87,7 @@ export class KeyLineTracker {
     }
     const text = kind === "command-output" || kind === "log" ? p.message : p.text;
     if (!mayBeError(text) || BOILERPLATE.test(text)) return;
-    const key = (): KeyLine => ({ source: p.source, line: p.line, text: detach(p.text.slice(0, 2000)), message: detach(text.slice(0, 2000)) });
+    const key = (): KeyLine => ({ source: p.source, line: p.line, text: detach(p.text.slice(0, 2000)), message: detach(text.slice(0, 2000)), origin: { command: provenance.command, text: provenance.origin } });
     if (provenance.origin === "build" || provenance.command === "build") {
       if (this.buildSolve === null && BUILD_SOLVE.test(text)) this.buildSolve = key();
       else if (this.firstBuildError === null && ERRORISH.test(text)) this.firstBuildError = key();

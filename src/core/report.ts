@@ -1,6 +1,6 @@
 // The report: the one data structure every formatter and sink renders. Its JSON form is the
 // public `--format json` contract (schemaVersion 1, see DESIGN.md and README "JSON schema").
-import type { Category, CommandKind, LineKind, Phase, Severity } from "../vocabulary.js";
+import type { Category, CommandKind, LineKind, Origin, Phase, Severity } from "../vocabulary.js";
 
 export type Outcome = "failed" | "succeeded" | "unknown";
 
@@ -78,6 +78,14 @@ export interface EvidenceLine {
   text: string;
 }
 
+/** Where a finding's key line (its first evidence line) came from: see provenance.ts. */
+export interface FindingOrigin {
+  /** The kind of the SSHKit (or pasted shell) command the line belongs to. */
+  command: CommandKind | null;
+  /** What kind of text the line is. */
+  text: Origin;
+}
+
 export interface Finding {
   ruleId: string;
   /** "rule": a rule of the catalogue matched; "inferred": no rule did, the failing command names the category. */
@@ -93,6 +101,8 @@ export interface Finding {
   /** Every host the rule matched on (multi-host failures name them all). */
   hosts: string[];
   phase: Phase | null;
+  /** The provenance of the key line; null for a finding that is not about a log line (config). */
+  origin: FindingOrigin | null;
   /** The exact lines (ANSI and runner timestamps removed) that prove the finding. */
   evidence: string[];
   /** The same evidence with line numbers, for deep links and pretty output. */

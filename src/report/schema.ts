@@ -8,7 +8,7 @@
 
 import { z } from "zod";
 import type { JsonReport } from "../format/json.js";
-import { CATEGORIES, COMMAND_KINDS, LINE_KINDS, PHASES, SEVERITIES } from "../vocabulary.js";
+import { CATEGORIES, COMMAND_KINDS, LINE_KINDS, ORIGINS, PHASES, SEVERITIES } from "../vocabulary.js";
 
 const int = () => z.number().int();
 const nullable = <T extends z.ZodType>(schema: T) => schema.nullable();
@@ -76,6 +76,14 @@ export const findingSchema = z
     host: nullable(z.string()),
     hosts: z.array(z.string()),
     phase: nullable(z.enum(PHASES)),
+    origin: nullable(
+      z
+        .object({
+          command: nullable(z.enum(COMMAND_KINDS)).describe("The kind of the command the line belongs to."),
+          text: z.enum(ORIGINS).describe("What kind of text the line is."),
+        })
+        .strict(),
+    ).describe("Where the key line (the first evidence line) came from; null when the finding is not about a log line."),
     evidence: z.array(z.string()).describe("The exact lines (ANSI and runner timestamps removed) that prove the finding."),
     captures: z.record(z.string(), z.string()),
     explanation: z.string(),

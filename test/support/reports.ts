@@ -6,6 +6,7 @@ export function finding(partial: Partial<Finding> & { ruleId?: string } = {}): F
   return {
     ruleId: "some-rule",
     basis: "rule",
+    origin: { command: "other", text: "kamal" },
     title: "Something broke",
     category: "other",
     severity: "error",
