@@ -155,6 +155,15 @@ apt-get update -y && apt-get install docker.io -y stderr: E: Could not open lock
     const mrsk = analyze(`$ mrsk deploy\n${log}  from /gems/mrsk-0.12.0/lib/mrsk/cli/main.rb:10:in \`deploy'\n`, []).findings[0];
     expect(mrsk?.remediation.join(" ")).toContain("mrsk server bootstrap");
   });
+  it("lead with what the failing command printed last when none of it reads like an error", () => {
+    const log = '$ kamal secrets fetch --adapter passbolt --from shared DB_HOST\n{"shared/DB_HOST":""}\n##[error]Process completed with exit code 1.\n';
+    const [finding] = analyze(log, []).findings;
+    expect(finding).toMatchObject({ ruleId: "inferred-secrets", line: 2, origin: { command: "secrets", text: "shell" } });
+    expect(finding?.evidence[0]).toBe('{"shared/DB_HOST":""}');
+    // Output of another command than the one that failed explains nothing.
+    const other = '$ docker ps\nCONTAINER ID   IMAGE\n##[error]Process completed with exit code 1.\n';
+    expect(analyze(other, []).findings).toEqual([]);
+  });
   it("are not made for a command of no known kind", () => {
     expect(analyze("  ERROR (SSHKit::Command::Failed): Exception while executing on host 192.0.2.10: ls exit status: 2\n", []).findings).toEqual([]);
   });

@@ -111,6 +111,22 @@ describe("a hostile log", () => {
     for (const secret of SECRETS) expect(after).not.toContain(secret);
   });
 
+  it("masks what a secrets command printed when it is a finding's key line, under any name and of any length", async () => {
+    const log = [
+      "$ kamal secrets fetch --adapter passbolt --from shared DB_HOST API_HOST",
+      '{"shared/DB_HOST":"db-9f2k.internal","shared/API_HOST":"q7z"}',
+      "##[error]Process completed with exit code 1.",
+      "",
+    ].join("\n");
+    const report = await analyze(log);
+    expect(report.findings[0]?.origin).toEqual({ command: "secrets", text: "shell" });
+    expect(JSON.stringify(report)).toContain("db-9f2k.internal");
+    const after = JSON.stringify(redactReport(report));
+    expect(after).not.toContain("db-9f2k.internal");
+    expect(after).not.toContain('"q7z"');
+    expect(redactReport(report).findings[0]?.evidence[0]).toBe('{"shared/DB_HOST":"[redacted]","shared/API_HOST":"[redacted]"}');
+  });
+
   it.each(FORMAT_NAMES)("--format %s inside Actions: no secret printed or summarised, no foreign command run", async (format) => {
     const dir = mkdtempSync(path.join(tmpdir(), "kamal-doctor-redact-"));
     const summary = path.join(dir, "summary.md");

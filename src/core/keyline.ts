@@ -71,6 +71,12 @@ export class KeyLineTracker {
   /** The first error-looking line after the final error that the parser did not take as its payload. */
   private afterError: KeyLine | null = null;
   private inBlock = false;
+  /**
+   * The last line a command printed (its SSHKit output, or what a pasted shell command printed),
+   * kept as it came: when nothing reads like an error, what the failing command printed last is
+   * what explains it (`{"TOKEN":""}` from a secrets fetch, a command that stopped mid-output).
+   */
+  private lastOutput: { p: ParsedLine; text: string; origin: FindingOrigin } | null = null;
 
   observe(p: ParsedLine, provenance: LineProvenance): void {
     const kind = p.kind;
@@ -86,6 +92,9 @@ export class KeyLineTracker {
       return;
     }
     const text = kind === "command-output" || kind === "log" ? p.message : p.text;
+    if ((kind === "command-output" || provenance.origin === "shell") && provenance.command !== null && text.length > 0) {
+      this.lastOutput = { p, text, origin: { command: provenance.command, text: provenance.origin } };
+    }
     if (!mayBeError(text) || BOILERPLATE.test(text)) return;
     const key = (): KeyLine => ({ source: p.source, line: p.line, text: detach(p.text.slice(0, 2000)), message: detach(text.slice(0, 2000)), origin: { command: provenance.command, text: provenance.origin } });
     if (provenance.origin === "build" || provenance.command === "build") {
@@ -117,6 +126,16 @@ export class KeyLineTracker {
     }
     if (this.afterError) return this.afterError;
     if (this.errorLine) return this.errorLine;
-    return this.firstOtherError;
+    return this.firstOtherError ?? this.failingOutput(failedId, failing);
+  }
+
+  /** What the failing command printed last, when it printed no line that reads like an error. */
+  private failingOutput(failedId: string | null, failing: CommandKind | null): KeyLine | null {
+    const last = this.lastOutput;
+    if (last === null || BOILERPLATE.test(last.text)) return null;
+    const own = failedId !== null ? last.p.id === failedId : failing !== null && last.origin.command === failing;
+    if (!own) return null;
+    const p = last.p;
+    return { source: p.source, line: p.line, text: detach(p.text.slice(0, 2000)), message: detach(last.text.slice(0, 2000)), origin: last.origin };
   }
 }

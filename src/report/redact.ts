@@ -39,6 +39,13 @@ const PATTERNS: { name: string; regex: RegExp }[] = [
   { name: "hex key", regex: /(?<![0-9a-fA-F])(?<secret>[0-9a-f]{128}|[0-9a-f]{32})(?![0-9a-fA-F])/g },
 ];
 
+/**
+ * What a secrets command prints (`kamal secrets fetch`: `{"vault/item/FIELD":"value",…}`) is
+ * secret values under any name: on a finding whose key line came from one, every quoted value
+ * after a quoted name is masked, and learned so it is masked everywhere else too.
+ */
+const SECRETS_OUTPUT_VALUE = /(?<keep>"[^"\n]*"\s*:\s*)(?<secret>"[^"\n]+")/g;
+
 /** Placeholders others already put there: Kamal's `[REDACTED]`, the runner's `***`. */
 const ALREADY = /^(?:\[redacted\]|\*{3,})$/i;
 
@@ -58,6 +65,14 @@ export class Redactor {
         const secret = unquote(match.groups?.["secret"] ?? "");
         if (secret.length >= MIN_LEARNED && !ALREADY.test(secret)) this.known.add(secret);
       }
+    }
+  }
+
+  /** Learns the values a secrets command printed (any length: the command says they are secrets). */
+  learnSecretsOutput(text: string): void {
+    for (const match of text.matchAll(SECRETS_OUTPUT_VALUE)) {
+      const secret = unquote(match.groups?.["secret"] ?? "");
+      if (secret.length > 0 && !ALREADY.test(secret)) this.known.add(secret);
     }
   }
 
@@ -97,6 +112,7 @@ export function secretKinds(text: string): string[] {
 export function redactReport(report: Report): Report {
   const redactor = new Redactor();
   forEachText(report, (text) => redactor.learn(text));
+  for (const f of report.findings) if (f.origin?.command === "secrets") for (const e of f.evidenceLines) redactor.learnSecretsOutput(e.text);
   const r = (text: string) => redactor.redact(text);
   const deploy = <D extends DeploySummary>(d: D): D => {
     const failed = d.failedCommand;
