@@ -169,6 +169,49 @@ apt-get update -y && apt-get install docker.io -y stderr: E: Could not open lock
   });
 });
 
+describe("a log that stops while a step is still running", () => {
+  const PROXY_WAIT = [
+    "Start container with version 5e6f7a8 (or reboot if already running)...",
+    "  INFO [93c4d5e6] Running docker run --detach --name ledger-web-5e6f7a8 --network kamal registry.example.org/ledger:5e6f7a8 on 198.51.100.23",
+    "  INFO [93c4d5e6] Finished in 0.744 seconds with exit status 0 (successful).",
+    '  INFO [a4d5e6f7] Running docker exec kamal-proxy kamal-proxy deploy ledger-web --target="4b5c6d7e8f90:3000" --deploy-timeout="600s" on 198.51.100.23',
+    "",
+  ].join("\n");
+
+  it("names the step of the command that never finished, as an inferred warning", () => {
+    const report = analyze(PROXY_WAIT, []);
+    expect(report.outcome).toBe("unknown");
+    expect(report.findings.map((f) => [f.ruleId, f.basis, f.category, f.severity, f.rootCause])).toEqual([["stopped-proxy-deploy", "inferred", "health-check", "warning", false]]);
+    expect(report.findings[0]?.title).toBe("The log stops while Kamal was still waiting for the proxy to take the new container");
+    expect(report.findings[0]?.evidence[0]).toContain("Running docker exec kamal-proxy kamal-proxy deploy");
+    expect(report.findings[0]?.host).toBe("198.51.100.23");
+  });
+
+  it("leads with what the running command printed last", () => {
+    const log = "  INFO [aa11bb22] Running docker pull registry.example.org/ledger:5e6f7a8 on 198.51.100.23\n DEBUG [aa11bb22] \t5e6f7a8: Pulling from ledger\n DEBUG [aa11bb22] \tb1c2d3e4f5a6: Downloading  41.2MB/98.1MB\n";
+    const [finding] = analyze(log, []).findings;
+    expect(finding).toMatchObject({ ruleId: "stopped-pull", category: "image-not-found", line: 3 });
+    expect(finding?.evidence.slice(0, 2)).toEqual([" DEBUG [aa11bb22] \tb1c2d3e4f5a6: Downloading  41.2MB/98.1MB", "Running docker pull registry.example.org/ledger:5e6f7a8"]);
+  });
+
+  it("says nothing when every command finished, the deploy succeeded, or the command is of no known kind", () => {
+    expect(analyze(PROXY_WAIT.replace(/ {2}INFO \[a4d5e6f7\].*\n/, ""), []).findings).toEqual([]);
+    const done = `${PROXY_WAIT}  INFO [a4d5e6f7] Finished in 4.1 seconds with exit status 0 (successful).\n  Finished all in 12.0 seconds\n`;
+    expect(analyze(done, []).outcome).toBe("succeeded");
+    expect(analyze(done, []).findings).toEqual([]);
+    expect(analyze("  INFO [aa11bb22] Running docker logs --follow ledger-web on 198.51.100.23\n", []).findings).toEqual([]);
+    // Text that only looks like build output (Puma's `=> Booting`) is no step the log shows.
+    expect(analyze("=> Booting Puma\n=> Rails 8.0.1 application starting in production\n", []).findings).toEqual([]);
+  });
+
+  it("gives way to the failure when the log goes on to one", () => {
+    const failed = `${PROXY_WAIT}  Finished all in 612.0 seconds\n  ERROR (SSHKit::Command::Failed): Exception while executing on host 198.51.100.23: docker exit status: 1\ndocker stderr: Error: target failed to become healthy within configured timeout (600s)\n`;
+    const report = analyze(failed, []);
+    expect(report.outcome).toBe("failed");
+    expect(report.findings.map((f) => f.ruleId)).toEqual(["inferred-proxy-deploy"]);
+  });
+});
+
 describe("the lead evidence line of a rule's finding", () => {
   it("is the line the rule matched on the failure path, not expected output of a `start || run` fallback", async () => {
     const log = [

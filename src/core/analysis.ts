@@ -17,7 +17,7 @@ import { RulePrefilter } from "../rules/prefilter.js";
 import type { Category, CommandKind, LineKind, Phase } from "../vocabulary.js";
 import { ProvenanceTracker, commandKind } from "./provenance.js";
 import { KeyLineTracker, isBoilerplate, withoutStreamPrefix, type KeyLine } from "./keyline.js";
-import { inferredFor, inferredWords } from "./infer.js";
+import { inferredFor, inferredWords, stoppedWords } from "./infer.js";
 
 export const MAX_UNMATCHED = 20;
 const MAX_UNMATCHED_CANDIDATES = 400;
@@ -26,6 +26,7 @@ const INTERESTING = /\b(?:error|fatal|failed|failure|exception|denied|refused|ca
 /** Lines that read like errors but never are: empty payloads, container ids, docker's login chatter, rescued failures. */
 const BORING =
   /^\s*(?:docker|[\w./-]+) (?:stdout|stderr): (?:Nothing written|[0-9a-f]{12,64})$|^\s*$|Finished in .* \(failed\)\.$|WARNING! Using --password via the CLI is insecure|WARNING! Your password will be stored unencrypted|Configure a credential helper to remove this warning|^(?:\S+ (?:stdout|stderr): )?Login Succeeded$/;
+const NOT_BLANK = /\S/;
 const PAYLOAD_HEADER = /^(?:\S+ (?:exit status|stdout|stderr):|Exceptions? (?:on|while executing))/;
 
 export interface SourceMeta {
@@ -78,6 +79,8 @@ class DeployState {
   readonly keyLines = new KeyLineTracker();
   /** The kind of the command the model holds as failed (classified once, when it is known). */
   failing: CommandKind | null = null;
+  /** The deploy's last line, kept as it came: where a log that stops mid-step stops. */
+  last: ParsedLine | null = null;
 
   constructor(options: AnalysisOptions, prefilter: RulePrefilter) {
     this.engine = new RuleEngine(options.rules, prefilter);
@@ -165,6 +168,7 @@ export class Analysis {
       this.keyLines.observe(parsed, provenance);
       this.count(parsed);
       this.engine.consume(parsed, this.model.phaseOf(parsed), provenance);
+      if (parsed.kind !== "runner" && NOT_BLANK.test(parsed.text)) this.active.last = parsed;
     }
     this.maybeCandidate(parsed);
     (this.current as SourceSummary).lines = normalized.line;
@@ -252,6 +256,9 @@ export class Analysis {
       for (const f of findings) f.rootCause = false;
       findings.unshift(inferred);
     }
+    // No outcome in the log, but a step still running where it stops: say which.
+    const stopped = outcome === "unknown" ? this.stopped(version) : null;
+    if (stopped) findings.unshift(stopped);
     const shown = new Set<string>();
     for (const f of findings) for (const e of f.evidenceLines) shown.add(`${f.source}:${e.line}`);
 
@@ -337,6 +344,56 @@ export class Analysis {
       host,
       hosts: host ? [host] : [],
       phase: this.model.failedPhase(),
+      evidence: evidenceLines.map((e) => e.text),
+      evidenceLines,
+      captures: {},
+      explanation: fill(words.explanation, vars),
+      remediation: words.remediation.map((step) => fill(step, vars)),
+      docs: words.docs,
+      occurrences: 1,
+      url: null,
+      step: null,
+    };
+  }
+
+  /**
+   * A log with no outcome that stops while a command is still running (a `Running` with no
+   * `Finished`: a wait, a retry, a cut-off log; or the command of a pasted prompt or build output
+   * in a fragment): the step it was at, inferred from that command's kind. A warning, not an
+   * error: nothing in the log says the deploy failed.
+   */
+  private stopped(version: KamalVersion | null): Finding | null {
+    const running = this.model.runningCommand();
+    // Only a command the log shows starting: text that merely looks like build output is no step.
+    const kind = running ? commandKind(running.command) : this.provenance.pastedCommand();
+    const entry = inferredFor(kind);
+    if (!entry) return null;
+    const key = this.keyLines.pickRunning(running?.id ?? null, entry.command);
+    const words = stoppedWords(entry, version);
+    const vars: Record<string, string> = {};
+    if (running) vars["command"] = running.command;
+    if (running?.host) vars["host"] = running.host;
+    const source = key?.source ?? running?.source ?? this.sources[0]?.name ?? "stdin";
+    const evidenceLines: EvidenceLine[] = [];
+    if (key) evidenceLines.push({ line: key.line, text: key.text });
+    if (running && running.source === source && !evidenceLines.some((e) => e.line === running.line)) evidenceLines.push({ line: running.line, text: `Running ${running.command}` });
+    const last = this.active.last;
+    if (last && last.source === source && !evidenceLines.some((e) => e.line === last.line)) evidenceLines.push({ line: last.line, text: detach(last.text.slice(0, 2000)) });
+    const line = evidenceLines[0]?.line ?? 0;
+    return {
+      ruleId: `stopped-${entry.command}`,
+      basis: "inferred",
+      origin: key?.origin ?? { command: entry.command, text: "kamal" },
+      title: fill(words.title, vars),
+      category: entry.category,
+      severity: "warning",
+      rootCause: false,
+      source,
+      line,
+      endLine: Math.max(line, ...evidenceLines.map((e) => e.line)),
+      host: running?.host ?? null,
+      hosts: running?.host ? [running.host] : [],
+      phase: this.model.phaseNow(),
       evidence: evidenceLines.map((e) => e.text),
       evidenceLines,
       captures: {},

@@ -9,6 +9,8 @@ import type { Category, CommandKind } from "../vocabulary.js";
 
 export interface InferredEntry {
   command: CommandKind;
+  /** The step as the `stopped` title names it ("building the image"). */
+  doing: string;
   category: Category;
   title: string;
   explanation: string;
@@ -16,7 +18,14 @@ export interface InferredEntry {
   docs?: string[];
 }
 
-export const INFERRED: readonly InferredEntry[] = (table as { entries: InferredEntry[] }).entries;
+interface StoppedWords {
+  title: string;
+  explanation: string;
+  remediation: RemediationStep[];
+}
+
+const data = table as { entries: InferredEntry[]; stopped: StoppedWords };
+export const INFERRED: readonly InferredEntry[] = data.entries;
 
 /** The inferred entry for a failing command kind (none for "other"). */
 export function inferredFor(kind: CommandKind | null): InferredEntry | null {
@@ -41,4 +50,24 @@ export function inferredRule(entry: InferredEntry): Rule {
 
 export function inferredWords(entry: InferredEntry, version: KamalVersion | null): RuleWords {
   return ruleWords(inferredRule(entry), version);
+}
+
+/**
+ * The words for a log that stops while a command of this kind is still running: the step it
+ * was at, then what to do about that step if it is where the deploy failed.
+ */
+export function stoppedWords(entry: InferredEntry, version: KamalVersion | null): RuleWords {
+  const stopped = data.stopped;
+  const doing = (text: string) => text.split("{doing}").join(entry.doing);
+  return ruleWords(
+    {
+      ...inferredRule(entry),
+      id: `stopped-${entry.command}`,
+      severity: "warning",
+      title: doing(stopped.title),
+      explanation: doing(stopped.explanation),
+      remediation: [...stopped.remediation, ...entry.remediation],
+    },
+    version,
+  );
 }

@@ -129,6 +129,15 @@ export class KeyLineTracker {
     return this.firstOtherError ?? this.failingOutput(failedId, failing);
   }
 
+  /**
+   * The key line of a command still running where the log stops: its first error-looking output
+   * (the build's for a build), else the last line it printed; null when it printed nothing.
+   */
+  pickRunning(id: string | null, kind: CommandKind): KeyLine | null {
+    if (kind === "build" && (this.buildSolve ?? this.firstBuildError)) return this.buildSolve ?? this.firstBuildError;
+    return (id !== null ? this.byCommand.get(id) : undefined) ?? this.failingOutput(id, kind);
+  }
+
   /** What the failing command printed last, when it printed no line that reads like an error. */
   private failingOutput(failedId: string | null, failing: CommandKind | null): KeyLine | null {
     const last = this.lastOutput;

@@ -220,6 +220,16 @@ export class DeployModel {
     }
   }
 
+  /**
+   * The command still running where the log stops: the latest that started and never printed
+   * `Finished` (a wait, a retry loop, a log cut off). Only meaningful once the log has ended.
+   */
+  runningCommand(): Omit<FailedCommand, "exitStatus" | "exitCode"> | null {
+    let latest: OpenCommand | null = null;
+    for (const command of this.open.values()) if (!command.superseded && (latest === null || command.line > latest.line || command.source !== latest.source)) latest = command;
+    return latest === null ? null : { id: latest.id, host: latest.host, command: latest.command, line: latest.line, source: latest.source };
+  }
+
   /** The last phase before Kamal started cleaning up (releasing the lock runs in an ensure). */
   private lastWorkPhase(): Phase | null {
     for (let i = this.phases.length - 1; i >= 0; i--) {

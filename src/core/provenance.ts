@@ -159,6 +159,11 @@ export class ProvenanceTracker {
     return out;
   }
 
+  /** The kind of the command typed at the last pasted shell prompt, while its output lasts. */
+  pastedCommand(): CommandKind | null {
+    return this.shellCommand;
+  }
+
   /** The command kind of the build output or the shell command seen last, for a fragment with no failing command. */
   fragmentCommand(): CommandKind | null {
     return this.errorCommand ?? (this.inBuild ? "build" : this.shellCommand);
