@@ -76,7 +76,10 @@ export class KeyLineTracker {
    * kept as it came: when nothing reads like an error, what the failing command printed last is
    * what explains it (`{"TOKEN":""}` from a secrets fetch, a command that stopped mid-output).
    */
-  private lastOutput: { p: ParsedLine; text: string; origin: FindingOrigin } | null = null;
+  private lastOutput: ParsedLine | null = null;
+  private lastOutputText = "";
+  private lastOutputCommand: CommandKind | null = null;
+  private lastOutputOrigin: FindingOrigin["text"] = "text";
 
   observe(p: ParsedLine, provenance: LineProvenance): void {
     const kind = p.kind;
@@ -93,7 +96,11 @@ export class KeyLineTracker {
     }
     const text = kind === "command-output" || kind === "log" ? p.message : p.text;
     if ((kind === "command-output" || provenance.origin === "shell") && provenance.command !== null && text.length > 0) {
-      this.lastOutput = { p, text, origin: { command: provenance.command, text: provenance.origin } };
+      // Fields, not an object: this runs on every output line.
+      this.lastOutput = p;
+      this.lastOutputText = text;
+      this.lastOutputCommand = provenance.command;
+      this.lastOutputOrigin = provenance.origin;
     }
     if (!mayBeError(text) || BOILERPLATE.test(text)) return;
     const key = (): KeyLine => ({ source: p.source, line: p.line, text: detach(p.text.slice(0, 2000)), message: detach(text.slice(0, 2000)), origin: { command: provenance.command, text: provenance.origin } });
@@ -140,11 +147,16 @@ export class KeyLineTracker {
 
   /** What the failing command printed last, when it printed no line that reads like an error. */
   private failingOutput(failedId: string | null, failing: CommandKind | null): KeyLine | null {
-    const last = this.lastOutput;
-    if (last === null || BOILERPLATE.test(last.text)) return null;
-    const own = failedId !== null ? last.p.id === failedId : failing !== null && last.origin.command === failing;
+    const p = this.lastOutput;
+    if (p === null || BOILERPLATE.test(this.lastOutputText)) return null;
+    const own = failedId !== null ? p.id === failedId : failing !== null && this.lastOutputCommand === failing;
     if (!own) return null;
-    const p = last.p;
-    return { source: p.source, line: p.line, text: detach(p.text.slice(0, 2000)), message: detach(last.text.slice(0, 2000)), origin: last.origin };
+    return {
+      source: p.source,
+      line: p.line,
+      text: detach(p.text.slice(0, 2000)),
+      message: detach(this.lastOutputText.slice(0, 2000)),
+      origin: { command: this.lastOutputCommand, text: this.lastOutputOrigin },
+    };
   }
 }
