@@ -1,3 +1,4 @@
+import fc from "fast-check";
 import { describe, expect, it } from "vitest";
 import { Normalizer } from "../src/core/normalize.js";
 
@@ -75,5 +76,18 @@ describe("ANSI removal", () => {
       "cursor \x1b[2K\x1b[1Gprogress \x9b31mred",
     ];
     for (const line of lines) expect(new Normalizer().normalize(line).text).toBe(stripAnsi(line));
+  });
+
+  it("removes colour codes, then leaves what else there is to strip-ansi, for any mix of codes, other sequences and cut-off codes", async () => {
+    const { default: stripAnsi } = await import("strip-ansi");
+    const piece = fc.constantFrom("\x1b", "[", "0", "1", "3", ";", "m", "K", "\x9b", "]", "\x07", "a", " ", "é", "\x1b[0m", "\x1b[0;32;49m", "\x1b[2K");
+    fc.assert(
+      fc.property(fc.array(piece, { maxLength: 30 }), (pieces) => {
+        const line = `x${pieces.join("")}`;
+        const colourless = line.replace(/\x1b\[[0-9;]*m/g, "");
+        expect(new Normalizer().normalize(line).text).toBe(/[\x1b\x9b]/.test(colourless) ? stripAnsi(colourless) : colourless);
+      }),
+      { numRuns: 2000 },
+    );
   });
 });

@@ -68,6 +68,24 @@ describe("the package as shipped", () => {
     }
   });
 
+  it("loads neither zod nor yaml to start: they are in no module the entry imports statically", () => {
+    // What `kamal-doctor deploy.log` and `--version` evaluate: the entry and the chunks it imports,
+    // transitively (a dynamic `import("./…")` loads only when its command runs).
+    const loaded = new Set<string>();
+    const visit = (file: string) => {
+      if (loaded.has(file)) return;
+      loaded.add(file);
+      const code = readFileSync(path.join(root, "dist", file), "utf8");
+      for (const match of code.matchAll(/^(?:import|export)\s[^;]*?from\s*"\.\/([^"]+)";|^import\s*"\.\/([^"]+)";/gm)) visit((match[1] ?? match[2]) as string);
+    };
+    visit("kamal-doctor.js");
+    expect(loaded.size).toBeGreaterThan(1);
+    const bundled = [...loaded].flatMap((file) => [...readFileSync(path.join(root, "dist", file), "utf8").matchAll(/^\/\/ (?:\S*\/)?node_modules\/((?:@[^/]+\/)?[^/]+)\//gm)].map((m) => m[1]));
+    expect(bundled).toContain("commander");
+    expect(bundled).not.toContain("zod");
+    expect(bundled).not.toContain("yaml");
+  });
+
   it("declares no runtime dependencies, and npm pack ships no source maps", () => {
     const manifest = JSON.parse(readFileSync(path.join(root, "package.json"), "utf8")) as { dependencies?: Record<string, string> };
     expect(manifest.dependencies ?? {}).toEqual({});

@@ -4,11 +4,9 @@
 
 import path from "node:path";
 import { Option, type Command } from "commander";
-import { kamalTarget, staticChecks } from "../config/checks.js";
-import { crossCheck } from "../config/cross.js";
-import { ConfigReadError, ConfigSyntaxError, directoryReader, loadConfig, locateConfig, type LoadedConfig } from "../config/load.js";
+import type { LoadedConfig } from "../config/load.js";
+import { ConfigReadError, directoryReader, locateConfig } from "../config/locate.js";
 import type { LogFacts, LogFactsCollector } from "../config/log-facts.js";
-import { configReport } from "../config/report.js";
 import type { Report } from "../core/index.js";
 import { FORMAT_NAMES, type FormatName } from "../format/index.js";
 import { VERSION } from "../version.js";
@@ -37,6 +35,7 @@ export function registerConfig(program: Command, io: CliIO, setExit: (code: numb
     .option("--no-redact", "keep secrets in the output (redacted by default inside GitHub Actions and for github/markdown output)")
     .addHelpText("after", "\nExit codes: 0 nothing wrong · 1 problems found · 2 the config cannot be read (missing file, invalid YAML)")
     .action(async (options: ConfigOptions) => {
+      const [{ kamalTarget, staticChecks }, { configReport }] = await Promise.all([import("../config/checks.js"), import("../config/report.js")]);
       const config = await readConfig(io, options.config, options.destination);
       const target = kamalTarget(config);
       const findings = staticChecks(config, target);
@@ -53,12 +52,20 @@ export function registerConfig(program: Command, io: CliIO, setExit: (code: numb
 export async function readConfig(io: CliIO, file: string | undefined, destination: string | undefined, logCommand?: string | null): Promise<LoadedConfig> {
   const relative = file ? path.relative(io.cwd, path.resolve(io.cwd, file)).split(path.sep).join("/") : undefined;
   const location = locateConfig({ file: relative ?? null, destination: destination ?? null, logCommand: logCommand ?? null });
+  // The config parser (and YAML) load only when a config is read, not at every start-up.
+  const { ConfigSyntaxError, loadConfig } = await import("../config/load.js");
   try {
     return await loadConfig(directoryReader(io.cwd), location);
   } catch (error) {
     if (error instanceof ConfigReadError || error instanceof ConfigSyntaxError) throw new CliError(error.message, EXIT.USAGE);
     throw error;
   }
+}
+
+/** Invalid YAML in a config (the loader is in memory by then: only it throws this). */
+async function isSyntaxError(error: unknown): Promise<boolean> {
+  const { ConfigSyntaxError } = await import("../config/load.js");
+  return error instanceof ConfigSyntaxError;
 }
 
 export interface AnalyzeConfigOptions {
@@ -108,10 +115,11 @@ export async function withConfig(report: Report, facts: LogFacts, options: Analy
   const reader = directoryReader(io.cwd);
   try {
     if (location.from !== "option" && (await reader.read(location.file)) === null) return report;
+    const [{ loadConfig }, { crossCheck }] = await Promise.all([import("../config/load.js"), import("../config/cross.js")]);
     return crossCheck(await loadConfig(reader, location), report, facts);
   } catch (error) {
-    if (error instanceof ConfigReadError || error instanceof ConfigSyntaxError) {
-      io.stderr.write(`kamal-doctor: ${error.message}; diagnosed without the config\n`);
+    if (error instanceof ConfigReadError || (await isSyntaxError(error))) {
+      io.stderr.write(`kamal-doctor: ${(error as Error).message}; diagnosed without the config\n`);
       return report;
     }
     throw error;

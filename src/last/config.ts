@@ -4,7 +4,6 @@
 
 import { readFile } from "node:fs/promises";
 import path from "node:path";
-import { parse } from "yaml";
 
 export class LastError extends Error {}
 
@@ -29,6 +28,8 @@ async function readOutputPath(file: string, required: boolean): Promise<string |
     if (!required && (error as NodeJS.ErrnoException).code === "ENOENT") return null;
     throw new LastError(`cannot read ${file}: ${(error as NodeJS.ErrnoException).code ?? (error as Error).message}; give the log directory with --dir`);
   }
+  // The YAML parser loads only for `last`, not at every start-up.
+  const { parse } = await import("yaml");
   let doc: unknown;
   try {
     doc = parse(text, { prettyErrors: false });

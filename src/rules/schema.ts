@@ -3,6 +3,9 @@
 import { z } from "zod";
 import { CATEGORIES, COMMAND_KINDS, LINE_KINDS, ORIGINS, PHASES, SEVERITIES } from "../vocabulary.js";
 import { backtrackingRisk } from "./redos.js";
+import { KAMAL_VERSIONS } from "./versions.js";
+
+export { KAMAL_VERSIONS, ruleVersions, type KamalVersion } from "./versions.js";
 
 const pattern = z
   .string()
@@ -17,8 +20,6 @@ const pattern = z
     }
   });
 
-export const KAMAL_VERSIONS = ["0.x", "1.x", "2.x"] as const;
-export type KamalVersion = (typeof KAMAL_VERSIONS)[number];
 const kamalVersions = z.enum(KAMAL_VERSIONS).array().min(1);
 
 /** A remediation step: plain text, or text that only applies to some Kamal major versions. */
@@ -116,11 +117,6 @@ export const ruleSchema = z.strictObject({
 
 export type Rule = z.infer<typeof ruleSchema>;
 export type RemediationStep = Rule["remediation"][number];
-
-/** The versions a rule can fire on. */
-export function ruleVersions(rule: Rule): readonly KamalVersion[] {
-  return rule.kamal ?? KAMAL_VERSIONS;
-}
 
 /** What a missing key is for, said where it is missing. */
 const REQUIRED_HINTS: Record<string, string> = {

@@ -2,7 +2,8 @@
 // with the version's variant and version-specific steps picked. When the log does not show the
 // version, the rule's own text is used and the finding says which version it assumes.
 
-import { KAMAL_VERSIONS, ruleVersions, type KamalVersion, type Rule } from "./schema.js";
+import type { Rule } from "./schema.js";
+import { KAMAL_VERSIONS, ruleVersions, type KamalVersion } from "./versions.js";
 
 export interface RuleWords {
   title: string;
