@@ -82,7 +82,7 @@ describe("--format slack", () => {
   });
 
   it("says when nothing was recognised, with the key lines", () => {
-    const message = slackMessage(report([], { unmatched: [{ source: "deploy.log", line: 7, text: "ERROR something odd", kind: "kamal" }] }));
+    const message = slackMessage(report([], { unmatched: [{ source: "deploy.log", line: 7, text: "ERROR something odd", kind: "error" }] }));
     const sections = message.blocks.flatMap((block) => (block.type === "section" ? [block.text.text] : []));
     expect(sections).toEqual(["*No rule recognised this failure.* The lines that matter are below.", "*Key lines*\n```\ndeploy.log:7  ERROR something odd\n```"]);
   });
