@@ -3,7 +3,7 @@ import globals from "globals";
 import tseslint from "typescript-eslint";
 
 export default tseslint.config(
-  { ignores: ["dist/", "node_modules/", "coverage/", ".bench/"] },
+  { ignores: ["dist/", "action/dist/", "node_modules/", "coverage/", ".bench/"] },
   js.configs.recommended,
   ...tseslint.configs.recommendedTypeChecked,
   {

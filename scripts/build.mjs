@@ -60,3 +60,7 @@ await writeFile(`${root}schema/report.schema.json`, await generateSchema());
 await rm(`${root}dist/types`, { recursive: true, force: true });
 const tsc = spawnSync(process.execPath, [`${root}node_modules/typescript/bin/tsc`, "-p", `${root}tsconfig.types.json`], { stdio: "inherit" });
 if (tsc.status !== 0) process.exit(1);
+
+// The GitHub Action's committed bundle (action/dist/, see scripts/action-bundle.mjs).
+const { buildAction } = await import("./action-bundle.mjs");
+await buildAction(`${root}action/dist`);

@@ -4,6 +4,8 @@
 
 import path from "node:path";
 import type { Readable } from "node:stream";
+import { tapSources, withConfig } from "./cli/config.js";
+import { LogFactsCollector } from "./config/log-facts.js";
 import { diagnose as diagnoseSources, type TextSource } from "./core/index.js";
 import { FORMATS, FORMAT_NAMES, type FormatName } from "./format/index.js";
 import { toJsonReport, type JsonReport } from "./format/json.js";
@@ -40,6 +42,16 @@ export interface DiagnoseOptions {
   /** Relative paths are resolved against this (default: the process's working directory). */
   cwd?: string;
   /**
+   * The application's directory (the one holding config/deploy.yml): the report is checked
+   * against its Kamal config as the CLI does (`report.config`, findings pointing at the line of
+   * deploy.yml to change). Default: no config is read.
+   */
+  configDir?: string;
+  /** The config file, relative to `configDir` (default: the log's own `-c`, else config/deploy.yml), as `-c`. */
+  config?: string;
+  /** The destination (default: the log's own `-d`), as `-d`. */
+  destination?: string;
+  /**
    * Called with one line for what could not be read in full (unreadable bytes, a gzip that breaks
    * off, one of several paths missing): the report covers the rest. Default: ignored.
    */
@@ -57,12 +69,14 @@ export async function diagnose(input: DiagnoseInput, options: DiagnoseOptions = 
   const inputs = await openInputs(input, options.cwd ?? process.cwd(), note);
   const unread = new Map<string, string>();
   const sources: TextSource[] = inputs.map((source) => ({ name: source.name, text: readOrNote(source, (name, message) => unread.set(name, message)) }));
-  const report = await diagnoseSources(sources, { rules, toolVersion: VERSION });
+  const facts = new LogFactsCollector();
+  const report = await diagnoseSources(tapSources(sources, facts), { rules, toolVersion: VERSION });
   if (inputs.length > 0 && unread.size === inputs.length) throw new InputError([...unread.values()].join("; "));
   for (const message of unread.values()) note(message);
   for (const source of inputs) for (const line of source.problems.notes) note(line);
   const read = unread.size === 0 ? report : { ...report, sources: report.sources.filter((source) => !unread.has(source.name)) };
-  return toJsonReport(options.redact === true ? redactReport(read) : read);
+  const checked = options.configDir === undefined ? read : await withConfig(read, facts.facts(), configOptions(options), configIO(options, note));
+  return toJsonReport(options.redact === true ? redactReport(checked) : checked);
 }
 
 export interface DiagnoseRunOptions {
@@ -139,6 +153,16 @@ export function formatReport(report: JsonReport, format: FormatName, options: Fo
   };
   const redact = options.redact ?? entry.redactOutsideActions;
   return entry.render(redact ? redactReport(full) : full, { style: makeStyle(false), verbose: options.verbose === true, width: options.width ?? 100 });
+}
+
+function configOptions(options: DiagnoseOptions): { config?: string; destination?: string } {
+  return { ...(options.config !== undefined ? { config: options.config } : {}), ...(options.destination !== undefined ? { destination: options.destination } : {}) };
+}
+
+/** The config is read under `configDir`; a config that cannot be read is a note, the log is still diagnosed. */
+function configIO(options: DiagnoseOptions, note: (message: string) => void): { cwd: string; stderr: { write(text: string): void } } {
+  const cwd = path.resolve(options.cwd ?? process.cwd(), options.configDir as string);
+  return { cwd, stderr: { write: (text) => note(text.replace(/^kamal-doctor: /, "").trimEnd()) } };
 }
 
 async function loadRules(dirs: readonly string[]): Promise<CompiledRule[]> {

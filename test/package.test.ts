@@ -1,6 +1,7 @@
 // The package ships what runs: dist/ is fully bundled, so bin/, dist/, rules/ and package.json
 // in a directory with no node_modules at all diagnose a log, a zip, user rules and a GitHub run;
-// the package declares no runtime dependencies and `npm pack` leaves the source maps out.
+// the package declares no runtime dependencies, `npm pack` leaves the source maps and tests out and
+// ships the pages the README links to, and `npm publish --dry-run` has nothing to warn about.
 import { spawn, spawnSync } from "node:child_process";
 import { cpSync, mkdtempSync, readFileSync, writeFileSync } from "node:fs";
 import { createRequire } from "node:module";
@@ -99,6 +100,19 @@ describe("the package as shipped", () => {
     expect(files).toContain("dist/lib.js");
     expect(files).toContain("dist/types/src/lib.d.ts");
     expect(files).toContain("schema/report.schema.json");
-    expect(files.filter((file) => file.endsWith(".map") || file.startsWith("src/") || file.includes("node_modules"))).toEqual([]);
+    expect(files.filter((file) => file.endsWith(".map") || file.startsWith("src/") || file.startsWith("test/") || file.includes("node_modules"))).toEqual([]);
+    // What a user reads: the README, the licence, the changelog and every page the README links to.
+    for (const file of ["README.md", "LICENSE", "CHANGELOG.md", "docs/api.md"]) expect(files).toContain(file);
+    const readme = readFileSync(path.join(root, "README.md"), "utf8");
+    const links = [...readme.matchAll(/\]\(((?!https?:|#)[^)#\s]+)(?:#[^)]*)?\)/g)].map((match) => match[1] as string).filter((link) => !link.startsWith("src/"));
+    expect(links.length).toBeGreaterThan(5);
+    for (const link of links) expect(files.some((file) => file === link || (link.endsWith("/") && file.startsWith(link)))).toBe(true);
+  });
+
+  it("publishes cleanly: npm publish --dry-run warns of nothing but the missing login", () => {
+    const publish = spawnSync("npm", ["publish", "--dry-run", "--ignore-scripts"], { cwd: root, encoding: "utf8" });
+    expect(publish.status).toBe(0);
+    const warnings = publish.stderr.split("\n").filter((line) => /\bwarn\b/i.test(line) && !/logged in|--force/.test(line));
+    expect(warnings).toEqual([]);
   });
 });

@@ -107,7 +107,7 @@ export function tapSources<S extends { name: string; text: AsyncIterable<string>
  * be read is said in one line on stderr and the log is still diagnosed; an absent default is
  * silence.
  */
-export async function withConfig(report: Report, facts: LogFacts, options: AnalyzeConfigOptions, io: CliIO): Promise<Report> {
+export async function withConfig(report: Report, facts: LogFacts, options: AnalyzeConfigOptions, io: Pick<CliIO, "cwd" | "stderr">): Promise<Report> {
   if (options.config === false) return report;
   const file = typeof options.config === "string" ? options.config : undefined;
   const relative = file ? path.relative(io.cwd, path.resolve(io.cwd, file)).split(path.sep).join("/") : undefined;

@@ -28,7 +28,8 @@ export async function connect(
   io: CliIO,
   { requireToken = false, onRetry = (line: string) => io.stderr.write(`kamal-doctor: ${line}\n`) }: { requireToken?: boolean; onRetry?: (line: string) => void } = {},
 ) {
-  const gh = await import("../github/index.js");
+  const adapter = await import("../github/index.js");
+  const gh = io.runs ? io.runs.share(adapter) : adapter;
   const target = await gh.resolveTarget(arg, { repo: options.repo ?? null, attempt: options.attempt ?? null, apiUrl: options.apiUrl ?? null, env: io.env, cwd: io.cwd });
   const token = gh.tokenFromEnv(io.env);
   if (requireToken && !token) throw new CliError("annotate: set GITHUB_TOKEN (or GH_TOKEN) to post to GitHub, or use --dry-run", EXIT.USAGE);

@@ -2,6 +2,7 @@
 // in-process by tests. Exit codes are named here and listed in `--help`.
 
 import type { Readable } from "node:stream";
+import type { SharedRuns } from "../action/shared-runs.js";
 
 export const EXIT = {
   /** No failure found. */
@@ -28,6 +29,8 @@ export interface CliIO {
   stderr: OutputStream;
   env: Record<string, string | undefined>;
   cwd: string;
+  /** Runs diagnosed earlier in this process, reused instead of downloaded again (the Action sets it). */
+  runs?: SharedRuns;
 }
 
 /** An error the user can act on: printed as one line, with its exit code. */

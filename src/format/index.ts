@@ -8,6 +8,7 @@ import { formatJson } from "./json.js";
 import { formatMarkdown } from "./markdown.js";
 import { formatOneline } from "./oneline.js";
 import { formatPretty } from "./pretty.js";
+import { formatSlack } from "./slack.js";
 import type { Style } from "./style.js";
 
 export interface FormatOptions {
@@ -41,6 +42,8 @@ export const FORMATS = {
   github: { render: (report) => formatGithub(report), redactOutsideActions: true, runnerGuard: "none", colour: false },
   markdown: { render: (report, options) => formatMarkdown(report, { verbose: options.verbose }), redactOutsideActions: true, runnerGuard: "when-needed", colour: false },
   oneline: { render: (report) => formatOneline(report), redactOutsideActions: true, runnerGuard: "when-needed", colour: false },
+  // A Block Kit message for an incoming webhook: JSON, so inside Actions it is defanged like json.
+  slack: { render: (report) => formatSlack(report), redactOutsideActions: true, runnerGuard: "defang-json", colour: false },
 } satisfies Record<string, FormatEntry>;
 
 export type FormatName = keyof typeof FORMATS;
