@@ -6,9 +6,10 @@ import { diagnose, type TextSource } from "../core/index.js";
 import type { DecodedSource } from "../sources/decode.js";
 import { InputError } from "../sources/errors.js";
 import { openPath, openStream, readOrNote } from "../sources/input.js";
+import { tapSources } from "../sources/tap.js";
 import { LogFactsCollector } from "../config/log-facts.js";
 import { VERSION } from "../version.js";
-import { addConfigOptions, tapSources, withConfig, type AnalyzeConfigOptions } from "./config.js";
+import { addConfigOptions, withConfig, type AnalyzeConfigOptions } from "./config.js";
 import { CliError, EXIT, type CliIO } from "./io.js";
 import { addReportOptions, exitCodeFor, loadRules, printReport, type ReportOptions } from "./report-options.js";
 
