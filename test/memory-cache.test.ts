@@ -1,6 +1,6 @@
 // The memory cache: hit, miss, a corrupt file (ignored and removed), the size cap (oldest first),
 // atomic writes, where it lives, no secret value in it, and local analyses remembered by content.
-import { mkdtempSync, readdirSync, readFileSync, utimesSync, writeFileSync } from "node:fs";
+import { mkdirSync, mkdtempSync, readdirSync, readFileSync, utimesSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import path from "node:path";
 import { describe, expect, it } from "vitest";
@@ -57,7 +57,7 @@ describe("MemoryCache", () => {
     const cache = new MemoryCache({ dir, maxBytes: one * 3 });
     for (let i = 1; i <= 5; i++) await cache.put(`k${i}`, "run", memory(i));
     // mtimes one minute apart, k1 the oldest.
-    const named = await Promise.all([1, 2, 3, 4, 5].map(async (i) => ({ i, file: path.join(dir, "v1", (await fileOf(cache, `k${i}`)) as string) })));
+    const named = [1, 2, 3, 4, 5].map((i) => ({ i, file: path.join(dir, "v1", fileOf(cache, `k${i}`) as string) }));
     for (const { i, file } of named) utimesSync(file, new Date(Date.UTC(2026, 10, 1, 0, i)), new Date(Date.UTC(2026, 10, 1, 0, i)));
     expect(await cache.prune()).toBe(2);
     expect(await cache.get("k1", "run")).toBeNull();
@@ -87,7 +87,7 @@ describe("MemoryCache", () => {
 });
 
 /** The file name a key is saved under (the only file whose entry has that key). */
-async function fileOf(cache: MemoryCache, key: string): Promise<string | undefined> {
+function fileOf(cache: MemoryCache, key: string): string | undefined {
   const dir = cache.dir as string;
   return readdirSync(dir).find((name) => (JSON.parse(readFileSync(path.join(dir, name), "utf8")) as { key: string }).key === key);
 }
@@ -125,5 +125,22 @@ describe("local analyses in the cache", () => {
     expect(await localHistory(cache, { limit: 10 })).toHaveLength(1);
     await analyse();
     expect(await localHistory(cache, { limit: 10 })).toHaveLength(2);
+  });
+});
+
+describe("kamal-doctor last in the cache", () => {
+  it("remembers the newest Kamal log with the destination its file name gives", async () => {
+    const root = fresh();
+    const dir = fresh();
+    const logs = path.join(root, "log");
+    mkdirSync(logs);
+    writeFileSync(
+      path.join(logs, "2026-06-18T10-14-00_staging_deploy.log"),
+      ["Acquiring the deploy lock...", "Deploy lock already in place!", "# FAILED: Kamal::Cli::LockError: Deploy lock found. Run 'kamal lock help' for more information (1.9s)", ""].join("\n"),
+    );
+    const io = memoryIO({ cwd: root, env: { KAMAL_DOCTOR_CACHE_DIR: dir } });
+    expect(await run(["last", "--dir", "log", "--format", "json"], io)).toBe(1);
+    const local = await localHistory(new MemoryCache({ dir }), { limit: 5 });
+    expect(local).toEqual([expect.objectContaining({ source: "2026-06-18T10-14-00_staging_deploy.log", destination: "staging", outcome: "failed", from: "cache" })]);
   });
 });

@@ -15,8 +15,8 @@ export interface ScenarioAttempt {
   marker?: Omit<RunMemory, "v" | "run" | "sha" | "at">;
   /** The marker is in the PR's sticky comment instead. */
   markerIn?: "check-run" | "comment";
-  /** The failed job's log; "expired" answers 410. */
-  log?: string | "expired";
+  /** The failed job's log; `{ expired: true }` answers 410. */
+  log?: string | { expired: true };
 }
 
 export interface ScenarioRun {
@@ -71,7 +71,7 @@ export function deployScenario(): ScenarioRun[] {
     113: [{ conclusion: "cancelled" }],
     114: [{ conclusion: "failure", marker: lockMarker }],
     115: [{ conclusion: "failure", marker: lockMarker }],
-    117: [{ conclusion: "failure", log: "expired" }],
+    117: [{ conclusion: "failure", log: { expired: true } }],
     122: [{ conclusion: "failure", markerIn: "comment", marker: lockMarker }],
     126: [{ conclusion: "failure", log: diskFullLog() }],
     127: [{ conclusion: "failure", log: diskFullLog("staging") }],
@@ -171,7 +171,7 @@ export function serveScenario(server: GitHubServer, runs: readonly ScenarioRun[]
     const run = byId.get(Math.floor(id / 10));
     const log = run?.attempts[(id % 10) - 1]?.log;
     if (log === undefined) return sendJson(res, 404, { message: "Not Found" });
-    if (log === "expired") return sendJson(res, 410, { message: "Gone" });
+    if (typeof log !== "string") return sendJson(res, 410, { message: "Gone" });
     res.writeHead(302, { location: `${server.blobUrl}/signed/job-${id}.txt?sig=abc` });
     res.end();
   });
