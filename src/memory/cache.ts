@@ -14,6 +14,8 @@ import type { RunMemory } from "./types.js";
 export const DEFAULT_CACHE_BYTES = 50 * 1024 * 1024;
 /** The layout version: a change of the entry's shape gets a new directory. */
 const LAYOUT = "v1";
+/** No entry is larger (a memory holds at most 100 fingerprints): below cap / this many files, no need to measure. */
+const MAX_ENTRY_BYTES = 32 * 1024;
 /** A temporary file this old was left by a process that died mid-write. */
 const STALE_TEMP_MS = 60 * 60 * 1000;
 
@@ -135,11 +137,14 @@ export class MemoryCache {
     } catch {
       return 0;
     }
+    // The common case costs one readdir: too few files to reach the cap, whatever their sizes.
+    if (names.length * MAX_ENTRY_BYTES <= this.maxBytes && !names.some((name) => name.endsWith(".tmp"))) return 0;
     const files: Array<{ file: string; size: number; mtime: number }> = [];
     let removed = 0;
-    for (const name of names) {
+    const infos = await Promise.all(names.map((name) => stat(path.join(this.dir as string, name)).catch(() => null)));
+    for (const [i, name] of names.entries()) {
       const file = path.join(this.dir, name);
-      const info = await stat(file).catch(() => null);
+      const info = infos[i];
       if (!info?.isFile()) continue;
       if (name.endsWith(".tmp")) {
         if (Date.now() - info.mtimeMs > STALE_TEMP_MS && (await unlink(file).then(() => true, () => false))) removed++;
