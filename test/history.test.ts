@@ -195,6 +195,19 @@ describe("kamal-doctor history", () => {
     expect(bad.err).toMatch(/^kamal-doctor: the repository: expected OWNER\/NAME, got "not a repo"\n$/);
   });
 
+  it("does not let a marker's text drive the terminal or the markdown", async () => {
+    const runs = deployScenario();
+    const hostile = runs.find((r) => r.number === 128);
+    if (hostile) hostile.attempts = [{ conclusion: "failure", marker: { destination: null, outcome: "failed", fingerprints: ["x:1"], rootCause: { ruleId: "x", category: "other", title: "\x1b]0;owned\x07 <img src=x> | cell" } } }];
+    serveScenario(server, runs);
+    const pretty = await history(["--limit", "3"]);
+    expect(pretty.out).not.toMatch(/[\x1b\x07]/);
+    expect(pretty.out).toContain("�]0;owned� <img src=x> | cell");
+    const markdown = await history(["--limit", "3", "--format", "markdown"]);
+    expect(markdown.out).not.toContain("<img");
+    expect(markdown.out).not.toMatch(/[^\\]\| cell/);
+  });
+
   it("draws a progress bar only on a terminal", async () => {
     const io = memoryIO({ env: githubEnv(TOKEN, { KAMAL_DOCTOR_CACHE_DIR: freshCache() }) });
     io.stderr.isTTY = true;

@@ -4,6 +4,7 @@
 // as text, JSON (a documented, stable shape: docs/memory.md) or markdown with a mermaid chart.
 
 import { text as mdText } from "../format/markdown.js";
+import { printable } from "../format/pretty.js";
 import type { RunRecord } from "./types.js";
 
 export type RunOutcome = "succeeded" | "failed" | "cancelled" | "running" | "other";
@@ -176,17 +177,17 @@ function blockedLine(cause: CauseSummary): string {
 }
 
 export function renderHistoryPretty(report: HistoryReport): string {
-  const out: string[] = [`${heading(report)}: ${report.runs.length} run${report.runs.length === 1 ? "" : "s"}`, ""];
+  const out: string[] = [`${printable(heading(report))}: ${report.runs.length} run${report.runs.length === 1 ? "" : "s"}`, ""];
   if (report.runs.length === 0) return `${out.join("\n")}No runs.\n`;
   const rows = [["RUN", "STARTED (UTC)", "SHA", "OUTCOME", "ROOT CAUSE"], ...report.runs.map((run) => [runName(run), when(run.createdAt), run.sha.slice(0, 7), run.outcome, causeLine(run)])];
   const widths = [0, 1, 2, 3].map((i) => Math.max(...rows.map((row) => (row[i] ?? "").length)));
-  for (const row of rows) out.push(`  ${row.map((cell, i) => (i < 4 ? cell.padEnd(widths[i] ?? 0) : cell)).join("  ")}`.trimEnd());
+  for (const row of rows) out.push(printable(`  ${row.map((cell, i) => (i < 4 ? cell.padEnd(widths[i] ?? 0) : cell)).join("  ")}`.trimEnd()));
   out.push("");
   if (report.causes.length === 0) out.push("No diagnosed failures.");
   else {
     out.push("Causes:");
     for (const cause of report.causes) {
-      out.push(`  ${cause.count}× ${cause.title} [${cause.fingerprint}]`);
+      out.push(printable(`  ${cause.count}× ${cause.title} [${cause.fingerprint}]`));
       out.push(`     first ${runName(cause.firstSeen)} ${day(cause.firstSeen.createdAt)}, last ${runName(cause.lastSeen)} ${day(cause.lastSeen.createdAt)}; ${blockedLine(cause)}`);
     }
   }
