@@ -6,18 +6,22 @@ import { diagnose, type TextSource } from "../core/index.js";
 import type { DecodedSource } from "../sources/decode.js";
 import { InputError } from "../sources/errors.js";
 import { openPath, openStream, readOrNote } from "../sources/input.js";
+import { tapSources } from "../sources/tap.js";
+import { configArgs } from "../config/load.js";
 import { LogFactsCollector } from "../config/log-facts.js";
+import { openCache } from "../memory/cache.js";
+import { ContentKey, recordLocal } from "../memory/local.js";
 import { VERSION } from "../version.js";
-import { addConfigOptions, tapSources, withConfig, type AnalyzeConfigOptions } from "./config.js";
+import { addConfigOptions, withConfig, type AnalyzeConfigOptions } from "./config.js";
 import { CliError, EXIT, type CliIO } from "./io.js";
-import { addReportOptions, exitCodeFor, loadRules, printReport, type ReportOptions } from "./report-options.js";
+import { addCacheOption, addReportOptions, exitCodeFor, loadRules, printReport, type CacheOptions, type ReportOptions } from "./report-options.js";
 
 export function registerAnalyze(program: Command, io: CliIO, setExit: (code: number) => void): void {
   const command = program
     .command("analyze", { isDefault: true })
     .description("diagnose Kamal deploy logs: files (.log, .txt, .gz, a run-logs .zip), '-' or piped stdin")
     .argument("[files...]", "log files; '-' reads stdin");
-  addConfigOptions(addReportOptions(command)).action(async (files: string[], options: ReportOptions & AnalyzeConfigOptions) => {
+  addCacheOption(addConfigOptions(addReportOptions(command))).action(async (files: string[], options: ReportOptions & AnalyzeConfigOptions & CacheOptions) => {
     const rules = await loadRules(options.rules);
     if (files.length === 0) {
       if (io.stdin.isTTY) throw new CliError("no input: give a log file, or pipe a deploy into it (kamal deploy 2>&1 | kamal-doctor)", EXIT.USAGE);
@@ -30,7 +34,8 @@ export function registerAnalyze(program: Command, io: CliIO, setExit: (code: num
     const inputs = await openInputs(files, io, unread);
     const sources: TextSource[] = inputs.map((input) => ({ name: input.name, text: readOrNote(input, (name, message) => unread.push({ name, message })) }));
     const facts = new LogFactsCollector();
-    const analysed = await diagnose(tapSources(sources, facts), { rules, toolVersion: VERSION });
+    const key = new ContentKey();
+    const analysed = await diagnose(tapSources(tapSources(sources, facts), key), { rules, toolVersion: VERSION });
     if (unread.length > 0 && inputs.every((input) => unread.some((u) => u.name === input.name))) {
       for (const { message } of unread.slice(0, -1)) io.stderr.write(`kamal-doctor: ${message}\n`);
       throw new CliError((unread[unread.length - 1] as { message: string }).message, EXIT.USAGE);
@@ -41,6 +46,8 @@ export function registerAnalyze(program: Command, io: CliIO, setExit: (code: num
     for (const { message } of unread) io.stderr.write(`kamal-doctor: ${message}\n`);
     for (const input of inputs) for (const note of input.problems.notes) io.stderr.write(`kamal-doctor: ${note}\n`);
     printReport(shown, options, io);
+    const kamalCommand = facts.facts().kamalCommand;
+    await recordLocal(openCache(io.env, options.cache !== false), shown, key, options.destination ?? (kamalCommand ? configArgs(kamalCommand).destination : null));
     // What could not be read may hold the failure: "no failure found" would not be true.
     const code = exitCodeFor(shown);
     const incomplete = unread.length > 0 || inputs.some((input) => input.problems.partial);

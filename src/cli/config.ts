@@ -6,7 +6,7 @@ import path from "node:path";
 import { Option, type Command } from "commander";
 import type { LoadedConfig } from "../config/load.js";
 import { ConfigReadError, directoryReader, locateConfig } from "../config/locate.js";
-import type { LogFacts, LogFactsCollector } from "../config/log-facts.js";
+import type { LogFacts } from "../config/log-facts.js";
 import type { Report } from "../core/index.js";
 import { FORMAT_NAMES, type FormatName } from "../format/index.js";
 import { VERSION } from "../version.js";
@@ -80,26 +80,6 @@ export function addConfigOptions(command: Command): Command {
     .option("-c, --config <file>", "the Kamal config to check the log against (default: the -c of the log's kamal command, else config/deploy.yml if present)")
     .option("-d, --destination <name>", "the destination (default: the -d of the log's kamal command)")
     .option("--no-config", "do not read the Kamal config");
-}
-
-/** Wraps sources so the facts the config checks need are collected as the analysis reads them. */
-export function tapSources<S extends { name: string; text: AsyncIterable<string> }>(sources: Iterable<S> | AsyncIterable<S>, collector: LogFactsCollector): AsyncIterable<S> {
-  return (async function* () {
-    for await (const source of sources) {
-      const text = source.text;
-      yield {
-        ...source,
-        text: (async function* () {
-          collector.beginSource(source.name);
-          for await (const chunk of text) {
-            collector.push(chunk);
-            yield chunk;
-          }
-          collector.endSource();
-        })(),
-      };
-    }
-  })();
 }
 
 /**

@@ -2,6 +2,7 @@
 // into a resolved target and a client (Octokit loaded here, on demand, never for a local log).
 
 import { InvalidArgumentError, type Command } from "commander";
+import type * as GitHubModule from "../github/index.js";
 import { VERSION } from "../version.js";
 import { CliError, EXIT, type CliIO } from "./io.js";
 
@@ -33,21 +34,26 @@ export async function connect(
   const target = await gh.resolveTarget(arg, { repo: options.repo ?? null, attempt: options.attempt ?? null, apiUrl: options.apiUrl ?? null, env: io.env, cwd: io.cwd });
   const token = gh.tokenFromEnv(io.env);
   if (requireToken && !token) throw new CliError("annotate: set GITHUB_TOKEN (or GH_TOKEN) to post to GitHub, or use --dry-run", EXIT.USAGE);
+  const client = clientFor(gh, target, io, onRetry);
+  return { gh, target, client };
+}
+
+/** The client for a resolved target: the token from the environment, retries told to `onRetry`. */
+export function clientFor(gh: typeof GitHubModule, target: { apiUrl: string; webUrl: string }, io: CliIO, onRetry: (line: string) => void) {
   // A documented knob for tests and impatient users: the backoff unit of retries, in ms.
   const unit = io.env["KAMAL_DOCTOR_RETRY_UNIT_MS"];
   const retryUnit = unit ? Number(unit) : NaN;
-  const client = gh.createGitHubClient({
-    token,
+  return gh.createGitHubClient({
+    token: gh.tokenFromEnv(io.env),
     baseUrl: target.apiUrl,
     webUrl: target.webUrl,
     userAgent: `kamal-doctor/${VERSION}`,
     onRetry,
     ...(Number.isFinite(retryUnit) && retryUnit >= 0 ? { retryUnitMs: retryUnit } : {}),
   });
-  return { gh, target, client };
 }
 
-function positiveInt(value: string): number {
+export function positiveInt(value: string): number {
   if (!/^[1-9]\d{0,6}$/.test(value)) throw new InvalidArgumentError("expected a positive whole number");
   return Number(value);
 }

@@ -8,13 +8,15 @@ import type { Command } from "commander";
 import { Analysis, LineSplitter } from "../core/index.js";
 import { LastError, outputFilePath } from "../last/config.js";
 import { listLogs, readTrailer, TrailerRewriter, type KamalLogFile } from "../last/files.js";
+import { openCache } from "../memory/cache.js";
+import { ContentKey, recordLocal } from "../memory/local.js";
 import { InputError } from "../sources/errors.js";
 import { openPath } from "../sources/input.js";
 import { VERSION } from "../version.js";
 import { CliError, EXIT, type CliIO } from "./io.js";
-import { addReportOptions, exitCodeFor, loadRules, printReport, type ReportOptions } from "./report-options.js";
+import { addCacheOption, addReportOptions, exitCodeFor, loadRules, printReport, type CacheOptions, type ReportOptions } from "./report-options.js";
 
-interface LastOptions extends ReportOptions {
+interface LastOptions extends ReportOptions, CacheOptions {
   dir?: string;
   configFile: string;
   destination?: string;
@@ -43,7 +45,7 @@ export function registerLast(program: Command, io: CliIO, setExit: (code: number
     .option("--list", "list the recent logs with their outcome instead of diagnosing the newest")
     .option("-n, --limit <n>", "how many logs --list shows", (value) => positive(value), 10)
     .addHelpText("after", LAST_HELP);
-  addReportOptions(command).action(async (options: LastOptions) => {
+  addCacheOption(addReportOptions(command)).action(async (options: LastOptions) => {
     const dir = await logDirectory(options, io);
     let logs: KamalLogFile[];
     try {
@@ -74,12 +76,20 @@ export function registerLast(program: Command, io: CliIO, setExit: (code: number
       if (error instanceof InputError) throw new CliError(error.message, EXIT.USAGE);
       throw error;
     }
-    for (const input of inputs) for await (const chunk of input.text) splitter.push(chunk);
+    const key = new ContentKey();
+    key.beginSource(newest.file);
+    for (const input of inputs) {
+      for await (const chunk of input.text) {
+        key.push(chunk);
+        splitter.push(chunk);
+      }
+    }
     splitter.end();
     rewriter.end();
     const report = analysis.finish();
     if (trailer.outcome === "unknown") io.stderr.write(`kamal-doctor: ${newest.file} has no "# FAILED:" or "# Completed in" trailer: the command was interrupted or is still running\n`);
     printReport(report, options, io);
+    await recordLocal(openCache(io.env, options.cache !== false), report, key, newest.destination);
     setExit(exitCodeFor(report));
   });
 }

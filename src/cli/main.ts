@@ -13,6 +13,7 @@ import { registerAnalyze } from "./analyze.js";
 import { registerAnnotate } from "./annotate.js";
 import { registerConfig } from "./config.js";
 import { registerExec } from "./exec.js";
+import { registerHistory } from "./history.js";
 import { registerLast } from "./last.js";
 import { registerListen } from "./listen.js";
 import { registerMcp } from "./mcp.js";
@@ -26,12 +27,13 @@ Exit codes:
   ${EXIT.FAILURE}  a failure was diagnosed (known or not)
   ${EXIT.USAGE}  usage, input or rule-file error (also: part of the input unreadable, no failure in the rest)
   ${EXIT.GITHUB}  GitHub or network error
-  exec exits with the wrapped command's exit code
+  exec exits with the wrapped command's exit code; history exits 1 when the newest finished run failed
 
 Examples:
   kamal deploy 2>&1 | kamal-doctor
   kamal-doctor deploy.log --format json
   kamal-doctor run https://github.com/acme/shop/actions/runs/123456789
+  kamal-doctor history acme/shop    # the recent deploy runs and their causes
   kamal-doctor config -d production
   kamal-doctor last                 # the newest log of Kamal 2.12's \`output: file:\`
   kamal-doctor listen               # receive Kamal 2.12's \`output: otel:\` logs on 127.0.0.1:4318`;
@@ -71,6 +73,7 @@ export function buildProgram(io: CliIO, setExit: (code: number) => void): Comman
   registerRun(program, io, setExit);
   registerExec(program, io, setExit);
   registerAnnotate(program, io, setExit);
+  registerHistory(program, io, setExit);
   registerLast(program, io, setExit);
   registerListen(program, io, setExit);
   registerRules(program, io, setExit);

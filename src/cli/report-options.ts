@@ -31,6 +31,16 @@ export function addReportOptions(command: Command): Command {
     .option("--no-summary", "do not append the report to $GITHUB_STEP_SUMMARY");
 }
 
+export interface CacheOptions {
+  /** `--no-cache`: false. */
+  cache?: boolean;
+}
+
+/** `--no-cache`: the memory of earlier runs is neither read nor written (see docs/memory.md). */
+export function addCacheOption(command: Command): Command {
+  return command.option("--no-cache", "do not read or write the memory cache (~/.cache/kamal-doctor, or $XDG_CACHE_HOME, or $KAMAL_DOCTOR_CACHE_DIR)");
+}
+
 /** `--rules DIR`, repeatable; every command that loads rules takes it. */
 export function rulesOption(): Option {
   return new Option("--rules <dir>", "extra rule files (repeatable; a user rule with a built-in's id replaces it)").argParser(

@@ -174,9 +174,13 @@ function phases(report: Report, s: Style): string | null {
   return `${s.dim("phases")}  ${items.join(s.dim(" → "))}`;
 }
 
+/** Text from a log (or read back from GitHub) with its control characters made visible: they must not drive the user's terminal. */
+export function printable(text: string): string {
+  return text.replace(/[\x00-\x08\x0b-\x1f\x7f\x9b]/g, "�").replace(/\t/g, "  ");
+}
+
 function clip(text: string): string {
-  // Control characters in a log line must not drive the user's terminal.
-  const safe = text.replace(/[\x00-\x08\x0b-\x1f\x7f\x9b]/g, "�").replace(/\t/g, "  ");
+  const safe = printable(text);
   return safe.length > LINE_TEXT ? `${safe.slice(0, LINE_TEXT - 1)}…` : safe;
 }
 

@@ -189,6 +189,39 @@ function splitRepo(value: string, from: string): { owner: string; repo: string }
   return { owner: match[1] as string, repo: match[2] as string };
 }
 
+/** A repository and the API to ask about it. */
+export interface RepoTarget {
+  owner: string;
+  repo: string;
+  apiUrl: string;
+  webUrl: string;
+}
+
+/**
+ * The repository and API base without a run: `repo` (OWNER/NAME, named `repoFrom` in messages),
+ * else GITHUB_REPOSITORY, else the `origin` git remote. API base: `apiUrl`, else GITHUB_API_URL,
+ * else https://api.github.com; web base: `webOrigin`, else GITHUB_SERVER_URL (unless an API base
+ * was given), else derived from the API base.
+ */
+export async function resolveRepository(options: ResolveOptions & { webOrigin?: string | null; repoFrom?: string }): Promise<RepoTarget> {
+  let found: { owner: string; repo: string } | null;
+  if (options.repo) found = splitRepo(options.repo, options.repoFrom ?? "--repo");
+  else if (options.env["GITHUB_REPOSITORY"]) found = splitRepo(options.env["GITHUB_REPOSITORY"], "GITHUB_REPOSITORY");
+  else {
+    const remote = await originRemote(options.cwd);
+    found = remote ? parseRemote(remote) : null;
+  }
+  if (!found) throw new TargetError(`which repository? give ${options.repoFrom === undefined ? "a run URL, --repo OWNER/NAME" : options.repoFrom}, or set GITHUB_REPOSITORY (no usable \`origin\` git remote here)`);
+  let apiUrl = options.apiUrl ?? options.env["GITHUB_API_URL"] ?? GITHUB_API;
+  try {
+    apiUrl = new URL(apiUrl).href.replace(/\/+$/, "");
+  } catch {
+    throw new TargetError(`not a valid API URL: ${apiUrl}`);
+  }
+  const webUrl = options.webOrigin ?? (options.apiUrl || !options.env["GITHUB_SERVER_URL"] ? webFromApi(apiUrl) : options.env["GITHUB_SERVER_URL"].replace(/\/+$/, ""));
+  return { owner: found.owner, repo: found.repo, apiUrl, webUrl };
+}
+
 /**
  * Resolves the argument of `run`/`annotate` into a full target. Repository: the URL, else
  * `--repo`, else GITHUB_REPOSITORY, else the `origin` git remote. API base: `--api-url`, else
@@ -196,37 +229,21 @@ function splitRepo(value: string, from: string): { owner: string; repo: string }
  */
 export async function resolveTarget(arg: string, options: ResolveOptions): Promise<RunTarget> {
   const parsed = parseTargetArg(arg);
-  let owner = parsed.owner;
-  let repo = parsed.repo;
-  if (owner && repo && options.repo) {
+  if (parsed.owner && parsed.repo && options.repo) {
     const flag = splitRepo(options.repo, "--repo");
-    if (flag.owner.toLowerCase() !== owner.toLowerCase() || flag.repo.toLowerCase() !== repo.toLowerCase()) {
-      throw new TargetError(`--repo ${options.repo} does not match the URL's repository ${owner}/${repo}`);
+    if (flag.owner.toLowerCase() !== parsed.owner.toLowerCase() || flag.repo.toLowerCase() !== parsed.repo.toLowerCase()) {
+      throw new TargetError(`--repo ${options.repo} does not match the URL's repository ${parsed.owner}/${parsed.repo}`);
     }
   }
-  if (!owner || !repo) {
-    let found: { owner: string; repo: string } | null = null;
-    if (options.repo) found = splitRepo(options.repo, "--repo");
-    else if (options.env["GITHUB_REPOSITORY"]) found = splitRepo(options.env["GITHUB_REPOSITORY"], "GITHUB_REPOSITORY");
-    else {
-      const remote = await originRemote(options.cwd);
-      const parsedRemote = remote ? parseRemote(remote) : null;
-      if (parsedRemote) found = parsedRemote;
-    }
-    if (!found) throw new TargetError("which repository? give a run URL, --repo OWNER/NAME, or set GITHUB_REPOSITORY (no usable `origin` git remote here)");
-    owner = found.owner;
-    repo = found.repo;
-  }
-  let apiUrl = options.apiUrl ?? parsed.apiUrl ?? options.env["GITHUB_API_URL"] ?? GITHUB_API;
-  try {
-    apiUrl = new URL(apiUrl).href.replace(/\/+$/, "");
-  } catch {
-    throw new TargetError(`not a valid API URL: ${apiUrl}`);
-  }
-  const webUrl = parsed.webOrigin ?? (options.apiUrl || !options.env["GITHUB_SERVER_URL"] ? webFromApi(apiUrl) : options.env["GITHUB_SERVER_URL"].replace(/\/+$/, ""));
+  const where = await resolveRepository({
+    ...options,
+    repo: parsed.owner && parsed.repo ? `${parsed.owner}/${parsed.repo}` : options.repo ?? null,
+    apiUrl: options.apiUrl ?? parsed.apiUrl,
+    webOrigin: parsed.webOrigin,
+  });
   const attempt = options.attempt ?? parsed.attempt;
   if (options.attempt != null && parsed.attempt !== null && options.attempt !== parsed.attempt) {
     throw new TargetError(`--attempt ${options.attempt} does not match the URL's attempt ${parsed.attempt}`);
   }
-  return { owner, repo, runId: parsed.runId, attempt, jobId: parsed.jobId, legacyJobUrl: parsed.legacyJobUrl, apiUrl, webUrl };
+  return { ...where, runId: parsed.runId, attempt, jobId: parsed.jobId, legacyJobUrl: parsed.legacyJobUrl };
 }
