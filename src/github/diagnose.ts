@@ -37,7 +37,12 @@ export function describeUnreadable(log: UnreadableLog): string {
   return `kamal-doctor: ${log.partial ? `${log.message} (only the part read before that is diagnosed)` : `skipped the ${log.message}`}`;
 }
 
-export async function diagnoseRun(client: GitHubClient, target: RunTarget, options: FetchRunLogsOptions & AnalysisOptions): Promise<RunDiagnosis> {
+export interface DiagnoseRunOptions extends FetchRunLogsOptions, AnalysisOptions {
+  /** Sees the sources as the analysis reads them (the config checks collect facts this way). */
+  tap?: (sources: TextSource[]) => Iterable<TextSource> | AsyncIterable<TextSource>;
+}
+
+export async function diagnoseRun(client: GitHubClient, target: RunTarget, options: DiagnoseRunOptions): Promise<RunDiagnosis> {
   const logs = await fetchRunLogs(client, target, options);
   try {
     if (logs.sources.length === 0) return { report: null, logs, unreadable: [], notes: [] };
@@ -69,7 +74,7 @@ export async function diagnoseRun(client: GitHubClient, target: RunTarget, optio
       };
       return { name: source.name, job: source.job, text };
     });
-    const report = await diagnose(sources, { rules: options.rules, toolVersion: options.toolVersion, exitCode: options.exitCode ?? null, command: options.command ?? null });
+    const report = await diagnose(options.tap ? options.tap(sources) : sources, { rules: options.rules, toolVersion: options.toolVersion, exitCode: options.exitCode ?? null, command: options.command ?? null });
     const unread = new Set(failures.filter((failure) => !failure.partial).map((failure) => failure.name));
     if (unread.size === logs.sources.length) {
       const first = (failures[0] as { error: Error }).error;
