@@ -28,7 +28,7 @@ function tree(dir: string, prefix = ""): Record<string, string> {
   }
   return files;
 }
-const FILES = { ...tree(appPort), ".kamal/secrets": `KAMAL_REGISTRY_PASSWORD=$KAMAL_REGISTRY_PASSWORD\nRAILS_MASTER_KEY=${SECRET_VALUE}\n` };
+const FILES: Record<string, string> = { ...tree(appPort), ".kamal/secrets": `KAMAL_REGISTRY_PASSWORD=$KAMAL_REGISTRY_PASSWORD\nRAILS_MASTER_KEY=${SECRET_VALUE}\n` };
 const LOG = readFileSync(path.join(appPort, "deploy.log"), "utf8").replace(/^\$ .*\n/, "");
 
 function routes(server: GitHubServer, log: string, command = "bundle exec kamal deploy"): { checkRuns: Array<Record<string, unknown>> } {
@@ -97,8 +97,8 @@ describe("run: the config of the run's commit", () => {
 
   it("reads the -c file and -d destination that the log's own kamal command names", async () => {
     routes(server, LOG, "bundle exec kamal deploy -c config/vm.yml -d staging");
-    const files = { ...FILES, "config/vm.yml": FILES["config/deploy.yml"] ?? "", "config/vm.staging.yml": "proxy:\n  app_port: 8080\n", ".kamal/secrets.staging": "KAMAL_REGISTRY_PASSWORD=x\nRAILS_MASTER_KEY=y\n" };
-    delete (files as Record<string, string>)["config/deploy.yml"];
+    const files: Record<string, string> = { ...FILES, "config/vm.yml": FILES["config/deploy.yml"] ?? "", "config/vm.staging.yml": "proxy:\n  app_port: 8080\n", ".kamal/secrets.staging": "KAMAL_REGISTRY_PASSWORD=x\nRAILS_MASTER_KEY=y\n" };
+    delete files["config/deploy.yml"];
     routeContents(server, "acme/shop", SHA, files);
     const { code, out, err } = await kd("run", ["--format", "json"]);
     expect(err).toBe("");
