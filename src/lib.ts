@@ -4,7 +4,8 @@
 
 import path from "node:path";
 import type { Readable } from "node:stream";
-import { tapSources, withConfig } from "./cli/config.js";
+import { withConfig } from "./cli/config.js";
+import { tapSources } from "./sources/tap.js";
 import { LogFactsCollector } from "./config/log-facts.js";
 import { diagnose as diagnoseSources, type TextSource } from "./core/index.js";
 import { FORMATS, FORMAT_NAMES, type FormatName } from "./format/index.js";

@@ -131,3 +131,64 @@ describe("kamal-doctor config", () => {
     }
   });
 });
+
+describe("kamal-doctor config: value types, as Kamal's validator judges them", () => {
+  const types = tree("types");
+  const write = (text: string, lock = "2.5.3"): string => {
+    const dir = mkdtempSync(path.join(tmpdir(), "kamal-doctor-types-"));
+    cpSync(types, dir, { recursive: true });
+    writeFileSync(path.join(dir, "config/deploy.yml"), text);
+    writeFileSync(path.join(dir, "Gemfile.lock"), `GEM\n  specs:\n    kamal (${lock})\n`);
+    return dir;
+  };
+  const base = "service: bakery\nimage: bakery/web\nservers:\n  - 203.0.113.7\nregistry:\n  username: bakery\n  password:\n    - KAMAL_REGISTRY_PASSWORD\n";
+
+  it("reports each value Kamal rejects on its line, with Kamal's words and the value to write", async () => {
+    const found = await findings(types);
+    expect(found.map((f) => [f.ruleId, f.configRef.key, f.configRef.line, f.remediation[0]])).toEqual([
+      ["config-value-type", "servers.workers", 7, 'Write `workers: ["203.0.113.8"]` (config/deploy.yml:7).'],
+      ["config-value-type", "proxy.app_port", 12, "Write `app_port: 3000` (config/deploy.yml:12)."],
+      ["config-value-type", "deploy_timeout", 25, "Write `deploy_timeout: 30` (config/deploy.yml:25)."],
+      ["config-value-type", "volumes", 28, 'Write `volumes: ["/data:/data"]` (config/deploy.yml:28).'],
+      ["config-value-type", "builder.local", 32, "Write `local: true` (config/deploy.yml:32)."],
+    ]);
+    const { out, code } = await check(types, ["--verbose"]);
+    expect(code).toBe(1);
+    expect(out.replace(/\s+/g, " ")).toContain('"proxy/app_port: should be an integer"');
+    expect(out).toContain('`deploy_timeout` should be an integer, not the string "30s"');
+  });
+
+  it("stays silent on ERB values, on YAML 1.1 values Ruby reads right (on, 1_0), and on a simple env", async () => {
+    const keys = (await findings(types)).map((f) => f.configRef.key);
+    for (const key of ["proxy.healthcheck.interval", "drain_timeout", "proxy.ssl", "readiness_delay", "env.RAILS_ENV", "env.WEB_CONCURRENCY"]) expect(keys).not.toContain(key);
+  });
+
+  it("rejects servers as a number, a quoted port, a decimal timeout, a map where a string goes", async () => {
+    const dir = write("service: bakery\nimage: bakery/web\nservers: 3\nproxy:\n  app_port: \"3000\"\ndeploy_timeout: 30.0\nenv:\n  clear:\n    NESTED:\n      a: b\nregistry:\n  username: bakery\n  password:\n    - KAMAL_REGISTRY_PASSWORD\n");
+    const found = await findings(dir);
+    expect(found.map((f) => [f.configRef.key, f.remediation[0]])).toEqual([
+      ["servers", "Write `servers:` as an array or a hash (config/deploy.yml:3)."],
+      ["proxy.app_port", "Write `app_port: 3000` (config/deploy.yml:5)."],
+      ["deploy_timeout", "Write `deploy_timeout: 30` (config/deploy.yml:6)."],
+    ]);
+  });
+
+  it("checks the registry credentials as Kamal does: a string, or a list of one secret's name", async () => {
+    const dir = write("service: bakery\nimage: bakery/web\nservers:\n  - 203.0.113.7\nregistry:\n  username: 12345\n  password:\n    - KAMAL_REGISTRY_PASSWORD\n    - OTHER\n");
+    const found = await findings(dir);
+    expect(found.map((f) => [f.configRef.key, f.remediation[0]])).toEqual([
+      ["registry.username", 'Write `username: "12345"` (config/deploy.yml:6).'],
+      ["registry.password", "Write `password:` as a string or an array with one string (for secret lookup) (config/deploy.yml:7)."],
+    ]);
+  });
+
+  it("judges Kamal 1 by Kamal 1's types, warns without a known version, and says nothing before 1.7 (no validation)", async () => {
+    const v1 = write(`${base}healthcheck:\n  max_attempts: "7"\n`, "1.9.3");
+    expect((await findings(v1)).map((f) => [f.configRef.key, f.severity])).toEqual([["healthcheck.max_attempts", "error"]]);
+    const old = write(`${base}healthcheck:\n  max_attempts: "7"\n`, "1.6.0");
+    expect(await findings(old)).toEqual([]);
+    const unpinned = write(`${base}deploy_timeout: "30s"\n`);
+    writeFileSync(path.join(unpinned, "Gemfile.lock"), "");
+    expect((await findings(unpinned)).map((f) => [f.configRef.key, f.severity])).toEqual([["deploy_timeout", "warning"]]);
+  });
+});

@@ -9,12 +9,13 @@ import type { AnnotatedRun, CommentPlan } from "../github/annotate.js";
 import type { GitHubClient, RunTarget } from "../github/index.js";
 import { VERSION } from "../version.js";
 import { guardForActions, reportsForOutput, writeStepSummary } from "./actions-output.js";
+import { addConfigOptions, runConfig, type AnalyzeConfigOptions } from "./config.js";
 import { addTargetOptions, connect, type TargetOptions } from "./github-connect.js";
 import { CliError, EXIT, type CliIO } from "./io.js";
 import { cancelledLockNote, printLockDoctor } from "./lock.js";
 import { loadRules, rulesOption } from "./report-options.js";
 
-interface AnnotateOptions extends TargetOptions {
+interface AnnotateOptions extends TargetOptions, AnalyzeConfigOptions {
   checkRun?: boolean;
   comment?: boolean;
   dryRun?: boolean;
@@ -40,7 +41,7 @@ Examples:
   kamal-doctor annotate https://github.com/acme/shop/actions/runs/123456789 --comment --dry-run`;
 
 export function registerAnnotate(program: Command, io: CliIO, setExit: (code: number) => void): void {
-  addTargetOptions(
+  addConfigOptions(addTargetOptions(
     program
       .command("annotate")
       .description("post a run's diagnosis to GitHub: a check run on its commit and/or a comment on its pull request")
@@ -50,7 +51,7 @@ export function registerAnnotate(program: Command, io: CliIO, setExit: (code: nu
       .option("--check-run", "create a completed `kamal-doctor` check run with annotations on the run's head commit")
       .option("--comment", "comment on each pull request of the run (updated in place next time), or on the commit")
       .option("--dry-run", "print what would be posted, post nothing"),
-  )
+  ), "repository")
     .addOption(rulesOption())
     .option("--no-redact", "post secrets as they appear in the log (not recommended)")
     .option("--no-summary", "do not append the report to $GITHUB_STEP_SUMMARY")
@@ -76,7 +77,10 @@ export function registerAnnotate(program: Command, io: CliIO, setExit: (code: nu
         }
       };
       try {
-        const { report, logs, unreadable, notes } = await gh.diagnoseRun(client, target, { rules, toolVersion: VERSION });
+        const config = runConfig(gh, client, options, io);
+        const diagnosis = await gh.diagnoseRun(client, target, { rules, toolVersion: VERSION, tap: config.tap });
+        const { logs, unreadable, notes } = diagnosis;
+        const report = diagnosis.report && (await config.check(diagnosis.report, logs));
         for (const log of unreadable) io.stderr.write(`${gh.describeUnreadable(log)}\n`);
         for (const note of notes) io.stderr.write(`kamal-doctor: ${note}\n`);
         if (report) await printLockDoctor(client, logs.target, logs.run, report, io);

@@ -5,9 +5,11 @@
 import path from "node:path";
 import { Option, type Command } from "commander";
 import type { LoadedConfig } from "../config/load.js";
-import { ConfigReadError, directoryReader, locateConfig } from "../config/locate.js";
-import type { LogFacts } from "../config/log-facts.js";
-import type { Report } from "../core/index.js";
+import { ConfigReadError, directoryReader, locateConfig, type FileReader } from "../config/locate.js";
+import { LogFactsCollector, type LogFacts } from "../config/log-facts.js";
+import type { Report, TextSource } from "../core/index.js";
+import type { GitHubClient, RunLogs } from "../github/index.js";
+import { tapSources } from "../sources/tap.js";
 import { FORMAT_NAMES, type FormatName } from "../format/index.js";
 import { VERSION } from "../version.js";
 import { CliError, EXIT, type CliIO } from "./io.js";
@@ -74,32 +76,68 @@ export interface AnalyzeConfigOptions {
   destination?: string;
 }
 
-/** `-c/--config`, `-d/--destination` and `--no-config` on a command that analyses logs. */
-export function addConfigOptions(command: Command): Command {
+/**
+ * `-c/--config FILE`, `-d/--destination` and `--no-config` on a command that analyses logs; for a
+ * run (`from: "repository"`), FILE is a path in the repository, read at the run's commit.
+ */
+export function addConfigOptions(command: Command, from: "directory" | "repository" = "directory"): Command {
+  const where = from === "repository" ? " (a path in the repository, read at the run's commit)" : "";
   return command
-    .option("-c, --config <file>", "the Kamal config to check the log against (default: the -c of the log's kamal command, else config/deploy.yml if present)")
+    .option("-c, --config <file>", `the Kamal config to check the log against${where} (default: the -c of the log's kamal command, else config/deploy.yml if present)`)
     .option("-d, --destination <name>", "the destination (default: the -d of the log's kamal command)")
     .option("--no-config", "do not read the Kamal config");
 }
 
 /**
- * The report checked against the config, when there is one. A config given with -c that cannot
- * be read is said in one line on stderr and the log is still diagnosed; an absent default is
- * silence.
+ * The config checks of a GitHub run: facts collected from the logs as they are analysed, then
+ * the config read from the repository at the run's head commit through the contents API.
  */
-export async function withConfig(report: Report, facts: LogFacts, options: AnalyzeConfigOptions, io: Pick<CliIO, "cwd" | "stderr">): Promise<Report> {
+export function runConfig(
+  gh: Pick<typeof import("../github/index.js"), "contentsReader">,
+  client: GitHubClient,
+  options: AnalyzeConfigOptions,
+  io: CliIO,
+): { tap: (sources: TextSource[]) => AsyncIterable<TextSource>; check: (report: Report, logs: Pick<RunLogs, "target" | "run">) => Promise<Report> } {
+  const collector = new LogFactsCollector();
+  return {
+    tap: (sources) => tapSources(sources, collector),
+    check: async (report, logs) => {
+      const sha = logs.run.head_sha;
+      if (options.config === false || !sha) return report;
+      const reader = gh.contentsReader(client, logs.target, sha);
+      return withConfig(report, collector.facts(), options, io, { reader, where: `${logs.target.owner}/${logs.target.repo}@${sha.slice(0, 12)}` });
+    },
+  };
+}
+
+/** Where the config is read from when it is not the current directory: a commit of a repository. */
+export interface ConfigSource {
+  reader: FileReader;
+  /** For messages: `acme/shop@abc123def456`. */
+  where: string;
+}
+
+/**
+ * The report checked against the config, when there is one: under the current directory, or
+ * `source` (a run's commit). A config given with -c that cannot be read, or one that cannot be
+ * read for another reason than its absence, is said in one line on stderr and the log is still
+ * diagnosed; an absent default is silence.
+ */
+export async function withConfig(report: Report, facts: LogFacts, options: AnalyzeConfigOptions, io: Pick<CliIO, "cwd" | "stderr">, source?: ConfigSource): Promise<Report> {
   if (options.config === false) return report;
   const file = typeof options.config === "string" ? options.config : undefined;
-  const relative = file ? path.relative(io.cwd, path.resolve(io.cwd, file)).split(path.sep).join("/") : undefined;
+  // -c names a path in the repository for a run, a path from the current directory otherwise.
+  const relative = file ? (source ? path.posix.normalize(file).replace(/^\/+/, "") : path.relative(io.cwd, path.resolve(io.cwd, file)).split(path.sep).join("/")) : undefined;
   const location = locateConfig({ file: relative ?? null, destination: options.destination ?? null, logCommand: facts.kamalCommand });
-  const reader = directoryReader(io.cwd);
+  const reader = source?.reader ?? directoryReader(io.cwd);
   try {
     if (location.from !== "option" && (await reader.read(location.file)) === null) return report;
     const [{ loadConfig }, { crossCheck }] = await Promise.all([import("../config/load.js"), import("../config/cross.js")]);
     return crossCheck(await loadConfig(reader, location), report, facts);
   } catch (error) {
     if (error instanceof ConfigReadError || (await isSyntaxError(error))) {
-      io.stderr.write(`kamal-doctor: ${(error as Error).message}; diagnosed without the config\n`);
+      io.stderr.write(`kamal-doctor: ${(error as Error).message}${source ? ` (in ${source.where})` : ""}; diagnosed without the config
+`);
       return report;
     }
     throw error;

@@ -5,12 +5,13 @@
 import type { Command } from "commander";
 import { diagnose } from "../core/index.js";
 import { VERSION } from "../version.js";
+import { addConfigOptions, runConfig, type AnalyzeConfigOptions } from "./config.js";
 import { addTargetOptions, connect, type TargetOptions } from "./github-connect.js";
 import { CliError, EXIT, type CliIO } from "./io.js";
 import { printLockDoctor } from "./lock.js";
 import { addReportOptions, exitCodeFor, loadRules, printReport, type ReportOptions } from "./report-options.js";
 
-interface RunOptions extends ReportOptions, TargetOptions {
+interface RunOptions extends ReportOptions, TargetOptions, AnalyzeConfigOptions {
   job?: string;
   allJobs?: boolean;
   save?: string;
@@ -41,21 +42,24 @@ export function registerRun(program: Command, io: CliIO, setExit: (code: number)
     .option("--save <dir>", "keep the downloaded logs in DIR (re-analyse later with kamal-doctor DIR/*)")
     .option("-q, --quiet", "no progress or retry lines on stderr")
     .addHelpText("after", RUN_HELP);
-  addReportOptions(command).action(async (arg: string, options: RunOptions) => {
+  addConfigOptions(addReportOptions(command), "repository").action(async (arg: string, options: RunOptions) => {
     if (options.job && options.allJobs) throw new CliError("--job and --all-jobs cannot be combined", EXIT.USAGE);
     const rules = await loadRules(options.rules);
     const progress = new Progress(io, options.quiet === true, options.allJobs || options.job ? "" : "failed ");
     const { gh, target, client } = await connect(arg, options, io, { onRetry: (line) => progress.retry(line) });
+    const config = runConfig(gh, client, options, io);
     try {
-      const { report, logs, unreadable, notes } = await gh.diagnoseRun(client, target, {
+      const { report: analysed, logs, unreadable, notes } = await gh.diagnoseRun(client, target, {
         rules,
         toolVersion: VERSION,
         job: options.job ?? null,
         allJobs: options.allJobs === true,
         saveDir: options.save ? resolvePath(io.cwd, options.save) : null,
         onProgress: (event) => progress.event(event),
+        tap: config.tap,
       });
       progress.done();
+      const report = analysed && (await config.check(analysed, logs));
       // Not progress: what the report leaves out is said even with --quiet.
       for (const log of unreadable) io.stderr.write(`${gh.describeUnreadable(log)}\n`);
       for (const note of notes) io.stderr.write(`kamal-doctor: ${note}\n`);

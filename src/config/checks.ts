@@ -4,8 +4,9 @@
 // that are known (never on ERB) and names the line to change.
 
 import { at, refAt, type ConfigFinding } from "./findings.js";
-import { compareVersions, KAMAL1_TO_2, KAMAL2_ONLY, LATEST, majorOf, sectionKeys, VALIDATION_SINCE, type Major } from "./kamal-keys.js";
+import { compareVersions, KAMAL1_TO_2, KAMAL2_ONLY, LATEST, majorOf, sectionKeys, VALIDATION_SINCE, type Major, type ValueType } from "./kamal-keys.js";
 import type { LoadedConfig } from "./load.js";
+import { typeProblem, type TypeProblem } from "./value-types.js";
 import { entryAt, knownScalar, knownStrings, type ConfigNode, type Entry, type MapNode } from "./tree.js";
 
 const DOCS = "https://kamal-deploy.org/docs/configuration/";
@@ -42,6 +43,11 @@ function keyChecks(config: LoadedConfig, target: KamalTarget): ConfigFinding[] {
   const visit = (node: MapNode, section: string, path: string): void => {
     const keys = sectionKeys(checkMajor, section);
     if (!keys) return;
+    // An env without clear/secret/tags is the simple form: every key a variable, every value a string.
+    if (section === "env" && ![...keys.keys()].some((key) => node.entries.has(key))) {
+      if (validates) for (const [name, entry] of node.entries) valueType(entry, `${path}.${name}`, "str");
+      return;
+    }
     for (const [name, entry] of node.entries) {
       if (name.startsWith("x-")) continue;
       const keyPath = path ? `${path}.${name}` : name;
@@ -95,19 +101,52 @@ function keyChecks(config: LoadedConfig, target: KamalTarget): ConfigFinding[] {
         }));
         continue;
       }
+      const wrong = fact.type && validates ? typeProblem(fact.type, entry.node) : null;
+      if (wrong) {
+        out.push(typeFinding(config, entry, keyPath, wrong, described, target.version !== null));
+        continue;
+      }
       if (entry.node.kind !== "map" || entry.node.erb || fact.free) continue;
       if (fact.section) visit(entry.node, fact.section, keyPath);
       else if (section === "root" && name === "servers") visitRoles(entry.node, keyPath);
       else if (section === "root" && name === "accessories") {
-        for (const [accessory, e] of entry.node.entries) if (e.node.kind === "map") visit(e.node, "accessory", `${keyPath}.${accessory}`);
+        for (const [accessory, e] of entry.node.entries) {
+          if (validates && valueType(e, `${keyPath}.${accessory}`, "map")) continue;
+          if (e.node.kind === "map") visit(e.node, "accessory", `${keyPath}.${accessory}`);
+        }
       }
     }
   };
+  const valueType = (entry: Entry, keyPath: string, type: ValueType): boolean => {
+    const wrong = typeProblem(type, entry.node);
+    if (wrong) out.push(typeFinding(config, entry, keyPath, wrong, described, target.version !== null));
+    return wrong !== null;
+  };
   const visitRoles = (servers: MapNode, path: string): void => {
-    for (const [role, e] of servers.entries) if (e.node.kind === "map" && !e.node.erb) visit(e.node, "role", `${path}.${role}`);
+    for (const [role, e] of servers.entries) {
+      if (validates && valueType(e, `${path}.${role}`, "list|map")) continue;
+      if (e.node.kind === "map" && !e.node.erb) visit(e.node, "role", `${path}.${role}`);
+    }
   };
   visit(config.root, "root", "");
   return out;
+}
+
+function typeFinding(config: LoadedConfig, entry: Entry, keyPath: string, wrong: TypeProblem, described: string, known: boolean): ConfigFinding {
+  const name = keyPath.split(".").pop() ?? keyPath;
+  const { ref } = refAt(config, entry.origin, keyPath);
+  // Kamal names the place with slashes: "proxy/app_port: should be an integer".
+  const says = `${keyPath.replace(/\./g, "/")}: should be ${wrong.expected}`;
+  return finding(config, entry, keyPath, {
+    checkId: "config-value-type",
+    severity: known ? "error" : "warning",
+    title: `\`${keyPath}\` should be ${wrong.expected}, not ${wrong.found}`,
+    explanation: `${described} checks each value of deploy.yml against the type its documentation gives, and stops at this one: "${says}".`,
+    fix: wrong.suggestion
+      ? `Write \`${name}: ${wrong.suggestion}\` (${at(ref)}).`
+      : `Write \`${name}:\` as ${wrong.expected} (${at(ref)}).`,
+    docs: [`${DOCS}overview/`],
+  });
 }
 
 function kamal1Name(keyPath: string, entry: Entry): { to: string; note: string } | null {

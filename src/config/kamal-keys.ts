@@ -3,64 +3,83 @@
 // since 1.7, so a key newer than the installed Kamal is an "unknown key" error), and defaults.
 // Facts taken from Kamal's configuration docs and code (lib/kamal/configuration) at each tag.
 //
-// Section spec syntax, one token per key:
-//   name            a value (any type this check does not descend into)
-//   name@2.6        appeared in 2.6.0
-//   name>section    a map checked against another section spec
+// Section spec syntax, one token per key (name, then any of *, >, :, @ in this order):
+//   name            a value this data gives no type (not checked)
 //   name*           a map with free-form keys (labels, options, args, …)
+//   name>section    a map checked against another section spec
+//   name:type       the type Kamal's validator requires (see ValueType)
+//   name@2.6        appeared in 2.6.0
+// Types are what the validator (lib/kamal/configuration/validator*.rb, since 1.7) demands of the
+// value: the class of the docs example, with its special cases (hosts, arch, registry
+// credentials, proxy and ssl that may be booleans). Where a minor version accepted less, the
+// type given is the most permissive one, so a rejection holds for every minor of the major.
 
 export type Major = 1 | 2;
+
+/**
+ * int       an Integer (not "30", not 30.0)
+ * bool      true or false
+ * str       a string; a number or a boolean passes too (the validator's "stringish")
+ * strs      a list of str
+ * str|strs  either (builder.arch)
+ * hosts     a list of hosts, each a string or `host: tag(s)`
+ * secret    a string, or a list of exactly one string (a secret's name)
+ * map, list|map, bool|map   a map; a list or a map (servers, roles); a boolean or a map (proxy, ssl)
+ */
+export type ValueType = "int" | "bool" | "str" | "strs" | "str|strs" | "hosts" | "secret" | "map" | "list|map" | "bool|map";
 
 const SECTIONS: Record<Major, Record<string, string>> = {
   2: {
     root:
-      "service image labels* volumes registry>registry servers env>env asset_path hooks_path hooks_output@2.11 secrets_path@2.9 " +
-      "error_pages_path@2.6 require_destination primary_role allow_empty_roles retain_containers minimum_version readiness_delay " +
-      "deploy_timeout drain_timeout stop_timeout@2.12 run_directory ssh>ssh builder>builder accessories proxy>proxy sshkit>sshkit " +
-      "boot>boot logging>logging output>output@2.12 aliases*",
+      "service:str image:str labels* volumes:strs registry>registry servers:list|map env>env asset_path:str hooks_path:str hooks_output@2.11 " +
+      "secrets_path:str@2.9 error_pages_path:str@2.6 require_destination:bool primary_role:str allow_empty_roles:bool retain_containers:int " +
+      "minimum_version:str readiness_delay:int deploy_timeout:int drain_timeout:int stop_timeout:int@2.12 run_directory:str ssh>ssh " +
+      "builder>builder accessories:map proxy>proxy:bool|map sshkit>sshkit boot>boot logging>logging output>output@2.12 aliases*",
     proxy:
-      "host hosts@2.1 app_port ssl>proxy.ssl ssl_redirect@2.6 forward_headers response_timeout path_prefix@2.7 path_prefixes@2.8 " +
-      "strip_path_prefix@2.7 healthcheck>proxy.healthcheck buffering>proxy.buffering logging>proxy.logging run>proxy.run@2.10",
-    "proxy.healthcheck": "interval path timeout",
-    "proxy.buffering": "requests responses max_request_body max_response_body memory",
-    "proxy.logging": "request_headers response_headers",
-    "proxy.run": "http_port https_port metrics_port debug log_max_size publish bind_ips registry repository version options*",
-    "proxy.ssl": "certificate_pem@2.8 private_key_pem@2.8",
+      "host:str hosts:hosts@2.1 app_port:int ssl>proxy.ssl:bool|map ssl_redirect:bool@2.6 forward_headers:bool response_timeout:int " +
+      "path_prefix:str@2.7 path_prefixes:strs@2.8 strip_path_prefix:bool@2.7 healthcheck>proxy.healthcheck buffering>proxy.buffering " +
+      "logging>proxy.logging run>proxy.run@2.10",
+    "proxy.healthcheck": "interval:int path:str timeout:int",
+    "proxy.buffering": "requests:bool responses:bool max_request_body:int max_response_body:int memory:int",
+    "proxy.logging": "request_headers:strs response_headers:strs",
+    "proxy.run": "http_port:int https_port:int metrics_port:int debug:bool log_max_size:str publish:bool bind_ips:strs registry:str repository:str version:str options*",
+    "proxy.ssl": "certificate_pem:str@2.8 private_key_pem:str@2.8",
     builder:
-      "arch remote local pack>builder.pack@2.7 cache>builder.cache context dockerfile target args* secrets ssh driver provenance@2.3 sbom@2.4",
-    "builder.pack": "builder buildpacks",
-    "builder.cache": "type options image",
-    registry: "server username password",
-    role: "hosts cmd stop_timeout@2.12 options* logging>logging proxy>proxy labels* env>env asset_path",
+      "arch:str|strs remote:str local:bool pack>builder.pack@2.7 cache>builder.cache context dockerfile:str target:str args* secrets:strs " +
+      "ssh:str driver:str provenance:str@2.3 sbom:bool@2.4",
+    "builder.pack": "builder:str buildpacks:strs",
+    "builder.cache": "type:str options:str image:str",
+    registry: "server:str username:secret password:secret",
+    role: "hosts:hosts cmd:str stop_timeout:int@2.12 options* logging>logging proxy>proxy:bool|map labels* env>env asset_path:str",
     accessory:
-      "service image registry>registry@2.5 host hosts role@2.6 roles tag@2.6 tags@2.6 cmd port labels* options* env>env files " +
-      "directories volumes network@2.3 proxy>proxy@2.4",
-    env: "clear* secret tags*",
-    ssh: "user port proxy proxy_command log_level keys_only keys key_data config@2.1 forward_agent@2.12",
-    sshkit: "max_concurrent_starts pool_idle_timeout dns_retries@2.9",
-    boot: "limit wait parallel_roles@2.10",
-    logging: "driver options*",
+      "service:str image:str registry>registry@2.5 host:str hosts:hosts role:str@2.6 roles:strs tag:str@2.6 tags:strs@2.6 cmd:str port:str " +
+      "labels* options* env>env files directories volumes:strs network:str@2.3 proxy>proxy@2.4",
+    env: "clear* secret:strs tags*",
+    ssh: "user:str port:str proxy:str proxy_command:str log_level:str keys_only:bool keys:strs key_data:strs config@2.1 forward_agent:bool@2.12",
+    sshkit: "max_concurrent_starts:int pool_idle_timeout:int dns_retries:int@2.9",
+    boot: "limit:str wait:int parallel_roles:bool@2.10",
+    logging: "driver:str options*",
     output: "otel* file*",
   },
   1: {
     root:
-      "service image labels* volumes registry>registry servers env>env asset_path hooks_path require_destination primary_role " +
-      "allow_empty_roles stop_wait_time retain_containers minimum_version readiness_delay run_directory ssh>ssh builder>builder " +
-      "accessories traefik>traefik sshkit>sshkit boot>boot healthcheck>healthcheck logging>logging",
-    healthcheck: "cmd interval max_attempts port path cord log_lines",
-    traefik: "image host_port publish labels* args* options* env*",
-    builder: "multiarch local>builder.local remote>builder.remote cache>builder.cache context dockerfile target args* secrets ssh",
-    "builder.local": "arch host",
-    "builder.remote": "arch host",
-    "builder.cache": "type options image",
-    registry: "server username password",
-    role: "hosts traefik cmd options* healthcheck>healthcheck logging>logging labels* env>env asset_path",
-    accessory: "service image host hosts roles cmd port labels* options* env>env files directories volumes",
-    env: "clear* secret tags*",
-    ssh: "user port proxy proxy_command log_level keys_only@1.8 keys@1.8 key_data@1.8",
-    sshkit: "max_concurrent_starts pool_idle_timeout",
-    boot: "limit wait",
-    logging: "driver options*",
+      "service:str image:str labels* volumes:strs registry>registry servers:list|map env>env asset_path:str hooks_path:str require_destination:bool " +
+      "primary_role:str allow_empty_roles:bool stop_wait_time:int retain_containers:int minimum_version:str readiness_delay:int run_directory:str " +
+      "ssh>ssh builder>builder accessories:map traefik>traefik sshkit>sshkit boot>boot healthcheck>healthcheck logging>logging",
+    healthcheck: "cmd:str interval:str max_attempts:int port:str path:str cord:str log_lines:int",
+    traefik: "image:str host_port:str publish:bool labels* args* options* env*",
+    builder: "multiarch:bool local>builder.local remote>builder.remote cache>builder.cache context dockerfile:str target:str args* secrets:strs ssh:str",
+    "builder.local": "arch:str host:str",
+    "builder.remote": "arch:str host:str",
+    "builder.cache": "type:str options:str image:str",
+    registry: "server:str username:secret password:secret",
+    role: "hosts:hosts traefik:bool cmd:str options* healthcheck>healthcheck logging>logging labels* env>env asset_path:str",
+    accessory: "service:str image:str host:str hosts:hosts roles:strs cmd:str port:str labels* options* env>env files:strs directories:strs volumes:strs",
+    env: "clear* secret:strs tags*",
+    ssh: "user:str port:str proxy:str proxy_command:str log_level:str keys_only:bool@1.8 keys:strs@1.8 key_data:strs@1.8",
+    sshkit: "max_concurrent_starts:int pool_idle_timeout:int",
+    boot: "limit:str wait:int",
+    logging: "driver:str options*",
   },
 };
 
@@ -71,6 +90,8 @@ export interface KeyFact {
   section: string | null;
   /** A map whose keys are free-form. */
   free: boolean;
+  /** What the value must be; a section or free-form map must be a map. Null: not checked. */
+  type: ValueType | null;
 }
 
 const parsed = new Map<string, Map<string, KeyFact>>();
@@ -83,9 +104,12 @@ export function sectionKeys(major: Major, section: string): Map<string, KeyFact>
   if (spec === undefined) return undefined;
   const keys = new Map<string, KeyFact>();
   for (const token of spec.split(/\s+/)) {
-    const match = /^([a-z_-]+)(\*)?(?:>([a-z_.]+))?(?:@(\d+\.\d+))?$/.exec(token);
+    const match = /^([a-z_-]+)(\*)?(?:>([a-z_.]+))?(?::([a-z|]+))?(?:@(\d+\.\d+))?$/.exec(token);
     if (!match?.[1]) throw new Error(`bad key token ${token}`);
-    keys.set(match[1], { name: match[1], free: match[2] === "*", section: match[3] ?? null, since: match[4] ?? null });
+    const free = match[2] === "*";
+    const section = match[3] ?? null;
+    const type = (match[4] as ValueType | undefined) ?? (free || section ? "map" : null);
+    keys.set(match[1], { name: match[1], free, section, type, since: match[5] ?? null });
   }
   parsed.set(id, keys);
   return keys;

@@ -4,6 +4,7 @@
 // Destination files are merged the way Kamal merges them (ActiveSupport `deep_merge!`: maps
 // merge key by key, anything else is replaced).
 
+import { rubyPlainScalar } from "./ruby-yaml.js";
 import { isAlias, isMap, isPair, isScalar, isSeq, LineCounter, parseDocument, type Node as YamlNode } from "yaml";
 
 export interface Origin {
@@ -31,6 +32,8 @@ export interface SeqNode extends BaseNode {
 export interface ScalarNode extends BaseNode {
   kind: "scalar";
   value: string | number | boolean | null;
+  /** A Ruby Float, not an Integer (`30.0`). */
+  float?: boolean;
 }
 
 export interface Entry {
@@ -100,6 +103,12 @@ export function parseConfigFile(path: string, text: string): { root: MapNode; so
       return { kind: "seq", items, erb: erb || items.some((item) => item.erb), ...origin };
     }
     if (isScalar(node)) {
+      // Unquoted, a scalar is what Ruby's YAML makes of it (`on` is true, `30.0` a float).
+      if (node.type === "PLAIN" && typeof node.source === "string") {
+        const ruby = rubyPlainScalar(node.source);
+        const unknown = erb || (typeof ruby.value === "string" && ruby.value.includes(PLACEHOLDER));
+        return { kind: "scalar", value: ruby.value, erb: unknown, ...(ruby.float ? { float: true } : {}), ...origin };
+      }
       const raw = node.value;
       const value = typeof raw === "string" || typeof raw === "number" || typeof raw === "boolean" ? raw : raw === null || raw === undefined ? null : String(raw); // eslint-disable-line @typescript-eslint/no-base-to-string -- a Date or a bigint: what else a YAML scalar holds
       return { kind: "scalar", value, erb: erb || (typeof value === "string" && value.includes(PLACEHOLDER)), ...origin };

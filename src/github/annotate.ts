@@ -69,10 +69,12 @@ export function planCheckRun(report: Report, run: AnnotatedRun, unreadable: read
   const path = (run.path ?? "").replace(/@.*$/, "") || ".github";
   const annotations = annotationsFor(report).map((a): CheckAnnotation => {
     const evidence = a.finding?.evidenceLines.map((e) => `${e.line}: ${e.text}`).join("\n") ?? "";
+    // A finding the config explains is annotated on its line of deploy.yml (read at this commit).
+    const ref = a.finding?.configRef;
     return {
-      path,
-      start_line: 1,
-      end_line: 1,
+      path: ref ? ref.file : path,
+      start_line: ref ? ref.line : 1,
+      end_line: ref ? ref.line : 1,
       annotation_level: LEVEL[a.level],
       title: a.title.slice(0, MAX_TITLE),
       message: a.message,

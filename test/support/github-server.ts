@@ -108,3 +108,25 @@ export function sendJson(res: ServerResponse, status: number, body: unknown, hea
 export function githubEnv(token: string, extra: Record<string, string> = {}): Record<string, string> {
   return { GITHUB_TOKEN: token, GITHUB_REPOSITORY: "acme/shop", KAMAL_DOCTOR_RETRY_UNIT_MS: "1", ...extra };
 }
+
+/**
+ * The contents API for one commit: GET /repos/{o}/{r}/contents/{path}?ref=SHA answers a file of
+ * `files` base64-encoded as GitHub does (wrapped at 60 characters), a directory as a list, and
+ * 404 for anything else or another ref. `status` makes every answer that status instead.
+ */
+export function routeContents(server: GitHubServer, repo: string, ref: string, files: Record<string, string>, options: { status?: number } = {}): void {
+  server.route("GET", new RegExp(`^/repos/${repo}/contents/([^?]+)`), (req, res, m) => {
+    if (options.status) return sendJson(res, options.status, { message: options.status === 403 ? "Resource not accessible by integration" : "Server Error" });
+    const path = decodeURIComponent(m?.[1] ?? "");
+    const asked = new URL(req.url ?? "", "http://x").searchParams.get("ref");
+    const content = files[path];
+    if (asked !== ref) return sendJson(res, 404, { message: "No commit found for the ref", status: "404" });
+    if (content !== undefined) {
+      const base64 = Buffer.from(content, "utf8").toString("base64").replace(/.{60}/g, "$&\n");
+      return sendJson(res, 200, { type: "file", encoding: "base64", size: Buffer.byteLength(content), name: path.split("/").pop(), path, content: base64, sha: "0".repeat(40) });
+    }
+    const entries = Object.keys(files).filter((file) => file.startsWith(`${path}/`));
+    if (entries.length > 0) return sendJson(res, 200, entries.map((file) => ({ type: "file", name: file.slice(path.length + 1), path: file })));
+    sendJson(res, 404, { message: "Not Found", documentation_url: "https://docs.github.com/rest/repos/contents#get-repository-content", status: "404" });
+  });
+}
