@@ -73,10 +73,10 @@ describe("collectHistory", () => {
     const diskFull = byNumber(records, 105)[0];
     expect(diskFull).toMatchObject({ from: "log", destination: "production", conclusion: "failure", rootCause: { ruleId: "no-space-left", category: "disk-full" } });
     expect(diskFull?.fingerprints[0]).toMatch(/^no-space-left:[0-9a-f]{12}$/);
-    // The same failure on the same destination has the same fingerprint; on another destination not.
+    // The same failure has the same fingerprint; the destination is remembered beside it.
     expect(byNumber(records, 126)[0]?.fingerprints[0]).toBe(diskFull?.fingerprints[0]);
     expect(byNumber(records, 127)[0]).toMatchObject({ destination: "staging" });
-    expect(byNumber(records, 127)[0]?.fingerprints[0]).not.toBe(diskFull?.fingerprints[0]);
+    expect(byNumber(records, 127)[0]?.fingerprints[0]).toBe(diskFull?.fingerprints[0]);
 
     expect(byNumber(records, 106)[0]).toMatchObject({ from: "marker", rootCause: { ruleId: "healthcheck-bad-status" }, fingerprints: ["healthcheck-bad-status:1b1b1b1b1b1b"] });
     expect(byNumber(records, 122)[0]).toMatchObject({ from: "marker", branch: "fix-lock", rootCause: { ruleId: "deploy-lock-held" } });

@@ -7,7 +7,7 @@ import type { DecodedSource } from "../sources/decode.js";
 import { InputError } from "../sources/errors.js";
 import { openPath, openStream, readOrNote } from "../sources/input.js";
 import { tapSources } from "../sources/tap.js";
-import { configArgs } from "../config/load.js";
+import { configArgs } from "../core/index.js";
 import { LogFactsCollector } from "../config/log-facts.js";
 import { openCache } from "../memory/cache.js";
 import { ContentKey, recordLocal } from "../memory/local.js";

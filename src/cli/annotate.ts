@@ -13,6 +13,7 @@ import { addConfigOptions, runConfig, type AnalyzeConfigOptions } from "./config
 import { addTargetOptions, connect, type TargetOptions } from "./github-connect.js";
 import { CliError, EXIT, type CliIO } from "./io.js";
 import { cancelledLockNote, printLockDoctor } from "./lock.js";
+import { historyOption, judge } from "./memory.js";
 import { loadRules, rulesOption } from "./report-options.js";
 
 interface AnnotateOptions extends TargetOptions, AnalyzeConfigOptions {
@@ -23,6 +24,8 @@ interface AnnotateOptions extends TargetOptions, AnalyzeConfigOptions {
   redact?: boolean;
   summary?: boolean;
   verbose?: boolean;
+  history: number;
+  cache?: boolean;
 }
 
 const ANNOTATE_HELP = `
@@ -56,6 +59,8 @@ export function registerAnnotate(program: Command, io: CliIO, setExit: (code: nu
     .option("--no-redact", "post secrets as they appear in the log (not recommended)")
     .option("--no-summary", "do not append the report to $GITHUB_STEP_SUMMARY")
     .option("--verbose", "every evidence line in the posted report")
+    .addOption(historyOption())
+    .option("--no-cache", "do not read or write the cache of earlier runs (~/.cache/kamal-doctor)")
     .addHelpText("after", ANNOTATE_HELP)
     .action(async (arg: string, options: AnnotateOptions) => {
       if (!options.checkRun && !options.comment) throw new CliError("annotate: nothing to post — give --check-run, --comment or both", EXIT.USAGE);
@@ -80,7 +85,8 @@ export function registerAnnotate(program: Command, io: CliIO, setExit: (code: nu
         const config = runConfig(gh, client, options, io);
         const diagnosis = await gh.diagnoseRun(client, target, { rules, toolVersion: VERSION, tap: config.tap });
         const { logs, unreadable, notes } = diagnosis;
-        const report = diagnosis.report && (await config.check(diagnosis.report, logs));
+        const checked = diagnosis.report && (await config.check(diagnosis.report, logs));
+        const report = checked && (await judge(client, logs.target, logs.run, checked, options, io, { rules, toolVersion: VERSION }));
         for (const log of unreadable) io.stderr.write(`${gh.describeUnreadable(log)}\n`);
         for (const note of notes) io.stderr.write(`kamal-doctor: ${note}\n`);
         if (report) await printLockDoctor(client, logs.target, logs.run, report, io);

@@ -9,6 +9,7 @@ import { addConfigOptions, runConfig, type AnalyzeConfigOptions } from "./config
 import { addTargetOptions, connect, type TargetOptions } from "./github-connect.js";
 import { CliError, EXIT, type CliIO } from "./io.js";
 import { printLockDoctor } from "./lock.js";
+import { historyOption, judge } from "./memory.js";
 import { addReportOptions, exitCodeFor, loadRules, printReport, type ReportOptions } from "./report-options.js";
 
 interface RunOptions extends ReportOptions, TargetOptions, AnalyzeConfigOptions {
@@ -16,6 +17,8 @@ interface RunOptions extends ReportOptions, TargetOptions, AnalyzeConfigOptions 
   allJobs?: boolean;
   save?: string;
   quiet?: boolean;
+  history: number;
+  cache?: boolean;
 }
 
 const RUN_HELP = `
@@ -41,6 +44,8 @@ export function registerRun(program: Command, io: CliIO, setExit: (code: number)
     .option("--all-jobs", "every finished job, not only the failed ones")
     .option("--save <dir>", "keep the downloaded logs in DIR (re-analyse later with kamal-doctor DIR/*)")
     .option("-q, --quiet", "no progress or retry lines on stderr")
+    .addOption(historyOption())
+    .option("--no-cache", "do not read or write the cache of earlier runs (~/.cache/kamal-doctor)")
     .addHelpText("after", RUN_HELP);
   addConfigOptions(addReportOptions(command), "repository").action(async (arg: string, options: RunOptions) => {
     if (options.job && options.allJobs) throw new CliError("--job and --all-jobs cannot be combined", EXIT.USAGE);
@@ -59,7 +64,8 @@ export function registerRun(program: Command, io: CliIO, setExit: (code: number)
         tap: config.tap,
       });
       progress.done();
-      const report = analysed && (await config.check(analysed, logs));
+      const checked = analysed && (await config.check(analysed, logs));
+      const report = checked && (await judge(client, target, logs.run, checked, options, io, { rules, toolVersion: VERSION }));
       // Not progress: what the report leaves out is said even with --quiet.
       for (const log of unreadable) io.stderr.write(`${gh.describeUnreadable(log)}\n`);
       for (const note of notes) io.stderr.write(`kamal-doctor: ${note}\n`);

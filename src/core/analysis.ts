@@ -18,6 +18,7 @@ import type { Category, CommandKind, LineKind, Phase } from "../vocabulary.js";
 import { ProvenanceTracker, commandKind } from "./provenance.js";
 import { KeyLineTracker, isBoilerplate, withoutStreamPrefix, type KeyLine } from "./keyline.js";
 import { inferredFor, inferredWords, stoppedWords } from "./infer.js";
+import { fingerprint } from "./fingerprint.js";
 
 export const MAX_UNMATCHED = 20;
 const MAX_UNMATCHED_CANDIDATES = 400;
@@ -259,6 +260,9 @@ export class Analysis {
     // No outcome in the log, but a step still running where it stops: say which.
     const stopped = outcome === "unknown" ? this.stopped(version) : null;
     if (stopped) findings.unshift(stopped);
+    // What stays the same when this failure happens again: the memory across runs is keyed by it
+    // (the destination is kept beside it, in what is remembered of the run).
+    for (const f of findings) f.fingerprint = fingerprint(f, null, f.basis === "inferred" ? (failing ?? f.origin?.command ?? null) : null);
     const shown = new Set<string>();
     for (const f of findings) for (const e of f.evidenceLines) shown.add(`${f.source}:${e.line}`);
 
@@ -463,6 +467,7 @@ export class Analysis {
       occurrences: hit.occurrences,
       url: null,
       step: null,
+      ...(rule.retryable === true ? { retryable: true as const } : {}),
     };
   }
 

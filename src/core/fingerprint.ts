@@ -36,7 +36,8 @@ export function normaliseValue(name: string, value: string): string {
 
 /** What a fingerprint is made of, readable: for tests and docs. */
 export function fingerprintKey(finding: Pick<Finding, "ruleId" | "basis" | "category" | "captures">, destination: string | null, failingKind: string | null = null): string {
-  const head = finding.basis === "inferred" ? `inferred/${finding.category}/${failingKind ?? "unknown"}` : finding.ruleId;
+  // An inferred finding's id names the kind of command (`inferred-image-build`, `stopped-proxy-deploy`).
+  const head = finding.basis === "inferred" ? `${finding.ruleId}/${finding.category}/${failingKind ?? "unknown"}` : finding.ruleId;
   const parts = Object.keys(finding.captures)
     .filter((name) => IDENTITY.has(name))
     .sort()
@@ -46,11 +47,10 @@ export function fingerprintKey(finding: Pick<Finding, "ruleId" | "basis" | "cate
 }
 
 /**
- * `<head>:<12 hex digits>`: readable by its head (the rule id, or `inferred-<category>`), equal
+ * `<head>:<12 hex digits>`: readable by its head (the rule id), equal
  * for two findings exactly when their keys are.
  */
 export function fingerprint(finding: Pick<Finding, "ruleId" | "basis" | "category" | "captures">, destination: string | null, failingKind: string | null = null): string {
   const key = fingerprintKey(finding, destination, failingKind);
-  const head = finding.basis === "inferred" ? `inferred-${finding.category}` : finding.ruleId;
-  return `${head}:${createHash("sha256").update(key).digest("hex").slice(0, 12)}`;
+  return `${finding.ruleId}:${createHash("sha256").update(key).digest("hex").slice(0, 12)}`;
 }

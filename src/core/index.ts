@@ -42,3 +42,4 @@ export async function diagnose(sources: Iterable<TextSource> | AsyncIterable<Tex
   }
   return analysis.finish();
 }
+export { configArgs } from "./command-line.js";

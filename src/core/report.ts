@@ -119,6 +119,13 @@ export interface Finding {
   step: StepRef | null;
   /** The deploy.yml line to change, when the config was read (additive to schema 1). */
   configRef?: ConfigRef;
+  /**
+   * What stays the same when the same failure happens again (docs/memory.md): the rule id, or
+   * `inferred-<category>`, and a hash of the captures that name what failed (additive to schema 1).
+   */
+  fingerprint?: string;
+  /** The rule marks this failure as often transient: a re-run may pass (additive to schema 1). */
+  retryable?: true;
 }
 
 export interface UnmatchedLine {
@@ -150,6 +157,30 @@ export interface Report {
   counts: Counts;
   /** What was read of the Kamal config, when it was (additive to schema 1). */
   config?: ConfigSummary;
+  /** The root cause judged against earlier runs, when they were looked at (additive to schema 1). */
+  memory?: MemoryClass & { fingerprint: string };
+}
+
+/** The class of a root cause, judged against the runs before it. */
+export type MemoryClassKind = "new" | "recurring" | "transient" | "stale-lock";
+
+export interface RunLink {
+  id: number;
+  number: number;
+  url: string;
+  sha: string;
+  createdAt: string;
+}
+
+/** A root cause judged against the runs before it (docs/memory.md). */
+export interface MemoryClass {
+  kind: MemoryClassKind;
+  /** One line for a person: "not your change: the same failure in 4 of the last 5 production deploys, since Nov 2". */
+  summary: string;
+  /** The runs that are the evidence (same fingerprint; for `new`, the last green one). */
+  runs: RunLink[];
+  /** How many earlier runs were looked at. */
+  looked: number;
 }
 
 /** Where in deploy.yml (or a file beside it) a finding points. */

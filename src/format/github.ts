@@ -62,7 +62,7 @@ function deployAnnotations(report: Report, name: string | null = null): Annotati
   const out: Annotation[] = findings.map((f) => ({
     level: f.severity === "error" ? "error" : f.severity === "warning" ? "warning" : "notice",
     title: clip(f.rootCause ? `kamal-doctor: root cause — ${f.title}` : `kamal-doctor: ${f.title}`, MAX_TITLE),
-    message: findingMessage(f),
+    message: clip(f.rootCause && report.memory && report.memory.fingerprint === f.fingerprint ? `${report.memory.summary}\n\n${findingMessage(f)}` : findingMessage(f), MAX_MESSAGE),
     finding: f,
   }));
   if (report.findings.length === 0 && report.outcome === "failed") {

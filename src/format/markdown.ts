@@ -61,7 +61,7 @@ function formatDeploy(report: Report, options: MarkdownOptions, withFooter: bool
   const [first, ...rest] = report.findings;
 
   const head: string[] = [header(report)];
-  if (first) head.push(findingBlock(first, 4, verbose));
+  if (first) head.push(findingBlock(first, 4, verbose, report.memory));
   else head.push(noFinding(report));
   const footer = withFooter ? `<sub>kamal-doctor ${report.tool.version}</sub>\n` : "";
 
@@ -132,7 +132,7 @@ function noFinding(report: Report): string {
   return "No failure found.\n";
 }
 
-function findingBlock(f: Finding, level: number, verbose: boolean): string {
+function findingBlock(f: Finding, level: number, verbose: boolean, memory?: Report["memory"]): string {
   const out: string[] = [];
   const icon = f.severity === "error" ? "🔴" : f.severity === "warning" ? "🟡" : "🔵";
   const label = f.rootCause ? "Root cause: " : "";
@@ -148,6 +148,12 @@ function findingBlock(f: Finding, level: number, verbose: boolean): string {
   if (f.occurrences > 1) at.push(`${f.occurrences} matches`);
   out.push(at.join(" · "));
   out.push("");
+  // Where it matters most: "not your change: failing since Nov 2", with the runs that show it.
+  if (memory && f.rootCause && memory.fingerprint === f.fingerprint) {
+    const runs = memory.runs.slice(0, 5).filter((r) => /^https?:\/\//.test(r.url)).map((r) => `[#${r.number}](${r.url.replace(/[()\s]/g, encodeURIComponent)})`);
+    out.push(`**History:** ${text(memory.summary)}${runs.length > 0 ? ` (${runs.join(", ")})` : ""}`);
+    out.push("");
+  }
   const lines = verbose ? f.evidenceLines : f.evidenceLines.slice(0, EVIDENCE_LINES);
   if (lines.length > 0) {
     const pad = Math.max(...lines.map((e) => String(e.line).length));

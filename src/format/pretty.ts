@@ -66,7 +66,7 @@ function formatDeploy(report: Report, options: PrettyOptions): string {
       out.push("No failure found.");
     }
   } else if (first) {
-    out.push(...finding(first, s, width, true, options.verbose === true));
+    out.push(...finding(first, s, width, true, options.verbose === true, report.memory));
   }
 
   // Informational findings (benign lines, generic "a command failed") only with --verbose.
@@ -118,7 +118,7 @@ function header(report: Report, s: Style): string {
   return parts.join(" · ");
 }
 
-function finding(f: Finding, s: Style, width: number, lead: boolean, verbose: boolean): string[] {
+function finding(f: Finding, s: Style, width: number, lead: boolean, verbose: boolean, memory?: Report["memory"]): string[] {
   const out: string[] = [];
   const label = f.rootCause ? s.red(s.bold("✖ ROOT CAUSE")) : lead ? `${mark(f, s)} ${s.bold(f.severity.toUpperCase())}` : mark(f, s);
   // An inferred finding says so: no rule matched, the failing command named the category.
@@ -130,6 +130,8 @@ function finding(f: Finding, s: Style, width: number, lead: boolean, verbose: bo
   if (f.step) at.push(`step ${f.step.number} "${f.step.name}"`);
   if (f.occurrences > 1) at.push(`${f.occurrences} matches`);
   out.push(`  ${s.dim("where")}     ${at.join(" · ")}`);
+  // Is it new, or the same thing as last week: one line, from the runs before this one.
+  if (memory && f.rootCause && memory.fingerprint === f.fingerprint) out.push(`  ${s.dim("history")}   ${s.bold(memory.summary)}`);
   if (f.url) out.push(`  ${s.dim("log")}       ${f.url}`);
   const lines = verbose ? f.evidenceLines : f.evidenceLines.slice(0, EVIDENCE_LINES);
   if (lines.length > 0) {

@@ -6,9 +6,11 @@
 // Plans are pure (built from a redacted report) so `--dry-run` shows exactly what would be sent.
 
 import type { Octokit } from "@octokit/rest";
-import type { Report } from "../core/index.js";
+import { configArgs, type Report } from "../core/index.js";
 import { annotationsFor, type AnnotationLevel } from "../format/github.js";
 import { formatMarkdown, text } from "../format/markdown.js";
+import { renderMarker } from "../memory/marker.js";
+import { memoryOf } from "../memory/record.js";
 import { GitHubError, type GitHubClient } from "./client.js";
 import type { UnreadableLog } from "./diagnose.js";
 import type { WorkflowRun } from "./runs.js";
@@ -96,7 +98,7 @@ export function planCheckRun(report: Report, run: AnnotatedRun, unreadable: read
     details_url: run.html_url,
     external_id: String(run.id),
     title: title.slice(0, MAX_TITLE),
-    summary: withNotice(unreadableNotice(unreadable), report, MAX_CHECK_SUMMARY),
+    summary: withMemory(withNotice(unreadableNotice(unreadable), report, MAX_CHECK_SUMMARY - MAX_MARKER), report, run),
     annotations,
   };
 }
@@ -208,7 +210,17 @@ export function commentMarker(run: AnnotatedRun): string {
 export function commentBody(report: Report, run: AnnotatedRun, unreadable: readonly UnreadableLog[] = []): string {
   const marker = commentMarker(run);
   const intro = `**kamal-doctor** looked at ${runLink(run)}.\n\n${unreadableNotice(unreadable)}`;
-  return `${withNotice(intro, report, MAX_COMMENT - marker.length - 2)}\n${marker}\n`;
+  return `${withMemory(withNotice(intro, report, MAX_COMMENT - marker.length - 2 - MAX_MARKER), report, run)}\n${marker}\n`;
+}
+
+/** Room kept for the memory marker (100 fingerprints at most, base64). */
+const MAX_MARKER = 8_000;
+
+/** The text with the run's memory appended (hidden): what later runs read back as this one. */
+function withMemory(text: string, report: Report, run: AnnotatedRun): string {
+  const destination = report.deploy.command ? configArgs(report.deploy.command).destination : null;
+  const marker = renderMarker(memoryOf(report, { id: run.id, attempt: run.run_attempt ?? 1, sha: run.head_sha, destination }));
+  return `${text.replace(/\n*$/, "")}\n\n${marker.length <= MAX_MARKER ? marker : ""}\n`;
 }
 
 /** `head` and then the report, fitted into `max` characters together. */

@@ -6,7 +6,7 @@
 // at a time; the client's retries and rate-limit handling apply to every request.
 
 import type { Octokit } from "@octokit/rest";
-import { configArgs } from "../config/load.js";
+import { configArgs } from "../core/index.js";
 import { LogFactsCollector } from "../config/log-facts.js";
 import type { AnalysisOptions } from "../core/index.js";
 import { CHECK_NAME } from "../github/annotate.js";

@@ -39,6 +39,8 @@ export interface RunPointer {
 
 export interface CauseSummary {
   fingerprint: string;
+  /** The destination it failed on, when known: one failure on two destinations is two causes. */
+  destination: string | null;
   ruleId: string;
   category: string;
   title: string;
@@ -116,8 +118,10 @@ export function summariseHistory(records: readonly RunRecord[], meta: Omit<Histo
       continue;
     }
     if (run.outcome !== "failed" || run.fingerprint === null || run.rootCause === null) continue;
-    const cause = causes.get(run.fingerprint) ?? {
+    const key = `${run.fingerprint}\0${run.destination ?? ""}`;
+    const cause = causes.get(key) ?? {
       fingerprint: run.fingerprint,
+      destination: run.destination,
       ...run.rootCause,
       count: 0,
       firstSeen: pointer(run),
@@ -132,7 +136,7 @@ export function summariseHistory(records: readonly RunRecord[], meta: Omit<Histo
     cause.open ??= ms(run.createdAt);
     cause.ongoing = true;
     cause.clearedBy = null;
-    causes.set(run.fingerprint, cause);
+    causes.set(key, cause);
   }
   const summaries = [...causes.values()].map(({ open, ...cause }) => {
     // Still failing: blocked at least until its last failure ended.

@@ -1,7 +1,6 @@
 // A report turned into the memory of its run: the findings' fingerprints (the root cause's
 // first) and its root cause in a few words, from the redacted report, so nothing remembered or
-// cached can hold a secret value. One function, so that the fingerprints can come from the
-// report itself once it carries them.
+// cached can hold a secret value. The fingerprints are the report's own, made by the core.
 
 import { fingerprint, type Report } from "../core/index.js";
 import { redactReport, redactText } from "../report/redact.js";
@@ -25,7 +24,8 @@ export function memoryOf(report: Report, run: MemoryRun): RunMemory {
   const kind = redacted.deploy.failedCommand?.kind ?? null;
   const root = redacted.findings.find((finding) => finding.rootCause) ?? null;
   const ordered = root ? [root, ...redacted.findings.filter((finding) => finding !== root)] : redacted.findings;
-  const fingerprints = [...new Set(ordered.map((finding) => fingerprint(finding, destination, kind)))].slice(0, MAX_FINGERPRINTS);
+  // The report's own fingerprint (made before redaction, as every report's is); computed for a report that has none.
+  const fingerprints = [...new Set(ordered.map((finding) => finding.fingerprint ?? fingerprint(finding, destination, kind)))].slice(0, MAX_FINGERPRINTS);
   return {
     v: 1,
     run: { id: run.id, attempt: run.attempt },

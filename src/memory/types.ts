@@ -45,23 +45,4 @@ export interface RunRecord {
   from: MemorySource;
 }
 
-/** The class of a root cause, judged against the runs before it. */
-export type MemoryClassKind = "new" | "recurring" | "transient" | "stale-lock";
-
-export interface RunLink {
-  id: number;
-  number: number;
-  url: string;
-  sha: string;
-  createdAt: string;
-}
-
-export interface MemoryClass {
-  kind: MemoryClassKind;
-  /** One line for a person: "not your change: the same failure in 4 of the last 5 production deploys, since Nov 2". */
-  summary: string;
-  /** The runs that are the evidence (same fingerprint; for `new`, the last green one). */
-  runs: RunLink[];
-  /** How many earlier runs were looked at. */
-  looked: number;
-}
+export type { MemoryClass, MemoryClassKind, RunLink } from "../core/index.js";

@@ -93,6 +93,8 @@ export const findingSchema = z
     url: nullable(z.string()).describe("GitHub deep link to the first evidence line, when the source came from GitHub."),
     step: nullable(stepRefSchema),
     configRef: z.object({ file: z.string(), line: int(), key: z.string(), text: z.string() }).strict().optional().describe("The line of the Kamal config the finding points at."),
+    fingerprint: z.string().optional().describe("What stays the same when the same failure happens again: `<rule id>:<12 hex digits>` (docs/memory.md)."),
+    retryable: z.literal(true).optional().describe("The rule marks this failure as often transient: a re-run may pass."),
   })
   .strict();
 
@@ -124,6 +126,17 @@ export const reportShape = {
   unmatched: z.array(unmatchedLineSchema).describe("Error lines no rule explains (at most 20, de-duplicated)."),
   counts: countsSchema,
   config: configSummarySchema.optional().describe("What was read of the Kamal config, when it was (never a secret's value)."),
+  memory: z
+    .object({
+      fingerprint: z.string(),
+      kind: z.enum(["new", "recurring", "transient", "stale-lock"]),
+      summary: z.string().describe("One line for a person."),
+      runs: z.array(z.object({ id: int(), number: int(), url: z.string(), sha: z.string(), createdAt: z.string() }).strict()).describe("The earlier runs that are the evidence."),
+      looked: int().describe("How many earlier runs were looked at."),
+    })
+    .strict()
+    .optional()
+    .describe("The root cause judged against earlier runs of the same workflow (docs/memory.md), when they were looked at."),
 };
 
 export const reportSchema = z.object(reportShape).strict().meta({ title: "kamal-doctor report", description: "The output of `kamal-doctor --format json` (schemaVersion 1) and of the library's diagnose() and diagnoseRun()." });

@@ -38,6 +38,7 @@ function section(rule: Rule): string[] {
   if (rule.phase) facts.push(`phase: ${rule.phase}`);
   if (rule.explains?.length) facts.push(`explains: ${rule.explains.map((e) => `\`${e}\``).join(", ")}`);
   if (rule.failsDeploy) facts.push("fails the deploy even without an ERROR line");
+  if (rule.retryable) facts.push("retryable: often transient, a re-run may pass");
   if (rule.fallback) facts.push("a catch-all: shown only when no more specific error or warning is");
   const { before = 0, after = 0 } = rule.evidence ?? {};
   if (before > 0 || after > 0) facts.push(`evidence: ${[before > 0 ? `${before} line${before === 1 ? "" : "s"} before` : "", after > 0 ? `${after} line${after === 1 ? "" : "s"} after` : ""].filter(Boolean).join(" and ")}`);

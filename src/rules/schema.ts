@@ -83,6 +83,8 @@ export const ruleSchema = z.strictObject({
   explains: z.array(z.string().min(1)).optional(),
   /** The matched line proves the command failed even if Kamal exited 0 without an ERROR line. */
   failsDeploy: z.boolean().optional(),
+  /** The failure is often transient (a registry 5xx, DNS, an SSH timeout, a rate limit): a re-run may pass. */
+  retryable: z.boolean().optional(),
   /** A catch-all: reported only when no other error or warning finding is. */
   fallback: z.boolean().optional(),
   /** Tie-breaker when ranking findings that do not explain each other (default 50). */

@@ -32,6 +32,12 @@ interface Route {
 
 export async function startGitHubServer(): Promise<GitHubServer> {
   const routes: Route[] = [];
+  // A workflow with no earlier runs unless a test says otherwise: `run` and `annotate` look back.
+  routes.push({
+    method: "GET",
+    path: /^\/repos\/[^/]+\/[^/]+\/actions\/workflows\/[^/]+\/runs(?:\?|$)/,
+    handler: (_req, res) => sendJson(res, 200, { total_count: 0, workflow_runs: [] }),
+  });
   const requests: RecordedRequest[] = [];
 
   const listener = (origin: "api" | "blob") => async (req: IncomingMessage, res: ServerResponse) => {

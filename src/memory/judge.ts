@@ -1,0 +1,69 @@
+// `run` and `annotate`: the root cause of a run judged against the same workflow's runs before
+// it (and the same destination's, when the log shows one). The earlier runs come from GitHub
+// (their markers first, logs only when needed, cached); a deploy-lock failure also asks which
+// run holds the lock. A GitHub error here is one line; the diagnosis stands without a class.
+
+import { configArgs, type Report } from "../core/index.js";
+import { GitHubError, type GitHubClient } from "../github/client.js";
+import { findHolderRun, lockHolder } from "../github/lock.js";
+import type { WorkflowRun } from "../github/runs.js";
+import type { RunTarget } from "../github/target.js";
+import type { AnalysisOptions } from "../core/index.js";
+import type { MemoryCache } from "./cache.js";
+import { classify } from "./classify.js";
+import { collectHistory } from "./collect.js";
+
+export interface JudgeOptions {
+  /** How many earlier runs to look at; 0 looks at none. */
+  limit: number;
+  analysis: Pick<AnalysisOptions, "rules" | "toolVersion">;
+  cache?: MemoryCache | null;
+  note: (line: string) => void;
+}
+
+/** The report with `memory` set when earlier runs were looked at and its root cause has a fingerprint. */
+export async function judgeRun(client: GitHubClient, target: RunTarget, run: WorkflowRun, report: Report, options: JudgeOptions): Promise<Report> {
+  const root = report.findings.find((f) => f.rootCause);
+  if (options.limit <= 0 || !root?.fingerprint) return report;
+  const listed = run as WorkflowRun & { workflow_id?: number; path?: string };
+  const workflow = listed.workflow_id ?? listed.path?.replace(/@.*$/, "").split("/").pop();
+  if (workflow === undefined) return report;
+  const destination = report.deploy.command ? configArgs(report.deploy.command).destination : null;
+  try {
+    const history = await collectHistory(client, {
+      owner: target.owner,
+      repo: target.repo,
+      workflow,
+      destination,
+      limit: options.limit,
+      excludeRunId: run.id,
+      analysis: options.analysis,
+      cache: options.cache ?? null,
+    });
+    const holder = root.category === "deploy-lock" ? lockHolder(report) : null;
+    const held = holder ? await findHolderRun(client, target, run, holder) : null;
+    const memory = classify(
+      {
+        fingerprint: root.fingerprint,
+        retryable: root.retryable === true,
+        category: root.category,
+        sha: run.head_sha,
+        destination,
+        lockHolder: held && {
+          id: held.id,
+          url: held.url,
+          conclusion: held.conclusion,
+          endedAt: null,
+          over: held.status === "completed" && held.conclusion !== "success",
+        },
+      },
+      history,
+      new Date(),
+    );
+    return memory ? { ...report, memory: { fingerprint: root.fingerprint, ...memory } } : report;
+  } catch (error) {
+    if (!(error instanceof GitHubError)) throw error;
+    options.note(`history: could not look at earlier runs: ${error.message}`);
+    return report;
+  }
+}
