@@ -40,6 +40,11 @@ describe("fingerprint", () => {
     expect(fingerprintKey({ ...base, captures: { bind: "127.0.0.1:54321" } }, null)).toContain("bind=127.0.0.1:<port>");
     expect(fingerprintKey({ ...base, captures: { bind: "0.0.0.0:443" } }, null)).toContain("bind=0.0.0.0:443");
   });
+  it("keeps the hosts a finding is on", () => {
+    const on = (hosts: string[]) => fingerprint({ ...base, captures: {}, host: hosts[0] ?? null, hosts }, null);
+    expect(on(["web-1", "web-2"])).toBe(on(["web-2", "web-1"]));
+    expect(on(["web-1"])).not.toBe(on(["web-2"]));
+  });
   it("keeps the destination apart", () => {
     expect(fingerprint({ ...base, captures: {} }, "staging")).not.toBe(fingerprint({ ...base, captures: {} }, "production"));
   });

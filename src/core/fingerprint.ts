@@ -35,13 +35,18 @@ export function normaliseValue(name: string, value: string): string {
 }
 
 /** What a fingerprint is made of, readable: for tests and docs. */
-export function fingerprintKey(finding: Pick<Finding, "ruleId" | "basis" | "category" | "captures">, destination: string | null, failingKind: string | null = null): string {
+type Fingerprinted = Pick<Finding, "ruleId" | "basis" | "category" | "captures"> & Partial<Pick<Finding, "host" | "hosts">>;
+
+export function fingerprintKey(finding: Fingerprinted, destination: string | null, failingKind: string | null = null): string {
   // An inferred finding's id names the kind of command (`inferred-image-build`, `stopped-proxy-deploy`).
   const head = finding.basis === "inferred" ? `${finding.ruleId}/${finding.category}/${failingKind ?? "unknown"}` : finding.ruleId;
   const parts = Object.keys(finding.captures)
     .filter((name) => IDENTITY.has(name))
     .sort()
     .map((name) => `${name}=${normaliseValue(name, finding.captures[name] ?? "")}`);
+  // The hosts it failed on are its subject too (a capture named host says the same).
+  const hosts = finding.hosts && finding.hosts.length > 0 ? [...finding.hosts].sort() : finding.host ? [finding.host] : [];
+  if (hosts.length > 0 && finding.captures["host"] === undefined) parts.unshift(`hosts=${hosts.join(",")}`);
   if (destination) parts.unshift(`destination=${destination}`);
   return [head, ...parts].join("\n");
 }
@@ -50,7 +55,7 @@ export function fingerprintKey(finding: Pick<Finding, "ruleId" | "basis" | "cate
  * `<head>:<12 hex digits>`: readable by its head (the rule id), equal
  * for two findings exactly when their keys are.
  */
-export function fingerprint(finding: Pick<Finding, "ruleId" | "basis" | "category" | "captures">, destination: string | null, failingKind: string | null = null): string {
+export function fingerprint(finding: Fingerprinted, destination: string | null, failingKind: string | null = null): string {
   const key = fingerprintKey(finding, destination, failingKind);
   return `${finding.ruleId}:${createHash("sha256").update(key).digest("hex").slice(0, 12)}`;
 }
