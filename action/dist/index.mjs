@@ -46853,6 +46853,7 @@ async function findHolderRun(client, target, current, holder) {
     conclusion: run2.conclusion,
     headSha: run2.head_sha,
     createdAt: run2.run_started_at ?? run2.created_at ?? null,
+    updatedAt: run2.updated_at ?? null,
     byVersion: version2 !== null
   };
 }
@@ -47566,7 +47567,7 @@ async function judgeRun(client, target, run2, report, options2) {
           id: held.id,
           url: held.url,
           conclusion: held.conclusion,
-          endedAt: null,
+          endedAt: held.status === "completed" ? held.updatedAt : null,
           over: held.status === "completed" && held.conclusion !== "success"
         }
       },

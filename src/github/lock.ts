@@ -22,12 +22,15 @@ export interface HolderRun {
   conclusion: string | null;
   headSha: string;
   createdAt: string | null;
+  /** When it last changed: for a finished run, about when it ended. */
+  updatedAt: string | null;
   /** The run's commit is the holder's version (not only the time fits). */
   byVersion: boolean;
 }
 
 interface ListedRun extends WorkflowRun {
   created_at?: string;
+  updated_at?: string;
   run_started_at?: string;
   workflow_id?: number;
 }
@@ -73,6 +76,7 @@ export async function findHolderRun(client: GitHubClient, target: RunTarget, cur
     conclusion: run.conclusion,
     headSha: run.head_sha,
     createdAt: run.run_started_at ?? run.created_at ?? null,
+    updatedAt: run.updated_at ?? null,
     byVersion: version !== null,
   };
 }

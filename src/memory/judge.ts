@@ -53,7 +53,7 @@ export async function judgeRun(client: GitHubClient, target: RunTarget, run: Wor
           id: held.id,
           url: held.url,
           conclusion: held.conclusion,
-          endedAt: null,
+          endedAt: held.status === "completed" ? held.updatedAt : null,
           over: held.status === "completed" && held.conclusion !== "success",
         },
       },
