@@ -2,21 +2,15 @@
 // every log is read again with its SHAs, container ids, timestamps and image tags rewritten,
 // and each finding must keep its fingerprint — on the fixtures, and on the shared corpus when
 // ../shared is there. (That a host or another subject changes it: test/memory-marker.test.ts.)
-import { existsSync, readdirSync, readFileSync } from "node:fs";
+import { readFileSync } from "node:fs";
 import path from "node:path";
 import { beforeAll, describe, expect, it } from "vitest";
 import { analyzeText } from "../src/core/index.js";
 import { builtinRules } from "../src/rules/builtin.js";
+import { logsUnder } from "./support/logs.js";
 import { compileRules, type CompiledRule } from "../src/rules/compile.js";
 
 const root = path.resolve(import.meta.dirname, "..");
-function logsUnder(dir: string): string[] {
-  if (!existsSync(dir)) return [];
-  return readdirSync(dir, { recursive: true, encoding: "utf8" })
-    .filter((file) => /\.(log|txt)$/.test(file))
-    .map((file) => path.join(dir, file))
-    .sort();
-}
 const fixtures = logsUnder(path.join(root, "fixtures"));
 const corpusDir = path.resolve(root, "../shared/corpus");
 const corpus = [...logsUnder(path.join(corpusDir, "real-dev")), ...logsUnder(path.join(corpusDir, "generated"))];

@@ -2,7 +2,7 @@
 // (and the shared corpus's, when ../shared is there) validates against the committed schema
 // with a JSON Schema validator, the committed schema is what the zod schema generates, and the
 // schema is strict enough to refuse a report that breaks the contract.
-import { existsSync, readdirSync, readFileSync } from "node:fs";
+import { readFileSync } from "node:fs";
 import path from "node:path";
 import { Ajv2020 } from "ajv/dist/2020.js";
 import { beforeAll, describe, expect, it } from "vitest";
@@ -11,18 +11,12 @@ import { formatJson } from "../src/format/json.js";
 import { builtinRules } from "../src/rules/builtin.js";
 import { compileRules, type CompiledRule } from "../src/rules/compile.js";
 import { reportJsonSchema } from "../src/report/schema.js";
+import { logsUnder } from "./support/logs.js";
 
 const root = path.resolve(import.meta.dirname, "..");
 const schema = JSON.parse(readFileSync(path.join(root, "schema/report.schema.json"), "utf8")) as Record<string, unknown>;
 const validate = new Ajv2020({ allErrors: true, strict: true }).compile(schema);
 
-function logsUnder(dir: string): string[] {
-  if (!existsSync(dir)) return [];
-  return readdirSync(dir, { recursive: true, encoding: "utf8" })
-    .filter((file) => /\.(log|txt)$/.test(file))
-    .map((file) => path.join(dir, file))
-    .sort();
-}
 
 const fixtures = logsUnder(path.join(root, "fixtures"));
 const corpusDir = path.resolve(root, "../shared/corpus");
