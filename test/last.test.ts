@@ -107,4 +107,21 @@ describe("Kamal's log file names and trailers", () => {
     expect(trailerOf(COMPLETED.split("\n"))).toEqual({ outcome: "succeeded", errorClass: null, message: null, seconds: 63.1 });
     expect(trailerOf(["Acquiring the deploy lock..."]).outcome).toBe("unknown");
   });
+
+  it("reads output.file.path as Kamal merges the config: the destination file wins, anchors resolve, ERB needs --dir", async () => {
+    const root = project({}, "service: myapp\nx-paths: &paths\n  path: log/kamal\noutput:\n  file: *paths\n");
+    mkdirSync(path.join(root, "log/staging"), { recursive: true });
+    writeFileSync(path.join(root, "log/staging/2026-06-18T10-14-00_staging_deploy.log"), HEALTH_FAILED);
+    // The anchor gives log/kamal, which is empty: said with its path.
+    expect((await kd([], root)).err).toMatch(/no Kamal logs .+log\/kamal\n$/);
+    writeFileSync(path.join(root, "config/deploy.staging.yml"), "output:\n  file:\n    path: log/staging\n");
+    const staged = await kd(["-d", "staging", "--format", "json"], root);
+    expect(staged.code).toBe(1);
+    // Found under log/staging (log/kamal has no log at all).
+    expect((JSON.parse(staged.out) as { sources: Array<{ name: string }> }).sources[0]?.name).toBe("2026-06-18T10-14-00_staging_deploy.log");
+    writeFileSync(path.join(root, "config/deploy.yml"), 'service: myapp\noutput:\n  file:\n    path: <%= ENV["LOG_DIR"] %>\n');
+    const erb = await kd([], root);
+    expect(erb.code).toBe(2);
+    expect(erb.err).toBe("kamal-doctor: config/deploy.yml: output.file.path is computed by ERB; give the directory with --dir\n");
+  });
 });

@@ -39038,6 +39038,15 @@ var init_ruby_yaml = __esm({
 });
 
 // src/config/tree.ts
+var tree_exports = {};
+__export(tree_exports, {
+  ConfigSyntaxError: () => ConfigSyntaxError,
+  deepMerge: () => deepMerge,
+  entryAt: () => entryAt,
+  knownScalar: () => knownScalar,
+  knownStrings: () => knownStrings,
+  parseConfigFile: () => parseConfigFile
+});
 function parseConfigFile(path15, text2) {
   const { yaml, lineOf, guarded } = stripErb(text2);
   const lineCounter = new import_yaml2.LineCounter();
@@ -66278,40 +66287,28 @@ init_core();
 import path12 from "node:path";
 
 // src/last/config.ts
-import { readFile as readFile4 } from "node:fs/promises";
 import path10 from "node:path";
 var LastError = class extends Error {
 };
-async function outputFilePath(configFile, destination, cwd) {
-  const base = path10.resolve(cwd, configFile);
-  const files = destination ? [base.replace(/\.ya?ml$/, `.${destination}.yml`), base] : [base];
-  for (const file2 of files) {
-    const found = await readOutputPath(file2, file2 === base);
-    if (found !== null) {
-      if (found.includes("<%")) throw new LastError(`${relative(cwd, file2)}: output.file.path is computed by ERB (${found}); give the directory with --dir`);
-      return path10.resolve(cwd, found.replace(/^~(?=\/|$)/, process.env["HOME"] ?? "~"));
-    }
-  }
-  throw new LastError(`${relative(cwd, base)} has no output.file.path (Kamal >= 2.12 \`output: file: path:\`); give the directory with --dir`);
-}
-async function readOutputPath(file2, required3) {
-  let text2;
+async function outputFilePath(configFile, destination, cwd, home) {
+  const [{ loadConfig: loadConfig2, directoryReader: directoryReader2, destinationFile: destinationFile2, ConfigReadError: ConfigReadError2, ConfigSyntaxError: ConfigSyntaxError2 }, { entryAt: entryAt2 }] = await Promise.all([Promise.resolve().then(() => (init_load2(), load_exports2)), Promise.resolve().then(() => (init_tree(), tree_exports))]);
+  const root = path10.resolve(cwd, configFile);
+  const file2 = relative(cwd, root);
+  const reader = directoryReader2(path10.dirname(root));
+  const base = path10.basename(root);
+  const merged = destination && await reader.read(destinationFile2(base, destination)) !== null ? destination : null;
+  let config2;
   try {
-    text2 = await readFile4(file2, "utf8");
+    config2 = await loadConfig2(reader, { file: base, destination: merged, from: "option" });
   } catch (error62) {
-    if (!required3 && error62.code === "ENOENT") return null;
-    throw new LastError(`cannot read ${file2}: ${error62.code ?? error62.message}; give the log directory with --dir`);
+    if (error62 instanceof ConfigReadError2 || error62 instanceof ConfigSyntaxError2) throw new LastError(`${file2}: ${error62.message.replace(/^[^:]+: /, "")}; give the log directory with --dir`);
+    throw error62;
   }
-  const { parse: parse5 } = await Promise.resolve().then(() => __toESM(require_dist(), 1));
-  let doc;
-  try {
-    doc = parse5(text2, { prettyErrors: false });
-  } catch (error62) {
-    throw new LastError(`${file2}: not YAML (${error62.message.split("\n")[0] ?? ""}); give the log directory with --dir`);
-  }
-  const output2 = doc?.output;
-  const value = output2?.file?.path;
-  return typeof value === "string" && value.length > 0 ? value : null;
+  const entry = entryAt2(config2.root, "output.file.path");
+  if (entry?.node.erb) throw new LastError(`${file2}: output.file.path is computed by ERB; give the directory with --dir`);
+  const value = entry?.node.kind === "scalar" ? entry.node.value : null;
+  if (typeof value !== "string" || value.length === 0) throw new LastError(`${file2} has no output.file.path (Kamal >= 2.12 \`output: file: path:\`); give the directory with --dir`);
+  return path10.resolve(cwd, value.replace(/^~(?=\/|$)/, home ?? "~"));
 }
 function relative(cwd, file2) {
   const rel = path10.relative(cwd, file2);
@@ -66482,7 +66479,7 @@ function registerLast(program2, io, setExit) {
 async function logDirectory(options2, io) {
   if (options2.dir) return path12.resolve(io.cwd, options2.dir);
   try {
-    return await outputFilePath(options2.configFile, options2.destination ?? null, io.cwd);
+    return await outputFilePath(options2.configFile, options2.destination ?? null, io.cwd, io.env["HOME"]);
   } catch (error62) {
     if (error62 instanceof LastError) throw new CliError(error62.message, EXIT.USAGE);
     throw error62;
@@ -66638,7 +66635,7 @@ function registerMcp(program2, io, setExit) {
 // src/cli/rules.ts
 init_core();
 init_compile();
-import { readFile as readFile5 } from "node:fs/promises";
+import { readFile as readFile4 } from "node:fs/promises";
 import path14 from "node:path";
 
 // src/rules/docs.ts
@@ -66761,7 +66758,7 @@ function describeRule(rule) {
 async function readRuleFile(absolute, shown) {
   let text2;
   try {
-    text2 = await readFile5(absolute, "utf8");
+    text2 = await readFile4(absolute, "utf8");
   } catch {
     throw new CliError(`${shown}: cannot read the rule file`, EXIT.USAGE);
   }

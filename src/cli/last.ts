@@ -97,7 +97,7 @@ export function registerLast(program: Command, io: CliIO, setExit: (code: number
 async function logDirectory(options: LastOptions, io: CliIO): Promise<string> {
   if (options.dir) return path.resolve(io.cwd, options.dir);
   try {
-    return await outputFilePath(options.configFile, options.destination ?? null, io.cwd);
+    return await outputFilePath(options.configFile, options.destination ?? null, io.cwd, io.env["HOME"]);
   } catch (error) {
     if (error instanceof LastError) throw new CliError(error.message, EXIT.USAGE);
     throw error;

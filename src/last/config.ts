@@ -1,44 +1,33 @@
-// Where Kamal writes its per-command logs: `output.file.path` in config/deploy.yml (a
-// destination's config/deploy.DEST.yml wins when it sets one). Only this key is read; the ERB
-// Kamal would evaluate is not, so a path written with `<%= … %>` needs `--dir`.
+// Where Kamal writes its per-command logs: `output.file.path` of the config, read by the
+// project's one config reader (src/config: the destination file merged over deploy.yml as Kamal
+// merges it, anchors resolved, ERB never evaluated), so a path written with `<%= … %>` is
+// unknown and needs `--dir`.
 
-import { readFile } from "node:fs/promises";
 import path from "node:path";
 
 export class LastError extends Error {}
 
-export async function outputFilePath(configFile: string, destination: string | null, cwd: string): Promise<string> {
-  const base = path.resolve(cwd, configFile);
-  const files = destination ? [base.replace(/\.ya?ml$/, `.${destination}.yml`), base] : [base];
-  for (const file of files) {
-    const found = await readOutputPath(file, file === base);
-    if (found !== null) {
-      if (found.includes("<%")) throw new LastError(`${relative(cwd, file)}: output.file.path is computed by ERB (${found}); give the directory with --dir`);
-      return path.resolve(cwd, found.replace(/^~(?=\/|$)/, process.env["HOME"] ?? "~"));
-    }
-  }
-  throw new LastError(`${relative(cwd, base)} has no output.file.path (Kamal >= 2.12 \`output: file: path:\`); give the directory with --dir`);
-}
-
-async function readOutputPath(file: string, required: boolean): Promise<string | null> {
-  let text: string;
+export async function outputFilePath(configFile: string, destination: string | null, cwd: string, home: string | undefined): Promise<string> {
+  // The config reader loads YAML: only for `last`, not at every start-up.
+  const [{ loadConfig, directoryReader, destinationFile, ConfigReadError, ConfigSyntaxError }, { entryAt }] = await Promise.all([import("../config/load.js"), import("../config/tree.js")]);
+  const root = path.resolve(cwd, configFile);
+  const file = relative(cwd, root);
+  const reader = directoryReader(path.dirname(root));
+  const base = path.basename(root);
+  // -d here picks the destination's logs; its config file, when there is one, may move them.
+  const merged = destination && (await reader.read(destinationFile(base, destination))) !== null ? destination : null;
+  let config;
   try {
-    text = await readFile(file, "utf8");
+    config = await loadConfig(reader, { file: base, destination: merged, from: "option" });
   } catch (error) {
-    if (!required && (error as NodeJS.ErrnoException).code === "ENOENT") return null;
-    throw new LastError(`cannot read ${file}: ${(error as NodeJS.ErrnoException).code ?? (error as Error).message}; give the log directory with --dir`);
+    if (error instanceof ConfigReadError || error instanceof ConfigSyntaxError) throw new LastError(`${file}: ${error.message.replace(/^[^:]+: /, "")}; give the log directory with --dir`);
+    throw error;
   }
-  // The YAML parser loads only for `last`, not at every start-up.
-  const { parse } = await import("yaml");
-  let doc: unknown;
-  try {
-    doc = parse(text, { prettyErrors: false });
-  } catch (error) {
-    throw new LastError(`${file}: not YAML (${(error as Error).message.split("\n")[0] ?? ""}); give the log directory with --dir`);
-  }
-  const output = (doc as { output?: { file?: { path?: unknown } } } | null)?.output;
-  const value = output?.file?.path;
-  return typeof value === "string" && value.length > 0 ? value : null;
+  const entry = entryAt(config.root, "output.file.path");
+  if (entry?.node.erb) throw new LastError(`${file}: output.file.path is computed by ERB; give the directory with --dir`);
+  const value = entry?.node.kind === "scalar" ? entry.node.value : null;
+  if (typeof value !== "string" || value.length === 0) throw new LastError(`${file} has no output.file.path (Kamal >= 2.12 \`output: file: path:\`); give the directory with --dir`);
+  return path.resolve(cwd, value.replace(/^~(?=\/|$)/, home ?? "~"));
 }
 
 function relative(cwd: string, file: string): string {
