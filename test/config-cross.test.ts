@@ -160,3 +160,63 @@ describe("the config line in pretty and markdown output", () => {
     expect(markdown.out()).toContain("**Config:** `config/deploy.yml:8` `proxy:`");
   });
 });
+
+describe("crossCheck: a boot slower than deploy_timeout", () => {
+  const slowBoot = path.resolve(import.meta.dirname, "../fixtures/config/slow-boot");
+  const slowLog = readFileSync(path.join(slowBoot, "deploy.log"), "utf8");
+  const variant = (edit: (text: string) => string): string => {
+    const dir = mkdtempSync(path.join(tmpdir(), "kamal-doctor-boot-"));
+    cpSync(slowBoot, dir, { recursive: true });
+    const file = path.join(dir, "config/deploy.yml");
+    writeFileSync(file, edit(readFileSync(file, "utf8")));
+    return dir;
+  };
+
+  it("measures the boot from the app's own timestamps and gives the deploy_timeout to write", async () => {
+    const [first] = (await cross(slowBoot, slowLog)).findings;
+    expect(first?.ruleId).toBe("proxy-target-unhealthy");
+    expect(first?.configRef).toEqual({ file: "config/deploy.yml", line: 17, key: "deploy_timeout", text: "deploy_timeout: 30" });
+    expect(first?.remediation[0]).toBe("Set `deploy_timeout: 50` (config/deploy.yml:17), or make the boot faster (migrations and asset compilation belong before the deploy).");
+    expect(first?.explanation).toContain("The app took 43.2 s to listen (its own log's timestamps: deploy.log:19 → deploy.log:23: * Listening on http://0.0.0.0:3000), and the health check gives it 30 s");
+  });
+
+  it("says Add at the top of the file when deploy_timeout is unset (30 s)", async () => {
+    const [first] = (await cross(variant((t) => t.replace("deploy_timeout: 30\n", "")), slowLog)).findings;
+    expect(first?.remediation[0]).toMatch(/^Add `deploy_timeout: 50` \(config\/deploy\.yml:1\)/);
+    expect(first?.explanation).toContain("(`deploy_timeout`, unset → 30)");
+  });
+
+  it("says the app was still booting when its log runs to the deadline without listening", async () => {
+    const booting = slowLog.replace(/.*Puma starting.*\n.*Listening on.*\n.*Ctrl-C.*\n/, "2026-12-01T09:14:31.500000000Z Warming the product catalogue cache... 80%\n");
+    const [first] = (await cross(slowBoot, booting)).findings;
+    expect(first?.configRef?.key).toBe("deploy_timeout");
+    expect(first?.remediation[0]).toBe("Set `deploy_timeout: 60` (config/deploy.yml:17: twice the 29.4 s seen, as the boot's end is not in the log), or make the boot faster.");
+    expect(first?.explanation).toContain("The app was still booting when the health check gave up after 30 s: its own log runs 29.4 s");
+  });
+
+  it("measures on the runner's clock when the app's lines come live, before the health check gives up", async () => {
+    const stamp = (s: number) => `2026-03-02T10:14:${String(s).padStart(2, "0")}.0000000Z `;
+    const live = [
+      [0, "$ kamal deploy"],
+      [1, '  INFO [1a2b3c04] Running docker run --detach --restart unless-stopped --name bakery-web-4f1e2d3c --network kamal bakery/web:4f1e2d3c on 203.0.113.7'],
+      [2, '  INFO [1a2b3c05] Running docker exec kamal-proxy kamal-proxy deploy bakery-web --target="5d6e7f8a9b0c:3000" --deploy-timeout="30s" on 203.0.113.7'],
+      [47, "* Listening on http://0.0.0.0:3000"],
+      [48, "  ERROR (SSHKit::Command::Failed): Exception while executing on host 203.0.113.7: docker exit status: 1"],
+      [48, "docker stderr: Error: target failed to become healthy within configured timeout (30s)"],
+    ] as const;
+    const [first] = (await cross(slowBoot, `${live.map(([s, text]) => `${stamp(s)}${text}`).join("\n")}\n`)).findings;
+    expect(first?.remediation[0]).toMatch(/^Set `deploy_timeout: 60` \(config\/deploy\.yml:17\)/);
+    expect(first?.explanation).toContain("The app took 46 s to listen (the runner's timestamps");
+  });
+
+  it("is silent without timestamps, on an ERB deploy_timeout, on a restart, and on a boot within the deadline", async () => {
+    const unstamped = slowLog.replace(/^( ERROR )?\d{4}-\d\d-\d\dT[\d:.]+Z /gm, "$1");
+    expect((await cross(slowBoot, unstamped)).findings[0]?.configRef).toBeUndefined();
+    const erb = variant((t) => t.replace("deploy_timeout: 30", 'deploy_timeout: <%= ENV.fetch("DEPLOY_TIMEOUT", 30) %>'));
+    expect((await cross(erb, slowLog)).findings[0]?.configRef).toBeUndefined();
+    const restart = slowLog.replace("Warming the product catalogue cache...", "=> Booting Puma");
+    expect((await cross(slowBoot, restart)).findings[0]?.configRef).toBeUndefined();
+    const fast = variant((t) => t.replace("deploy_timeout: 30", "deploy_timeout: 60"));
+    expect((await cross(fast, slowLog.replace('--deploy-timeout="30s"', '--deploy-timeout="60s"'))).findings[0]?.configRef).toBeUndefined();
+  });
+});

@@ -66,7 +66,7 @@ function explain(finding: Finding, config: LoadedConfig, report: Report, facts: 
     used.add(match);
     return { ref: match.ref, fix: match.fix, why: match.explanation };
   };
-  if (HEALTH_RULES.has(finding.ruleId)) return appPort(config, report, facts);
+  if (HEALTH_RULES.has(finding.ruleId)) return appPort(config, report, facts) ?? bootTime(config, report, facts);
   switch (finding.ruleId) {
     case "healthcheck-bad-status":
       return healthPath(config, finding.captures["status"] ?? "");
@@ -108,6 +108,51 @@ function appPort(config: LoadedConfig, report: Report, facts: LogFacts): Sharper
     ref: where.ref,
     fix: `${entry ? "Set" : "Add"} \`proxy.app_port: ${listening}\` (${at(where.ref)}).`,
     why: `The app listens on ${listening} (${line ? `${line.source}:${line.line}: ${line.text}` : "its log"}), but kamal-proxy checks port ${checked}${entry ? "" : " (`proxy.app_port` unset → 80)"}.${exposed}`,
+  };
+}
+
+// ── X3: a boot slower than deploy_timeout ──────────────────────────────────────────────────
+
+/** A little over what was measured, in tens: 43 s → 50, 47 s → 60. */
+export function timeoutFor(seconds: number): number {
+  return Math.ceil((seconds + 5) / 10) * 10;
+}
+
+function bootTime(config: LoadedConfig, report: Report, facts: LogFacts): Sharper | null {
+  // Kamal 2 waits deploy_timeout for the health check; Kamal 1 counts attempts instead.
+  if (majorOf(report.deploy.kamalVersion ?? "2") !== 2) return null;
+  const boot = facts.boot;
+  if (!boot || boot.restarted) return null;
+  const entry = entryAt(config.root, "deploy_timeout");
+  const value = entry ? knownScalar(entry.node) : DEFAULTS[2].deploy_timeout;
+  if (typeof value !== "number") return null; // ERB, or a value the type check reports
+  // The deadline that ran is the one kamal-proxy was given, when the log shows it.
+  const deadline = facts.deployTimeout ?? value;
+  const listen = facts.listening.find((l) => l.clock === boot.clock && l.at !== null && l.at >= boot.start.at);
+  const clock = boot.clock === "app" ? "its own log's timestamps" : "the runner's timestamps";
+  const where = placeFor(config, entry, "", "deploy_timeout");
+  const verb = entry ? "Set" : "Add";
+  const seconds = (ms: number) => Math.round(ms / 100) / 10;
+  if (listen?.at != null) {
+    const took = seconds(listen.at - boot.start.at);
+    if (took <= deadline) return null;
+    const n = timeoutFor(took);
+    return {
+      ref: where.ref,
+      fix: `${verb} \`deploy_timeout: ${n}\` (${at(where.ref)}), or make the boot faster (migrations and asset compilation belong before the deploy).`,
+      why: `The app took ${took} s to listen (${clock}: ${boot.start.source}:${boot.start.line} → ${listen.source}:${listen.line}: ${listen.text}), and the health check gives it ${deadline} s (\`deploy_timeout\`${entry ? "" : ", unset → 30"}).`,
+    };
+  }
+  // No announcement: the app still writing near the deadline was still booting, not dead.
+  const last = boot.last;
+  if (boot.clock !== "app" || !last || facts.listening.length > 0) return null;
+  const span = seconds(last.at - boot.start.at);
+  if (span < deadline * 0.75) return null;
+  const n = Math.ceil((Math.max(span, deadline) * 2) / 10) * 10;
+  return {
+    ref: where.ref,
+    fix: `${verb} \`deploy_timeout: ${n}\` (${at(where.ref)}: twice the ${span} s seen, as the boot's end is not in the log), or make the boot faster.`,
+    why: `The app was still booting when the health check gave up after ${deadline} s: its own log runs ${span} s (${boot.start.source}:${boot.start.line} → ${last.source}:${last.line}: ${last.text}) and never says it is listening.`,
   };
 }
 
@@ -237,8 +282,10 @@ function hostsCheck(config: LoadedConfig, report: Report): { finding: ConfigFind
 
 /** Where to write a key: its own line when set, else its section's line, else the top of the file. */
 function placeFor(config: LoadedConfig, entry: Entry | undefined, section: string, key: string): { ref: ConfigRef } {
-  if (entry) return { ref: refAt(config, entry.origin, `${section}.${key}`).ref };
-  const parent = entryAt(config.root, section);
+  const path = section ? `${section}.${key}` : key;
+  if (entry) return { ref: refAt(config, entry.origin, path).ref };
+  // A top-level key goes at the top of the base file.
+  const parent = section ? entryAt(config.root, section) : undefined;
   const file = config.files[0];
-  return { ref: refAt(config, parent?.origin ?? { file: file?.path ?? config.location.file, line: 1 }, `${section}.${key}`).ref };
+  return { ref: refAt(config, parent?.origin ?? { file: file?.path ?? config.location.file, line: 1 }, path).ref };
 }
