@@ -8522,7 +8522,11 @@ var init_tap = __esm({
 });
 
 // src/config/log-facts.ts
-var LISTEN, KAMAL_COMMAND, GATE, MAX_LISTEN, MAX_PARTIAL, LogFactsCollector;
+function parseTime(stamp) {
+  const ms = Date.parse(stamp.replace(/(\.\d{3})\d+/, "$1"));
+  return Number.isNaN(ms) ? null : ms;
+}
+var LISTEN, RUNNER_TIME, APP_TIME, CONTAINER_LOGS, DOCKER_RUN, PROXY_DEPLOY, GAVE_UP, ANSI, KAMAL_COMMAND, GATE, MAX_LISTEN, MAX_PARTIAL, LogFactsCollector;
 var init_log_facts = __esm({
   "src/config/log-facts.ts"() {
     "use strict";
@@ -8539,6 +8543,13 @@ var init_log_facts = __esm({
       /Running \S+ with \S+ at [\d.:]+:(\d{2,5}) \(http\)/
       // Phoenix
     ];
+    RUNNER_TIME = /^\uFEFF?(\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d(?:\.\d+)?Z) /;
+    APP_TIME = /^(?:\s*(?:ERROR|INFO|WARN|DEBUG)\s+)?(\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d(?:\.\d+)?(?:Z|[+-]\d\d:?\d\d)) ?(.*)$/;
+    CONTAINER_LOGS = /\bdocker logs --timestamps\b/;
+    DOCKER_RUN = /Running docker run --detach\b/;
+    PROXY_DEPLOY = /kamal-proxy deploy \S+.*--deploy-timeout="?(\d+)s"?/;
+    GAVE_UP = /Failed to boot|container is unhealthy|target failed to become healthy|container not ready after/;
+    ANSI = /\x1b\[[0-9;]*[A-Za-z]/g;
     KAMAL_COMMAND = /(?:^|[\s$>])((?:bundle exec |bin\/)?kamal (?:deploy|setup|redeploy|rollback|app boot)\b[^\n]*)/;
     GATE = /listening|server|running|kamal /gi;
     MAX_LISTEN = 8;
@@ -8549,10 +8560,26 @@ var init_log_facts = __esm({
       partial = "";
       line = 0;
       source = "";
+      /** Null until the source's first non-empty line says whether the runner stamps lines. */
+      runnerStamped = null;
+      deployTimeout = null;
+      runnerStart = null;
+      gaveUp = false;
+      /**
+       * Where the line is relative to the container log Kamal prints: before its command, between the
+       * command and its first line ("await": the command's own Finished line), in it, or after it.
+       * Only the first one counts.
+       */
+      dump = "before";
+      appFirst = null;
+      appLast = null;
+      restarted = false;
       beginSource(name) {
         this.source = name;
         this.line = 0;
         this.partial = "";
+        this.runnerStamped = null;
+        if (this.dump === "in" || this.dump === "await") this.dump = "after";
       }
       push(chunk2) {
         if (this.kamalCommand !== null && this.listening.length >= MAX_LISTEN) return;
@@ -8584,12 +8611,24 @@ var init_log_facts = __esm({
         this.partial = "";
       }
       facts() {
-        return { listening: [...this.listening], kamalCommand: this.kamalCommand };
+        const boot = this.appFirst ? { clock: "app", start: this.appFirst, last: this.appLast, restarted: this.restarted } : this.runnerStart ? { clock: "runner", start: this.runnerStart, last: null, restarted: false } : null;
+        return { listening: [...this.listening], kamalCommand: this.kamalCommand, boot, deployTimeout: this.deployTimeout };
       }
       observe(raw) {
         this.line++;
         if (raw.length > 2e3) return;
-        const line = raw.replace(/\r$/, "");
+        let line = raw.replace(/\r$/, "");
+        if (this.runnerStamped === null && line.replace(/^\uFEFF/, "").trim() !== "") this.runnerStamped = RUNNER_TIME.test(line);
+        let runnerAt = null;
+        if (this.runnerStamped) {
+          const stamp = RUNNER_TIME.exec(line);
+          if (stamp?.[1]) {
+            runnerAt = parseTime(stamp[1]);
+            line = line.slice(stamp[0].length);
+          }
+        }
+        line = line.replace(/^\uFEFF/, "").replace(ANSI, "");
+        const appAt = this.timeline(line, runnerAt);
         if (this.kamalCommand === null) {
           const command = KAMAL_COMMAND.exec(line);
           if (command?.[1] && !/Running|INFO|DEBUG/.test(line.slice(0, command.index))) this.kamalCommand = command[1].trim();
@@ -8599,10 +8638,38 @@ var init_log_facts = __esm({
           const match = pattern3.exec(line);
           const port2 = match?.[1] ? Number(match[1]) : 0;
           if (port2 > 0 && port2 < 65536) {
-            this.listening.push({ port: port2, line: this.line, source: this.source, text: line.replace(/^\d{4}-\d\d-\d\dT[\d:.]+Z /, "").trim() });
+            const runner = runnerAt !== null && !this.gaveUp && this.dump === "before" ? runnerAt : null;
+            const at2 = appAt ?? runner;
+            this.listening.push({ port: port2, line: this.line, source: this.source, text: (APP_TIME.exec(line)?.[2] ?? line).trim(), at: at2, clock: appAt !== null ? "app" : runner !== null ? "runner" : null });
             return;
           }
         }
+      }
+      /** Follows the boot's times; returns the app's own time of this line, if it has one. */
+      timeline(line, runnerAt) {
+        if (this.dump === "in" || this.dump === "await") {
+          const app = APP_TIME.exec(line);
+          const at2 = app?.[1] ? parseTime(app[1]) : null;
+          if (at2 === null) {
+            if (this.dump === "in" || / Running /.test(line)) this.dump = "after";
+            return null;
+          }
+          this.dump = "in";
+          const text2 = (app?.[2] ?? "").trim();
+          const timed = { line: this.line, source: this.source, text: text2, at: at2 };
+          if (!this.appFirst) this.appFirst = timed;
+          else if (text2 === this.appFirst.text) this.restarted = true;
+          this.appLast = timed;
+          return at2;
+        }
+        if (this.dump === "before" && CONTAINER_LOGS.test(line)) this.dump = "await";
+        if (GAVE_UP.test(line)) this.gaveUp = true;
+        if (this.deployTimeout === null) {
+          const timeout = PROXY_DEPLOY.exec(line);
+          if (timeout?.[1]) this.deployTimeout = Number(timeout[1]);
+        }
+        if (runnerAt !== null && !this.runnerStart && DOCKER_RUN.test(line)) this.runnerStart = { line: this.line, source: this.source, text: line.trim(), at: runnerAt };
+        return null;
       }
     };
   }
@@ -39768,7 +39835,8 @@ var cross_exports = {};
 __export(cross_exports, {
   configHosts: () => configHosts,
   crossCheck: () => crossCheck,
-  logTarget: () => logTarget
+  logTarget: () => logTarget,
+  timeoutFor: () => timeoutFor
 });
 function logTarget(config2, report) {
   const major = report.deploy.kamalVersion ? majorOf(report.deploy.kamalVersion) : null;
@@ -39810,7 +39878,7 @@ function explain(finding3, config2, report, facts, statics, used) {
     used.add(match);
     return { ref: match.ref, fix: match.fix, why: match.explanation };
   };
-  if (HEALTH_RULES.has(finding3.ruleId)) return appPort(config2, report, facts);
+  if (HEALTH_RULES.has(finding3.ruleId)) return appPort(config2, report, facts) ?? bootTime(config2, report, facts);
   switch (finding3.ruleId) {
     case "healthcheck-bad-status":
       return healthPath(config2, finding3.captures["status"] ?? "");
@@ -39847,6 +39915,43 @@ function appPort(config2, report, facts) {
     ref: where2.ref,
     fix: `${entry ? "Set" : "Add"} \`proxy.app_port: ${listening}\` (${at(where2.ref)}).`,
     why: `The app listens on ${listening} (${line ? `${line.source}:${line.line}: ${line.text}` : "its log"}), but kamal-proxy checks port ${checked}${entry ? "" : " (`proxy.app_port` unset \u2192 80)"}.${exposed}`
+  };
+}
+function timeoutFor(seconds2) {
+  return Math.ceil((seconds2 + 5) / 10) * 10;
+}
+function bootTime(config2, report, facts) {
+  if (majorOf(report.deploy.kamalVersion ?? "2") !== 2) return null;
+  const boot = facts.boot;
+  if (!boot || boot.restarted) return null;
+  const entry = entryAt(config2.root, "deploy_timeout");
+  const value = entry ? knownScalar(entry.node) : DEFAULTS[2].deploy_timeout;
+  if (typeof value !== "number") return null;
+  const deadline = facts.deployTimeout ?? value;
+  const listen = facts.listening.find((l) => l.clock === boot.clock && l.at !== null && l.at >= boot.start.at);
+  const clock = boot.clock === "app" ? "its own log's timestamps" : "the runner's timestamps";
+  const where2 = placeFor(config2, entry, "", "deploy_timeout");
+  const verb = entry ? "Set" : "Add";
+  const seconds2 = (ms) => Math.round(ms / 100) / 10;
+  if (listen?.at != null) {
+    const took = seconds2(listen.at - boot.start.at);
+    if (took <= deadline) return null;
+    const n2 = timeoutFor(took);
+    return {
+      ref: where2.ref,
+      fix: `${verb} \`deploy_timeout: ${n2}\` (${at(where2.ref)}), or make the boot faster (migrations and asset compilation belong before the deploy).`,
+      why: `The app took ${took} s to listen (${clock}: ${boot.start.source}:${boot.start.line} \u2192 ${listen.source}:${listen.line}: ${listen.text}), and the health check gives it ${deadline} s (\`deploy_timeout\`${entry ? "" : ", unset \u2192 30"}).`
+    };
+  }
+  const last = boot.last;
+  if (boot.clock !== "app" || !last || facts.listening.length > 0) return null;
+  const span2 = seconds2(last.at - boot.start.at);
+  if (span2 < deadline * 0.75) return null;
+  const n = Math.ceil(Math.max(span2, deadline) * 2 / 10) * 10;
+  return {
+    ref: where2.ref,
+    fix: `${verb} \`deploy_timeout: ${n}\` (${at(where2.ref)}: twice the ${span2} s seen, as the boot's end is not in the log), or make the boot faster.`,
+    why: `The app was still booting when the health check gave up after ${deadline} s: its own log runs ${span2} s (${boot.start.source}:${boot.start.line} \u2192 ${last.source}:${last.line}: ${last.text}) and never says it is listening.`
   };
 }
 function healthPath(config2, status) {
@@ -39959,10 +40064,11 @@ function hostsCheck(config2, report) {
   };
 }
 function placeFor(config2, entry, section2, key) {
-  if (entry) return { ref: refAt(config2, entry.origin, `${section2}.${key}`).ref };
-  const parent = entryAt(config2.root, section2);
+  const path15 = section2 ? `${section2}.${key}` : key;
+  if (entry) return { ref: refAt(config2, entry.origin, path15).ref };
+  const parent = section2 ? entryAt(config2.root, section2) : void 0;
   const file2 = config2.files[0];
-  return { ref: refAt(config2, parent?.origin ?? { file: file2?.path ?? config2.location.file, line: 1 }, `${section2}.${key}`).ref };
+  return { ref: refAt(config2, parent?.origin ?? { file: file2?.path ?? config2.location.file, line: 1 }, path15).ref };
 }
 var HEALTH_RULES;
 var init_cross = __esm({
@@ -65830,16 +65936,16 @@ import { constants as constants2 } from "node:os";
 import { basename } from "node:path";
 
 // src/collect/watch.ts
-var ANSI = /\x1b\[[0-9;]*m/g;
-var DOCKER_RUN = /Running docker run .*--name ([\w.-]+)/;
+var ANSI2 = /\x1b\[[0-9;]*m/g;
+var DOCKER_RUN2 = /Running docker run .*--name ([\w.-]+)/;
 var VERSION11 = /KAMAL_VERSION="?([\w.-]+)|^Start container with version ([\w.-]+)/;
 var ContainerWatch = class {
   containerId = null;
   version = null;
   line(raw) {
     if (!raw.includes("docker run") && !raw.includes("Start container with version")) return;
-    const text2 = raw.replace(ANSI, "").replace(/^\S*\d{4}-\d{2}-\d{2}T[\d:.]+Z /, "");
-    const run2 = DOCKER_RUN.exec(text2);
+    const text2 = raw.replace(ANSI2, "").replace(/^\S*\d{4}-\d{2}-\d{2}T[\d:.]+Z /, "");
+    const run2 = DOCKER_RUN2.exec(text2);
     const version2 = VERSION11.exec(text2);
     if (version2) this.version = version2[1] ?? version2[2] ?? this.version;
     if (run2 && /KAMAL_VERSION|--label service=/.test(text2) && !/--name (?:kamal-proxy|traefik)\b/.test(text2)) this.containerId = run2[1] ?? null;
