@@ -8551,10 +8551,15 @@ var init_log_facts = __esm({
     GAVE_UP = /Failed to boot|container is unhealthy|target failed to become healthy|container not ready after/;
     ANSI = /\x1b\[[0-9;]*[A-Za-z]/g;
     KAMAL_COMMAND = /(?:^|[\s$>])((?:bundle exec |bin\/)?kamal (?:deploy|setup|redeploy|rollback|app boot)\b[^\n]*)/;
-    GATE = /listening|server|running|kamal /gi;
+    GATE = /listening|server|running|kamal |healthy|failed to boot|not ready/gi;
     MAX_LISTEN = 8;
     MAX_PARTIAL = 8192;
     LogFactsCollector = class {
+      /** `{ gate: false }` looks at every line: the reference the gated scan is tested against. */
+      constructor(options2 = {}) {
+        this.options = options2;
+      }
+      options;
       listening = [];
       kamalCommand = null;
       partial = "";
@@ -8582,29 +8587,45 @@ var init_log_facts = __esm({
         if (this.dump === "in" || this.dump === "await") this.dump = "after";
       }
       push(chunk2) {
-        if (this.kamalCommand !== null && this.listening.length >= MAX_LISTEN) return;
+        if (this.options.gate !== false && this.settled()) return;
         const text2 = this.partial + chunk2;
         const end = text2.lastIndexOf("\n");
         if (end !== -1) this.scan(text2, end);
         this.partial = text2.slice(end + 1).slice(-MAX_PARTIAL);
       }
-      /** Observes the lines of `text` up to the line end at `end` that hold a gate word; counts the rest. */
+      settled() {
+        return this.kamalCommand !== null && this.listening.length >= MAX_LISTEN && this.deployTimeout !== null && this.dump === "after";
+      }
+      /**
+       * Every line is looked at while it can move the boot's timeline (until the source's first line
+       * says whether the runner stamps lines, and inside the container log Kamal prints); elsewhere
+       * only lines that hold a gate word are (one search over the chunk), the others are only counted.
+       */
+      everyLine() {
+        return this.options.gate === false || this.runnerStamped === null || this.dump === "await" || this.dump === "in";
+      }
+      /** Observes the lines of `text` up to the line end at `end`. */
       scan(text2, end) {
         const gate = GATE;
-        gate.lastIndex = 0;
         let start = 0;
-        for (let hit = gate.exec(text2); hit !== null && hit.index < end; hit = gate.exec(text2)) {
+        while (start <= end) {
           let lineEnd = text2.indexOf("\n", start);
-          while (lineEnd < hit.index) {
-            this.line++;
-            start = lineEnd + 1;
-            lineEnd = text2.indexOf("\n", start);
+          if (!this.everyLine()) {
+            gate.lastIndex = start;
+            const hit = gate.exec(text2);
+            if (hit === null || hit.index >= end) {
+              for (; lineEnd !== -1 && lineEnd <= end; lineEnd = text2.indexOf("\n", lineEnd + 1)) this.line++;
+              return;
+            }
+            while (lineEnd < hit.index) {
+              this.line++;
+              start = lineEnd + 1;
+              lineEnd = text2.indexOf("\n", start);
+            }
           }
           this.observe(text2.slice(start, lineEnd));
           start = lineEnd + 1;
-          gate.lastIndex = start;
         }
-        for (let lineEnd = text2.indexOf("\n", start); lineEnd !== -1 && lineEnd <= end; lineEnd = text2.indexOf("\n", lineEnd + 1)) this.line++;
       }
       endSource() {
         if (this.partial) this.observe(this.partial);

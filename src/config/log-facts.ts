@@ -65,10 +65,10 @@ const GAVE_UP = /Failed to boot|container is unhealthy|target failed to become h
 const ANSI = /\x1b\[[0-9;]*[A-Za-z]/g;
 const KAMAL_COMMAND = /(?:^|[\s$>])((?:bundle exec |bin\/)?kamal (?:deploy|setup|redeploy|rollback|app boot)\b[^\n]*)/;
 /**
- * Every line either pattern above can match holds one of these words: only such lines are looked
- * at (one search over each chunk), the others are only counted.
+ * Every line a pattern above can match outside the container log holds one of these words (the
+ * `Running` of the commands, the app's listening line, the health check giving up).
  */
-const GATE = /listening|server|running|kamal /gi;
+const GATE = /listening|server|running|kamal |healthy|failed to boot|not ready/gi;
 const MAX_LISTEN = 8;
 const MAX_PARTIAL = 8192;
 
@@ -79,6 +79,9 @@ function parseTime(stamp: string): number | null {
 }
 
 export class LogFactsCollector {
+  /** `{ gate: false }` looks at every line: the reference the gated scan is tested against. */
+  constructor(private readonly options: { gate?: boolean } = {}) {}
+
   private readonly listening: ListenLine[] = [];
   private kamalCommand: string | null = null;
   private partial = "";
@@ -109,30 +112,48 @@ export class LogFactsCollector {
 
   push(chunk: string): void {
     // Once every fact is in, nothing later can change them.
-    if (this.kamalCommand !== null && this.listening.length >= MAX_LISTEN) return;
+    if (this.options.gate !== false && this.settled()) return;
     const text = this.partial + chunk;
     const end = text.lastIndexOf("\n");
     if (end !== -1) this.scan(text, end);
     this.partial = text.slice(end + 1).slice(-MAX_PARTIAL);
   }
 
-  /** Observes the lines of `text` up to the line end at `end` that hold a gate word; counts the rest. */
+  private settled(): boolean {
+    return this.kamalCommand !== null && this.listening.length >= MAX_LISTEN && this.deployTimeout !== null && this.dump === "after";
+  }
+
+  /**
+   * Every line is looked at while it can move the boot's timeline (until the source's first line
+   * says whether the runner stamps lines, and inside the container log Kamal prints); elsewhere
+   * only lines that hold a gate word are (one search over the chunk), the others are only counted.
+   */
+  private everyLine(): boolean {
+    return this.options.gate === false || this.runnerStamped === null || this.dump === "await" || this.dump === "in";
+  }
+
+  /** Observes the lines of `text` up to the line end at `end`. */
   private scan(text: string, end: number): void {
     const gate = GATE;
-    gate.lastIndex = 0;
     let start = 0;
-    for (let hit = gate.exec(text); hit !== null && hit.index < end; hit = gate.exec(text)) {
+    while (start <= end) {
       let lineEnd = text.indexOf("\n", start);
-      while (lineEnd < hit.index) {
-        this.line++;
-        start = lineEnd + 1;
-        lineEnd = text.indexOf("\n", start);
+      if (!this.everyLine()) {
+        gate.lastIndex = start;
+        const hit = gate.exec(text);
+        if (hit === null || hit.index >= end) {
+          for (; lineEnd !== -1 && lineEnd <= end; lineEnd = text.indexOf("\n", lineEnd + 1)) this.line++;
+          return;
+        }
+        while (lineEnd < hit.index) {
+          this.line++;
+          start = lineEnd + 1;
+          lineEnd = text.indexOf("\n", start);
+        }
       }
       this.observe(text.slice(start, lineEnd));
       start = lineEnd + 1;
-      gate.lastIndex = start;
     }
-    for (let lineEnd = text.indexOf("\n", start); lineEnd !== -1 && lineEnd <= end; lineEnd = text.indexOf("\n", lineEnd + 1)) this.line++;
   }
 
   endSource(): void {
