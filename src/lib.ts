@@ -7,11 +7,12 @@ import type { Readable } from "node:stream";
 import { withConfig } from "./cli/config.js";
 import { tapSources } from "./sources/tap.js";
 import { LogFactsCollector } from "./config/log-facts.js";
-import { diagnose as diagnoseSources, type TextSource } from "./core/index.js";
+import { diagnose as diagnoseSources, lockDestination, withLock, type Report, type TextSource } from "./core/index.js";
 import { FORMATS, FORMAT_NAMES, type FormatName } from "./format/index.js";
 import { toJsonReport, type JsonReport } from "./format/json.js";
 import { makeStyle } from "./format/style.js";
 import { GitHubError, TargetError } from "./github/errors.js";
+import type { GitHubClient, RunTarget, WorkflowRun } from "./github/index.js";
 import { redactReport } from "./report/redact.js";
 import { builtinLiterals, builtinRules } from "./rules/builtin.js";
 import { compileRules, RuleCompileError, type CompiledRule } from "./rules/compile.js";
@@ -76,7 +77,8 @@ export async function diagnose(input: DiagnoseInput, options: DiagnoseOptions = 
   for (const message of unread.values()) note(message);
   for (const source of inputs) for (const line of source.problems.notes) note(line);
   const read = unread.size === 0 ? report : { ...report, sources: report.sources.filter((source) => !unread.has(source.name)) };
-  const checked = options.configDir === undefined ? read : await withConfig(read, facts.facts(), configOptions(options), configIO(options, note));
+  const configured = options.configDir === undefined ? read : await withConfig(read, facts.facts(), configOptions(options), configIO(options, note));
+  const checked = configured.lock ? withLock(configured, { destination: lockDestination(options.destination, configured, facts.facts().kamalCommand) }) : configured;
   return toJsonReport(options.redact === true ? redactReport(checked) : checked);
 }
 
@@ -97,7 +99,9 @@ export interface DiagnoseRunOptions {
   /** Where a bare run id's repository and API base are looked up (default: process.env). The token is never read from it. */
   env?: Record<string, string | undefined>;
   cwd?: string;
-  /** One line for a job log left out of the report, a job still running, a retry. */
+  /** The destination the deploy lock's commands are for (default: the `-d` of the kamal command the log shows). */
+  destination?: string;
+  /** One line for a job log left out of the report, a job still running, a retry, a lock lookup GitHub refused. */
   onNote?: (message: string) => void;
 }
 
@@ -127,11 +131,34 @@ export async function diagnoseRun(target: string | number, options: DiagnoseRunO
     userAgent: `kamal-doctor/${VERSION}`,
     onRetry: note,
   });
-  const { report, logs, unreadable } = await gh.diagnoseRun(client, resolved, { rules, toolVersion: VERSION, job: options.job ?? null, allJobs: options.allJobs === true });
+  const facts = new LogFactsCollector();
+  const tap = (sources: TextSource[]) => tapSources(sources, facts);
+  const { report, logs, unreadable } = await gh.diagnoseRun(client, resolved, { rules, toolVersion: VERSION, job: options.job ?? null, allJobs: options.allJobs === true, tap });
   for (const log of unreadable) note(gh.describeUnreadable(log).replace(/^kamal-doctor: /, ""));
   for (const job of logs.unfinished) note(`skipped job "${job.name}" (${job.id}): still ${job.status.replace("_", " ")}`);
-  const result = report ?? (await diagnoseSources([], { rules, toolVersion: VERSION }));
+  const result = (report && (await runLock(gh, client, resolved, logs.run, report, lockDestination(options.destination, report, facts.facts().kamalCommand), note))) ?? (await diagnoseSources([], { rules, toolVersion: VERSION }));
   return toJsonReport(options.redact === true ? redactReport(result) : result);
+}
+
+/** A deploy-lock failure: the lock's commands for the destination, and the run that holds it (a GitHub error there is a note). */
+async function runLock(
+  gh: typeof import("./github/index.js"),
+  client: GitHubClient,
+  target: RunTarget,
+  run: WorkflowRun,
+  report: Report,
+  destination: string | null,
+  note: (message: string) => void,
+): Promise<Report> {
+  if (!report.lock) return report;
+  const located = withLock(report, { destination });
+  try {
+    return await gh.doctorLock(client, target, run, located);
+  } catch (error) {
+    if (!(error instanceof gh.GitHubError)) throw error;
+    note(`deploy lock: could not look for the run that holds it: ${error.message}`);
+    return located;
+  }
 }
 
 export interface FormatReportOptions {

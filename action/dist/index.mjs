@@ -6033,6 +6033,165 @@ var init_fingerprint = __esm({
   }
 });
 
+// src/core/command-line.ts
+function configArgs(commandLine) {
+  const words = commandLine.trim().split(/\s+/);
+  let file2 = null;
+  let destination = null;
+  for (let i = 0; i < words.length; i++) {
+    const word = words[i] ?? "";
+    const next = words[i + 1];
+    const inline2 = /^--(config-file|config|destination)=(.+)$/.exec(word);
+    if (inline2?.[2]) {
+      if (inline2[1] === "destination") destination = unquote(inline2[2]);
+      else file2 = unquote(inline2[2]);
+    } else if ((word === "-c" || word === "--config-file" || word === "--config") && next) {
+      file2 = unquote(next);
+      i++;
+    } else if ((word === "-d" || word === "--destination") && next) {
+      destination = unquote(next);
+      i++;
+    } else if (/^-c\S/.test(word)) file2 = unquote(word.slice(2));
+    else if (/^-d\S/.test(word)) destination = unquote(word.slice(2));
+  }
+  return { file: file2, destination };
+}
+function unquote(value) {
+  return value.replace(/^(['"])(.*)\1$/, "$2");
+}
+var init_command_line = __esm({
+  "src/core/command-line.ts"() {
+    "use strict";
+  }
+});
+
+// src/core/lock.ts
+function lockDestination(given, report, kamalCommand) {
+  return given ?? report.config?.destination ?? (kamalCommand ? configArgs(kamalCommand).destination : null);
+}
+function withLock(report, context2 = {}) {
+  const { lock: _old, ...rest } = report;
+  const lock = lockSummary(report, context2);
+  return lock ? { ...rest, lock } : rest;
+}
+function lockSummary(report, context2 = {}) {
+  const destination = context2.destination !== void 0 ? context2.destination : report.lock?.destination ?? null;
+  const run2 = context2.run !== void 0 ? context2.run : report.lock?.run;
+  const cancelled = run2?.matchedBy === "log";
+  const root = report.findings.find((f) => f.rootCause) ?? (report.outcome === "failed" ? void 0 : report.findings.find((f) => f.severity !== "info"));
+  const deploy = cancelled ? report.deploys.find((d) => d.phases.some((p) => p.name === "lock") && !d.phases.some((p) => p.name === "release-lock")) : root && report.deploys.find((d) => d.source === root.source || d.attached.includes(root.source));
+  const source = deploy?.source ?? root?.source ?? report.sources[0]?.name;
+  if (source === void 0) return null;
+  const names2 = new Set(deploy ? [deploy.source, ...deploy.attached] : [source]);
+  const mine = report.findings.filter((f) => names2.has(f.source));
+  const isLock = !cancelled && root !== void 0 && root.category === "deploy-lock" && !NOT_A_LOCK.has(root.ruleId) && root.ruleId !== "deploy-lock-not-released";
+  const notReleased = mine.find((f) => f.ruleId === "deploy-lock-not-released");
+  if (!isLock && !cancelled && !notReleased) return null;
+  const block2 = mine.find((f) => f.ruleId === "deploy-lock-holder");
+  const holder = isLock && block2 ? holderOf(block2) : null;
+  const waited = isLock && (block2?.captures["retryIn"] !== void 0 || mine.some((f) => f.ruleId === "deploy-lock-wait-timeout"));
+  const timedOut = mine.some((f) => f.ruleId === "deploy-lock-wait-timeout");
+  const state = !isLock ? "left-held" : run2 ? run2.status === "completed" ? "stale" : "held" : "unknown";
+  const kamalVersion = (deploy ?? report.deploy).kamalVersion;
+  const cli = kamalVersion === "0.x" ? "mrsk" : "kamal";
+  const dest = destination ? ` -d ${destination}` : "";
+  const commands = { status: `${cli} lock status${dest}`, release: `${cli} lock release${dest}` };
+  const facts = { state, holder, run: run2 ?? null, looked: run2 !== void 0, waited, timedOut, cancelled, kamalVersion, cli, pinned: report.config?.pinnedKamal ?? null, destination, commands, now: context2.now ?? /* @__PURE__ */ new Date() };
+  return {
+    state,
+    source,
+    holder,
+    waited,
+    destination,
+    ...run2 !== void 0 ? { run: run2 } : {},
+    summary: lockLine(facts),
+    commands,
+    advice: lockAdvice(facts)
+  };
+}
+function holderOf(block2) {
+  const c = block2.captures;
+  const holder = { name: c["holder"] ?? null, lockedAt: c["lockedAt"] ?? null, version: c["lockVersion"] ?? null, message: c["lockMessage"] ?? null };
+  return Object.values(holder).some((value) => value !== null) ? holder : null;
+}
+function who(holder) {
+  if (!holder) return "someone (Kamal did not print who)";
+  return `${holder.name ?? "someone"}${holder.lockedAt ? ` at ${holder.lockedAt}` : ""}${holder.version ? `, version ${holder.version}` : ""}`;
+}
+function ended(run2, now) {
+  const how = run2.conclusion === "cancelled" ? "was cancelled" : run2.conclusion === "success" ? "succeeded (yet the lock is still there)" : `ended: ${run2.conclusion ?? "unknown"}`;
+  if (!run2.endedAt) return how;
+  const days = Math.floor((now.getTime() - Date.parse(run2.endedAt)) / 864e5);
+  if (Number.isNaN(days)) return how;
+  return `${how}, ${days <= 0 ? "today" : `${days} day${days === 1 ? "" : "s"} ago`}`;
+}
+function lockLine(f) {
+  switch (f.state) {
+    case "held":
+      return `held by run ${f.run?.id} (${f.run?.url}), still ${(f.run?.status ?? "running").replace(/_/g, " ")}: wait for it, do not release the lock`;
+    case "stale":
+      return `stale: taken by run ${f.run?.id} (${f.run?.url}), which ${f.run ? ended(f.run, f.now) : "is over"}; it can be released`;
+    case "left-held":
+      return f.cancelled ? `probably left held: this deploy took it ("Acquiring the deploy lock...") and was cancelled before "Releasing the deploy lock..."` : "left held: Kamal did not release it after this deploy failed";
+    case "unknown":
+      return f.looked ? `held by ${who(f.holder)}; no run of this workflow took it` : `held by ${who(f.holder)}${manual(f.holder) ? ` ("${f.holder?.message}")` : ""}${f.waited && !f.timedOut ? "; this deploy is waiting for it" : ""}`;
+  }
+}
+function lockAdvice(f) {
+  const { status, release } = f.commands;
+  const hint = f.destination ? "" : " (add `-d DESTINATION` if you deploy to one)";
+  const lines = [];
+  const name = f.holder?.name ?? "its holder";
+  if (f.state === "unknown" && f.looked) lines.push(`No run of this workflow matches the holder (by its version and time): it may come from a laptop or another workflow; ask ${name} before releasing it.`);
+  if (manual(f.holder)) lines.push(`The lock was taken on purpose (\`${f.cli} lock acquire -m "${f.holder?.message}"\`, not a deploy's "${AUTOMATIC_LOCK}"): ask ${name} before releasing it.`);
+  switch (f.state) {
+    case "held":
+      lines.push(`Wait for run ${f.run?.id} to finish; release the lock (\`${release}\`) only if it ends without releasing it.`);
+      break;
+    case "stale":
+      lines.push(`See that no deploy is running (\`${status}\`${hint}), then release it: \`${release}\`.`);
+      break;
+    case "left-held":
+      lines.push(
+        f.cancelled ? `Check it: \`${status}\`${hint}; once no deploy is running, release it: \`${release}\`.` : `Fix the failure first, then release the lock: \`${release}\`${hint} (\`${status}\` shows it).`
+      );
+      break;
+    case "unknown":
+      lines.push(`See who holds it and whether that deploy still runs: \`${status}\`${hint}.`);
+      lines.push(`Release it only when no deploy is running: \`${release}\`.`);
+      break;
+  }
+  lines.push(
+    f.destination ? `Serialise deploys to ${f.destination} in GitHub Actions: \`concurrency: { group: deploy-${f.destination}, cancel-in-progress: false }\` (a cancelled deploy is what leaves a lock held).` : "Serialise deploys in GitHub Actions: `concurrency: { group: deploy, cancel-in-progress: false }` (a group per destination if there are several; a cancelled deploy is what leaves a lock held)."
+  );
+  const wait = lockWait(f);
+  if (wait) lines.push(wait);
+  return lines;
+}
+function lockWait(f) {
+  if (f.state === "left-held" || f.state === "stale" || manual(f.holder)) return null;
+  if (f.timedOut) return "The deploy waited for the lock (`--lock-wait`) and gave up: raise `--lock-wait-timeout` if deploys overlap for longer, or release a lock that is stale.";
+  if (f.waited) return null;
+  if (f.kamalVersion === "0.x" || f.kamalVersion === "1.x") return null;
+  const pinned = f.pinned ? /^(\d+)\.(\d+)/.exec(f.pinned) : null;
+  if (pinned && Number(pinned[1]) === 2 && Number(pinned[2]) < 12) {
+    return `Kamal 2.12 adds \`kamal deploy --lock-wait\`, which waits for a running deploy instead of failing (Gemfile.lock pins ${f.pinned}).`;
+  }
+  if (pinned && (Number(pinned[1]) > 2 || Number(pinned[2]) >= 12)) return "`kamal deploy --lock-wait` waits for a running deploy instead of failing.";
+  if (pinned) return null;
+  return "On Kamal 2.12 or later, `kamal deploy --lock-wait` waits for a running deploy instead of failing.";
+}
+var NOT_A_LOCK, AUTOMATIC_LOCK, manual;
+var init_lock = __esm({
+  "src/core/lock.ts"() {
+    "use strict";
+    init_command_line();
+    NOT_A_LOCK = /* @__PURE__ */ new Set(["kamal-dir-not-writable", "deploy-lock-masks-other-error"]);
+    AUTOMATIC_LOCK = "Automatic deploy lock";
+    manual = (holder) => holder?.message != null && holder.message !== AUTOMATIC_LOCK;
+  }
+});
+
 // src/core/analysis.ts
 function analyzeText(name, text2, options2) {
   const analysis = new Analysis(options2);
@@ -6086,6 +6245,7 @@ var init_analysis = __esm({
     init_keyline();
     init_infer();
     init_fingerprint();
+    init_lock();
     MAX_UNMATCHED = 20;
     MAX_UNMATCHED_CANDIDATES = 400;
     SEVERITY_WEIGHT = { error: 300, warning: 200, info: 100 };
@@ -6211,7 +6371,7 @@ var init_analysis = __esm({
         const failedFirst = [...results.filter((r) => r.outcome === "failed"), ...results.filter((r) => r.outcome !== "failed")];
         const counts = { error: 0, warn: 0, info: 0, debug: 0 };
         for (const r of results) for (const key of Object.keys(counts)) counts[key] += r.state.counts[key];
-        return {
+        const report = {
           schemaVersion: 1,
           tool: { name: "kamal-doctor", version: this.options.toolVersion },
           outcome,
@@ -6230,6 +6390,7 @@ var init_analysis = __esm({
           unmatched: results.flatMap((r) => r.unmatched),
           counts
         };
+        return withLock(report, { destination: this.options.destination ?? null });
       }
       finishDeploy() {
         const model = this.model;
@@ -6563,38 +6724,6 @@ var init_report = __esm({
   }
 });
 
-// src/core/command-line.ts
-function configArgs(commandLine) {
-  const words = commandLine.trim().split(/\s+/);
-  let file2 = null;
-  let destination = null;
-  for (let i = 0; i < words.length; i++) {
-    const word = words[i] ?? "";
-    const next = words[i + 1];
-    const inline2 = /^--(config-file|config|destination)=(.+)$/.exec(word);
-    if (inline2?.[2]) {
-      if (inline2[1] === "destination") destination = unquote(inline2[2]);
-      else file2 = unquote(inline2[2]);
-    } else if ((word === "-c" || word === "--config-file" || word === "--config") && next) {
-      file2 = unquote(next);
-      i++;
-    } else if ((word === "-d" || word === "--destination") && next) {
-      destination = unquote(next);
-      i++;
-    } else if (/^-c\S/.test(word)) file2 = unquote(word.slice(2));
-    else if (/^-d\S/.test(word)) destination = unquote(word.slice(2));
-  }
-  return { file: file2, destination };
-}
-function unquote(value) {
-  return value.replace(/^(['"])(.*)\1$/, "$2");
-}
-var init_command_line = __esm({
-  "src/core/command-line.ts"() {
-    "use strict";
-  }
-});
-
 // src/core/index.ts
 async function diagnose(sources, options2) {
   const analysis = new Analysis(options2);
@@ -6618,6 +6747,7 @@ var init_core = __esm({
     init_normalize();
     init_parse();
     init_report();
+    init_lock();
     init_fingerprint();
     init_vocabulary();
     init_command_line();
@@ -29341,7 +29471,21 @@ function redactReport(report) {
       remediation: f.remediation.map(r),
       step: f.step ? { ...f.step, name: r(f.step.name) } : null
     })),
-    unmatched: report.unmatched.map((line) => ({ ...line, source: r(line.source), text: r(line.text) }))
+    unmatched: report.unmatched.map((line) => ({ ...line, source: r(line.source), text: r(line.text) })),
+    ...report.lock ? { lock: redactLock(report.lock, r) } : {}
+  };
+}
+function redactLock(lock, r) {
+  const holder = lock.holder;
+  const maybe = (value) => value === null ? null : r(value);
+  return {
+    ...lock,
+    source: r(lock.source),
+    holder: holder ? { name: maybe(holder.name), lockedAt: maybe(holder.lockedAt), version: maybe(holder.version), message: maybe(holder.message) } : null,
+    destination: maybe(lock.destination),
+    summary: r(lock.summary),
+    commands: { status: r(lock.commands.status), release: r(lock.commands.release) },
+    advice: lock.advice.map(r)
   };
 }
 function forEachText(report, visit2) {
@@ -29356,6 +29500,7 @@ function forEachText(report, visit2) {
     visit2(f.explanation);
   }
   for (const u of report.unmatched) visit2(u.text);
+  if (report.lock) for (const line of [report.lock.summary, ...report.lock.advice]) visit2(line);
 }
 var REDACTED, PATTERNS, SECRETS_OUTPUT_VALUE, ALREADY, MIN_LEARNED, Redactor;
 var init_redact = __esm({
@@ -29588,6 +29733,8 @@ function deployAnnotations(report, name = null) {
 ${findingMessage(f)}` : findingMessage(f), MAX_MESSAGE),
     finding: f
   }));
+  const lock = report.lock && report.sources.some((source) => source.name === report.lock?.source) ? report.lock : null;
+  if (lock) out.splice(out[0]?.finding?.rootCause ? 1 : 0, 0, lockAnnotation(lock));
   if (report.findings.length === 0 && report.outcome === "failed") {
     const lines = report.unmatched.slice(0, EVIDENCE_LINES).map((u) => `${u.source}:${u.line}  ${u.text}`);
     const where2 = report.deploy.failedPhase ? ` in ${report.deploy.failedPhase}` : "";
@@ -29597,6 +29744,10 @@ ${findingMessage(f)}` : findingMessage(f), MAX_MESSAGE),
     out.push({ level: "error", title: clip(`kamal-doctor: failure not recognised${name ? ` in ${name}` : ""}`, MAX_TITLE), message: clip(message, MAX_MESSAGE), finding: null });
   }
   return out;
+}
+function lockAnnotation(lock) {
+  const message = [lock.summary, "", ...lock.advice.map((step, i) => `${i + 1}. ${step}`)].join("\n");
+  return { level: "notice", title: clip(`kamal-doctor: deploy lock ${lock.summary}`, MAX_TITLE), message: clip(message, MAX_MESSAGE), finding: null };
 }
 function capAnnotations(annotations, caps = STEP_CAPS) {
   const kept = [];
@@ -29709,8 +29860,10 @@ function formatDeploy(report, options2, withFooter) {
   const verbose = options2.verbose === true;
   const [first, ...rest] = report.findings;
   const head = [header(report)];
-  if (first) head.push(findingBlock(first, 4, verbose, report.memory));
-  else head.push(noFinding(report));
+  const lock = lockOf(report);
+  if (first) head.push(findingBlock(first, 4, verbose, report.memory, lock));
+  else head.push(noFinding(report), ...lock ? [`${lockBlock(lock)}
+`] : []);
   const footer = withFooter ? `<sub>kamal-doctor ${report.tool.version}</sub>
 ` : "";
   let room = budget - size(head.join("\n")) - size(footer) - 200;
@@ -29783,7 +29936,15 @@ function noFinding(report) {
   if (report.sources.every((source) => source.lines === 0)) return "The input was empty: nothing to diagnose.\n";
   return "No failure found.\n";
 }
-function findingBlock(f, level, verbose, memory) {
+function lockOf(report) {
+  const lock = report.lock;
+  return lock && report.sources.some((source) => source.name === lock.source) ? lock : null;
+}
+function lockBlock(lock) {
+  const steps = lock.advice.map((step) => `- ${text(clip2(step, TEXT))}`);
+  return [`**Deploy lock:** ${text(clip2(lock.summary, TEXT))}`, "", ...steps].join("\n");
+}
+function findingBlock(f, level, verbose, memory, lock) {
   const out = [];
   const icon = f.severity === "error" ? "\u{1F534}" : f.severity === "warning" ? "\u{1F7E1}" : "\u{1F535}";
   const label = f.rootCause ? "Root cause: " : "";
@@ -29814,6 +29975,10 @@ function findingBlock(f, level, verbose, memory) {
   }
   if (f.configRef && f.configRef.file !== f.source) {
     out.push(`**Config:** ${code(`${f.configRef.file}:${f.configRef.line}`)} ${code(clip2(printable(f.configRef.text), LINE_TEXT))}`);
+    out.push("");
+  }
+  if (lock) {
+    out.push(lockBlock(lock));
     out.push("");
   }
   if (f.explanation) {
@@ -30536,8 +30701,10 @@ function formatDeploy2(report, options2) {
       out.push("No failure found.");
     }
   } else if (first) {
-    out.push(...finding(first, s, width, true, options2.verbose === true, report.memory));
+    out.push(...finding(first, s, width, true, options2.verbose === true, report.memory, lockOf2(report)));
   }
+  const lock = lockOf2(report);
+  if (lock && first === void 0) out.push("", ...lockBlock2(lock, s, width));
   const shown = options2.verbose ? rest : rest.filter((f) => f.severity !== "info");
   const folded = rest.length - shown.length + hiddenInfo;
   if (shown.length > 0) {
@@ -30578,7 +30745,15 @@ function header2(report, s) {
   if (sources) parts.push(s.dim(sources));
   return parts.join(" \xB7 ");
 }
-function finding(f, s, width, lead, verbose, memory) {
+function lockOf2(report) {
+  const lock = report.lock;
+  return lock && report.sources.some((source) => source.name === lock.source) ? lock : null;
+}
+function lockBlock2(lock, s, width) {
+  const advice = lock.advice.flatMap((step, i) => wrap(step, width - 15).map((line, j) => j === 0 ? `${i + 1}. ${line}` : `   ${line}`));
+  return block("lock", [...wrap(lock.summary, width - 12).map((line) => s.bold(clip4(line))), ...advice.map(clip4)], s);
+}
+function finding(f, s, width, lead, verbose, memory, lock) {
   const out = [];
   const label = f.rootCause ? s.red(s.bold("\u2716 ROOT CAUSE")) : lead ? `${mark(f, s)} ${s.bold(f.severity.toUpperCase())}` : mark(f, s);
   out.push(`${label}  ${s.bold(f.title)}  ${s.dim(`[${f.category} \xB7 ${f.basis === "inferred" ? "inferred: no rule matched" : f.ruleId}]`)}`);
@@ -30599,6 +30774,7 @@ function finding(f, s, width, lead, verbose, memory) {
     if (lines.length < f.evidenceLines.length) out.push(`    ${s.dim(`\u2026 ${f.evidenceLines.length - lines.length} more (--verbose)`)}`);
   }
   if (f.configRef && f.configRef.file !== f.source) out.push(`  ${s.dim("config")}    ${s.dim(`${f.configRef.file}:${f.configRef.line} \u2502`)} ${s.yellow(clip4(f.configRef.text))}`);
+  if (lock) out.push(...lockBlock2(lock, s, width));
   out.push(...block("why", wrap(f.explanation, width - 12), s));
   if (f.remediation.length > 0) {
     const steps = f.remediation.flatMap((step, i) => wrap(step, width - 15).map((line, j) => j === 0 ? `${i + 1}. ${line}` : `   ${line}`));
@@ -40144,6 +40320,7 @@ function runConfig(gh, client, options2, io) {
   const collector = new LogFactsCollector();
   return {
     tap: (sources) => tapSources(sources, collector),
+    facts: () => collector.facts(),
     check: async (report, logs) => {
       const sha = logs.run.head_sha;
       if (options2.config === false || !sha) return report;
@@ -46642,10 +46819,10 @@ async function fetchRunLogs(client, target, options2 = {}) {
   );
   const sources = finished.map((job, index) => {
     const problems = noProblems();
-    let ended = { resolve: () => {
+    let ended2 = { resolve: () => {
     }, reject: () => {
     } };
-    const stepStarts = new Promise((resolve2, reject) => ended = { resolve: resolve2, reject });
+    const stepStarts = new Promise((resolve2, reject) => ended2 = { resolve: resolve2, reject });
     stepStarts.catch(() => {
     });
     async function* read() {
@@ -46661,9 +46838,9 @@ async function fetchRunLogs(client, target, options2 = {}) {
         };
         yield* decodeBytes(save ? tee(counted(), save) : counted(), new LogDecoder({ name: logName(job) }, problems));
         options2.onProgress?.({ type: "job-done", job, bytes });
-        ended.resolve(await opened.stepStarts);
+        ended2.resolve(await opened.stepStarts);
       } catch (error62) {
-        ended.reject(error62);
+        ended2.reject(error62);
         throw error62;
       }
     }
@@ -46955,14 +47132,6 @@ var init_diagnose = __esm({
 });
 
 // src/github/lock.ts
-function lockHolder(report) {
-  const root = report.findings.find((finding3) => finding3.rootCause);
-  if (!root || root.category !== "deploy-lock") return null;
-  const block2 = report.findings.find((finding3) => finding3.ruleId === "deploy-lock-holder");
-  if (!block2) return null;
-  const c = block2.captures;
-  return { holder: c["holder"] ?? null, lockedAt: c["lockedAt"] ?? null, version: c["lockVersion"] ?? null, message: c["lockMessage"] ?? null };
-}
 async function findHolderRun(client, target, current, holder) {
   const workflowId = current.workflow_id;
   if (workflowId === void 0 || holder.version === null && holder.lockedAt === null) return null;
@@ -46976,9 +47145,11 @@ async function findHolderRun(client, target, current, holder) {
     (o) => o.rest.actions.listWorkflowRuns({ owner: target.owner, repo: target.repo, workflow_id: workflowId, ...params })
   );
   const runs = response.data.workflow_runs.filter((run3) => run3.id !== current.id);
-  const started = (run3) => Date.parse(run3.run_started_at ?? run3.created_at ?? "");
+  const ofVersion = (run3) => version2 === null || run3.head_sha.toLowerCase().startsWith(version2);
+  runs.push(...ofVersion(current) ? await earlierAttempts(client, target, current, lockedAt) : []);
+  const started = (run3) => Date.parse(startedAt(run3) ?? "");
   const fitsTime = (run3) => Number.isNaN(lockedAt) || started(run3) <= lockedAt + CLOCK_SLACK_MS;
-  const candidates = runs.filter((run3) => fitsTime(run3) && (version2 === null || run3.head_sha.toLowerCase().startsWith(version2)));
+  const candidates = runs.filter((run3) => fitsTime(run3) && ofVersion(run3));
   if (candidates.length === 0 || version2 === null && Number.isNaN(lockedAt)) return null;
   candidates.sort((a, b) => started(b) - started(a));
   const run2 = candidates[0];
@@ -46988,45 +47159,58 @@ async function findHolderRun(client, target, current, holder) {
     status: run2.status,
     conclusion: run2.conclusion,
     headSha: run2.head_sha,
-    createdAt: run2.run_started_at ?? run2.created_at ?? null,
-    updatedAt: run2.updated_at ?? null,
-    byVersion: version2 !== null
+    startedAt: startedAt(run2),
+    endedAt: run2.status === "completed" ? run2.updated_at ?? null : null,
+    matchedBy: version2 !== null ? "version" : "time"
   };
 }
-function lockAdvice(holder, run2, kamalVersion, destination) {
-  const dest = destination ? `-d ${destination}` : "-d DESTINATION";
-  const who = `${holder.holder ?? "someone"}${holder.lockedAt ? ` at ${holder.lockedAt}` : ""}${holder.version ? `, version ${holder.version}` : ""}`;
-  const lines = [`deploy lock: taken by ${who}`];
-  const over = run2 !== null && run2.status === "completed";
-  if (run2 === null) {
-    lines.push("deploy lock: no run of this workflow matches the holder: it may come from a laptop or another workflow; ask before releasing it");
-  } else if (!over) {
-    lines.push(`deploy lock: held by run ${run2.id} (${run2.url}), still ${(run2.status ?? "running").replace("_", " ")}: wait for it, do not release the lock`);
-  } else {
-    const how = run2.conclusion === "cancelled" ? "was cancelled" : run2.conclusion === "success" ? "succeeded (yet left the lock)" : `ended: ${run2.conclusion ?? "unknown"}`;
-    lines.push(`deploy lock: taken by run ${run2.id} (${run2.url}), which ${how}: the lock is stale`);
+async function earlierAttempts(client, target, current, lockedAt) {
+  const attempt = current.run_attempt ?? 1;
+  const found = [];
+  for (let n = attempt - 1; n >= Math.max(1, attempt - EARLIER_ATTEMPTS); n--) {
+    const run2 = await getRun(client, target, current.id, n);
+    found.push({ ...run2, html_url: `${run2.html_url.replace(/\/attempts\/\d+$/, "")}/attempts/${n}` });
+    const started = Date.parse(startedAt(run2) ?? "");
+    if (Number.isNaN(lockedAt) || started <= lockedAt + CLOCK_SLACK_MS) break;
   }
-  lines.push(
-    over ? `deploy lock: release it: \`kamal lock release ${dest}\`` : `deploy lock: release it (\`kamal lock release ${dest}\`) only when the holder run is over`
-  );
-  lines.push(
-    `deploy lock: serialise deploys per destination in the workflow: \`concurrency: { group: deploy-${destination ?? "DESTINATION"}, cancel-in-progress: false }\` (a cancelled deploy is what leaves a lock held)`
-  );
-  if (kamalVersion !== "1.x" && kamalVersion !== "0.x") lines.push("deploy lock: on Kamal >= 2.12, `kamal deploy --lock-wait` waits for a running deploy instead of failing");
-  return lines;
+  return found;
 }
 async function doctorLock(client, target, current, report) {
-  const holder = lockHolder(report);
-  if (!holder) return [];
-  const run2 = await findHolderRun(client, target, current, holder);
-  return lockAdvice(holder, run2, report.deploy.kamalVersion, null);
+  const lock = report.lock;
+  if (!lock || lock.state === "left-held" || lock.holder === null) return report;
+  return withLock(report, { run: await findHolderRun(client, target, current, lock.holder) });
 }
-var HEX, CLOCK_SLACK_MS;
-var init_lock = __esm({
+function cancelledLock(report, run2, cancelledJobs, destination) {
+  const jobOf = (source) => report.sources.find((s) => s.name === source)?.job ?? null;
+  const deploy = report.deploys.find((d) => {
+    const names2 = new Set(d.phases.map((phase) => phase.name));
+    const job = jobOf(d.source);
+    return names2.has("lock") && !names2.has("release-lock") && (job === null ? run2.conclusion === "cancelled" : cancelledJobs.has(job.id));
+  });
+  if (!deploy) return null;
+  const self2 = {
+    id: run2.id,
+    url: run2.html_url,
+    status: run2.status,
+    conclusion: "cancelled",
+    headSha: run2.head_sha,
+    startedAt: run2.run_started_at ?? run2.created_at ?? null,
+    endedAt: run2.updated_at ?? null,
+    matchedBy: "log"
+  };
+  const locked = withLock(report, { run: self2, destination });
+  return locked.lock?.state === "left-held" ? locked : null;
+}
+var HEX, CLOCK_SLACK_MS, EARLIER_ATTEMPTS, startedAt;
+var init_lock2 = __esm({
   "src/github/lock.ts"() {
     "use strict";
+    init_core();
+    init_runs();
     HEX = /^[0-9a-f]{7,40}$/i;
     CLOCK_SLACK_MS = 5 * 60 * 1e3;
+    EARLIER_ATTEMPTS = 5;
+    startedAt = (run2) => run2.run_started_at ?? run2.created_at ?? null;
   }
 });
 
@@ -47080,6 +47264,7 @@ __export(github_exports, {
   TargetError: () => TargetError,
   apiFromWeb: () => apiFromWeb,
   attributeReport: () => attributeReport,
+  cancelledLock: () => cancelledLock,
   contentsReader: () => contentsReader,
   createGitHubClient: () => createGitHubClient,
   deepLink: () => deepLink,
@@ -47094,8 +47279,6 @@ __export(github_exports, {
   jobRef: () => jobRef,
   jobUrl: () => jobUrl,
   listJobs: () => listJobs,
-  lockAdvice: () => lockAdvice,
-  lockHolder: () => lockHolder,
   matchJobEntry: () => matchJobEntry,
   parseRemote: () => parseRemote,
   parseTargetArg: () => parseTargetArg,
@@ -47118,7 +47301,7 @@ var init_github2 = __esm({
     init_run_zip();
     init_attribution();
     init_diagnose();
-    init_lock();
+    init_lock2();
     init_contents();
   }
 });
@@ -47219,7 +47402,7 @@ function unreadableNotice(unreadable) {
 
 `;
 }
-function planCheckRun(report, run2, unreadable = []) {
+function planCheckRun(report, run2, unreadable = [], options2 = {}) {
   const path15 = (run2.path ?? "").replace(/@.*$/, "") || ".github";
   const annotations = annotationsFor(report).map((a) => {
     const evidence = a.finding?.evidenceLines.map((e) => `${e.line}: ${e.text}`).join("\n") ?? "";
@@ -47240,7 +47423,8 @@ function planCheckRun(report, run2, unreadable = []) {
   let title;
   const failedDeploys = report.deploys.filter((deploy) => deploy.outcome === "failed").length;
   const more = failedDeploys > 1 ? ` (and ${failedDeploys - 1} more failed deploy${failedDeploys === 2 ? "" : "s"})` : "";
-  if (root) title = `${failed ? `${what} failed: ` : ""}${root.title}${more}`;
+  if (!failed && report.lock?.state === "left-held") title = `The deploy lock was ${report.lock.summary}`;
+  else if (root) title = `${failed ? `${what} failed: ` : ""}${root.title}${more}`;
   else title = failed ? `${what} failed; no rule recognised why` : "No deploy failure found";
   return {
     name: CHECK_NAME,
@@ -47249,7 +47433,7 @@ function planCheckRun(report, run2, unreadable = []) {
     details_url: run2.html_url,
     external_id: String(run2.id),
     title: title.slice(0, MAX_TITLE2),
-    summary: withMemory(withNotice(unreadableNotice(unreadable), report, MAX_CHECK_SUMMARY - MAX_MARKER), report, run2),
+    summary: withMemory(withNotice(unreadableNotice(unreadable), report, MAX_CHECK_SUMMARY - MAX_MARKER), report, run2, options2),
     annotations
   };
 }
@@ -47337,16 +47521,18 @@ function commentMarker(run2) {
   const workflow = (run2.path ?? run2.name ?? "workflow").replace(/@.*$/, "").replace(/--+|[<>]/g, "-");
   return `<!-- kamal-doctor:annotate workflow=${workflow} -->`;
 }
-function commentBody(report, run2, unreadable = []) {
+function commentBody(report, run2, unreadable = [], options2 = {}) {
   const marker = commentMarker(run2);
   const intro = `**kamal-doctor** looked at ${runLink(run2)}.
 
 ${unreadableNotice(unreadable)}`;
-  return `${withMemory(withNotice(intro, report, MAX_COMMENT - marker.length - 2 - MAX_MARKER), report, run2)}
+  return `${withMemory(withNotice(intro, report, MAX_COMMENT - marker.length - 2 - MAX_MARKER), report, run2, options2)}
 ${marker}
 `;
 }
-function withMemory(text2, report, run2) {
+function withMemory(text2, report, run2, options2 = {}) {
+  if (options2.memory === false) return `${text2.replace(/\n*$/, "")}
+`;
   const destination = report.deploy.command ? configArgs(report.deploy.command).destination : null;
   const marker = renderMarker(memoryOf(report, { id: run2.id, attempt: run2.run_attempt ?? 1, sha: run2.head_sha, destination }));
   return `${text2.replace(/\n*$/, "")}
@@ -47690,8 +47876,7 @@ async function judgeRun(client, target, run2, report, options2) {
       analysis: options2.analysis,
       cache: options2.cache ?? null
     });
-    const holder = root.category === "deploy-lock" ? lockHolder(report) : null;
-    const held = holder ? await findHolderRun(client, target, run2, holder) : null;
+    const held = report.lock?.state === "stale" || report.lock?.state === "held" ? report.lock.run ?? null : null;
     const memory = classify(
       {
         fingerprint: root.fingerprint,
@@ -47703,7 +47888,7 @@ async function judgeRun(client, target, run2, report, options2) {
           id: held.id,
           url: held.url,
           conclusion: held.conclusion,
-          endedAt: held.status === "completed" ? held.updatedAt : null,
+          endedAt: held.endedAt,
           over: held.status === "completed" && held.conclusion !== "success"
         }
       },
@@ -47722,7 +47907,6 @@ var init_judge = __esm({
     "use strict";
     init_core();
     init_client();
-    init_lock();
     init_classify();
     init_collect();
   }
@@ -65356,7 +65540,8 @@ async function diagnose2(input2, options2 = {}) {
   for (const message of unread.values()) note(message);
   for (const source of inputs) for (const line of source.problems.notes) note(line);
   const read = unread.size === 0 ? report : { ...report, sources: report.sources.filter((source) => !unread.has(source.name)) };
-  const checked = options2.configDir === void 0 ? read : await withConfig(read, facts.facts(), configOptions(options2), configIO(options2, note));
+  const configured = options2.configDir === void 0 ? read : await withConfig(read, facts.facts(), configOptions(options2), configIO(options2, note));
+  const checked = configured.lock ? withLock(configured, { destination: lockDestination(options2.destination, configured, facts.facts().kamalCommand) }) : configured;
   return toJsonReport(options2.redact === true ? redactReport(checked) : checked);
 }
 async function diagnoseRun2(target, options2 = {}) {
@@ -65379,11 +65564,24 @@ async function diagnoseRun2(target, options2 = {}) {
     userAgent: `kamal-doctor/${VERSION}`,
     onRetry: note
   });
-  const { report, logs, unreadable } = await gh.diagnoseRun(client, resolved, { rules, toolVersion: VERSION, job: options2.job ?? null, allJobs: options2.allJobs === true });
+  const facts = new LogFactsCollector();
+  const tap = (sources) => tapSources(sources, facts);
+  const { report, logs, unreadable } = await gh.diagnoseRun(client, resolved, { rules, toolVersion: VERSION, job: options2.job ?? null, allJobs: options2.allJobs === true, tap });
   for (const log of unreadable) note(gh.describeUnreadable(log).replace(/^kamal-doctor: /, ""));
   for (const job of logs.unfinished) note(`skipped job "${job.name}" (${job.id}): still ${job.status.replace("_", " ")}`);
-  const result = report ?? await diagnose([], { rules, toolVersion: VERSION });
+  const result = (report && await runLock(gh, client, resolved, logs.run, report, lockDestination(options2.destination, report, facts.facts().kamalCommand), note)) ?? await diagnose([], { rules, toolVersion: VERSION });
   return toJsonReport(options2.redact === true ? redactReport(result) : result);
+}
+async function runLock(gh, client, target, run2, report, destination, note) {
+  if (!report.lock) return report;
+  const located = withLock(report, { destination });
+  try {
+    return await gh.doctorLock(client, target, run2, located);
+  } catch (error62) {
+    if (!(error62 instanceof gh.GitHubError)) throw error62;
+    note(`deploy lock: could not look for the run that holds it: ${error62.message}`);
+    return located;
+  }
 }
 function configOptions(options2) {
   return { ...options2.config !== void 0 ? { config: options2.config } : {}, ...options2.destination !== void 0 ? { destination: options2.destination } : {} };
@@ -65706,7 +65904,8 @@ function registerAnalyze(program2, io, setExit) {
     }
     const left = new Set(unread.map((u) => u.name));
     const read = left.size === 0 ? analysed : { ...analysed, sources: analysed.sources.filter((source) => !left.has(source.name)) };
-    const shown = await withConfig(read, facts.facts(), options2, io);
+    const checked = await withConfig(read, facts.facts(), options2, io);
+    const shown = checked.lock ? withLock(checked, { destination: lockDestination(options2.destination, checked, facts.facts().kamalCommand) }) : checked;
     for (const { message } of unread) io.stderr.write(`kamal-doctor: ${message}
 `);
     for (const input2 of inputs) for (const note of input2.problems.notes) io.stderr.write(`kamal-doctor: ${note}
@@ -65733,6 +65932,7 @@ async function openInputs(files, io, unread) {
 }
 
 // src/cli/annotate.ts
+init_core();
 init_version();
 init_actions_output();
 init_config();
@@ -65775,25 +65975,30 @@ function positiveInt(value) {
 init_io();
 
 // src/cli/lock.ts
-async function printLockDoctor(client, target, run2, report, io) {
+init_core();
+init_log_facts();
+init_tap();
+async function doctorRunLock(client, target, run2, report, destination, io) {
+  const located = report.lock ? withLock(report, { destination }) : report;
+  if (!located.lock) return located;
   const { doctorLock: doctorLock2, GitHubError: GitHubError2 } = await Promise.resolve().then(() => (init_github2(), github_exports));
   try {
-    for (const line of await doctorLock2(client, target, run2, report)) io.stderr.write(`kamal-doctor: ${line}
-`);
+    return await doctorLock2(client, target, run2, located);
   } catch (error62) {
     if (!(error62 instanceof GitHubError2)) throw error62;
     io.stderr.write(`kamal-doctor: deploy lock: could not look for the run that holds it: ${error62.message}
 `);
+    return located;
   }
 }
-async function cancelledLockNote(client, target, rules, toolVersion) {
-  const { diagnoseRun: diagnoseRun3 } = await Promise.resolve().then(() => (init_github2(), github_exports));
-  const { report, logs } = await diagnoseRun3(client, target, { rules, toolVersion, allJobs: true });
+async function cancelledLockReport(client, target, rules, toolVersion, given) {
+  const { cancelledLock: cancelledLock2, diagnoseRun: diagnoseRun3 } = await Promise.resolve().then(() => (init_github2(), github_exports));
+  const facts = new LogFactsCollector();
+  const { report, logs } = await diagnoseRun3(client, target, { rules, toolVersion, allJobs: true, tap: (sources) => tapSources(sources, facts) });
   if (report === null) return null;
-  const phases2 = new Set(report.deploy.phases.map((phase) => phase.name));
-  if (!phases2.has("lock") || phases2.has("release-lock")) return null;
-  const jobs = logs.selected.filter((job) => job.conclusion === "cancelled").map((job) => `"${job.name}"`);
-  return `the deploy lock was probably left held: ${jobs.length > 0 ? `job ${jobs.join(", ")}` : "the run"} was cancelled after "Acquiring the deploy lock..." and before "Releasing the deploy lock...". Check with \`kamal lock status -d DESTINATION\` and, once no deploy is running, release it with \`kamal lock release -d DESTINATION\`; a \`concurrency:\` group per destination with \`cancel-in-progress: false\` keeps this from happening again.`;
+  const cancelled = logs.selected.filter((job) => job.conclusion === "cancelled");
+  const left = cancelledLock2(report, logs.run, new Set(cancelled.map((job) => job.id)), lockDestination(given, report, facts.facts().kamalCommand));
+  return left && { report: left, jobs: cancelled.map((job) => job.name) };
 }
 
 // src/cli/memory.ts
@@ -65827,8 +66032,10 @@ Token: GITHUB_TOKEN, else GH_TOKEN. It needs \`actions: read\` to read the run, 
   --comment    \`pull-requests: write\` (a commit comment when the run has no PR: \`contents: write\`)
 Given a run that succeeded, --comment marks an earlier failure comment on its pull requests
 resolved (and posts nothing where there is none).
-A deploy-lock failure also looks up the run that holds the lock (stderr); given a cancelled run
-whose deploy took the lock and never released it, says the lock was probably left held.
+A deploy-lock failure also looks up the run that holds the lock (still running, or over: then the
+lock is stale) and posts that under the root cause. Given a cancelled run whose deploy took the
+lock and never released it, posts that the lock was probably left held (a neutral check run with
+a notice, and/or the comment).
 Exits 0 once everything is posted (a listener workflow stays green), 3 when GitHub refuses.
 
 Examples:
@@ -65858,32 +66065,39 @@ function registerAnnotate(program2, io, setExit) {
       const diagnosis = await gh.diagnoseRun(client, target, { rules, toolVersion: VERSION, tap: config2.tap });
       const { logs, unreadable, notes } = diagnosis;
       const checked = diagnosis.report && await config2.check(diagnosis.report, logs);
-      const report = checked && await judge(client, logs.target, logs.run, checked, options2, io, { rules, toolVersion: VERSION });
+      const locked = checked && await doctorRunLock(client, logs.target, logs.run, checked, lockDestination(options2.destination, checked, config2.facts().kamalCommand), io);
+      let report = locked && await judge(client, logs.target, logs.run, locked, options2, io, { rules, toolVersion: VERSION });
       for (const log of unreadable) io.stderr.write(`${gh.describeUnreadable(log)}
 `);
       for (const note of notes) io.stderr.write(`kamal-doctor: ${note}
 `);
-      if (report) await printLockDoctor(client, logs.target, logs.run, report, io);
       const runName2 = `run ${logs.target.runId} (attempt ${logs.attempt}) of ${logs.target.owner}/${logs.target.repo}`;
+      let remember = true;
+      if (report === null && logs.run.conclusion === "cancelled") {
+        const left = await cancelledLockReport(client, logs.target, rules, VERSION, options2.destination ?? null);
+        if (left) {
+          report = left.report;
+          remember = false;
+          const jobs = left.jobs.length > 0 ? `job ${left.jobs.map((name) => `"${name}"`).join(", ")}` : "the run";
+          say(`${runName2}: ${jobs} was cancelled after "Acquiring the deploy lock..." and before "Releasing the deploy lock...": the deploy lock was probably left held.`);
+        }
+      }
       if (report === null) {
         if (options2.comment && logs.run.conclusion === "success") await resolveComments(post, client, logs.target, logs.run, options2.dryRun === true, say);
-        if (logs.run.conclusion === "cancelled") {
-          const note = await cancelledLockNote(client, logs.target, rules, VERSION);
-          if (note) say(note);
-        }
         if (lines.length === 0) say(`${runName2} has no failed jobs${logs.run.conclusion ? ` (conclusion: ${logs.run.conclusion})` : ""}: nothing to annotate.`);
         io.stdout.write(`${lines.join("\n")}
 `);
         setExit(EXIT.OK);
         return;
       }
+      const planned = { memory: remember };
       const { posted } = reportsForOutput(report, { redact: options2.redact }, io.env);
       const shown = posted();
       writeStepSummary(posted, { summary: options2.summary, verbose: options2.verbose }, io);
       const run2 = logs.run;
       const where2 = logs.target;
       if (options2.checkRun) await attempt(async () => {
-        const plan = post.planCheckRun(shown, run2, unreadable);
+        const plan = post.planCheckRun(shown, run2, unreadable, planned);
         const requests = Math.max(1, Math.ceil(plan.annotations.length / post.ANNOTATIONS_PER_REQUEST));
         const what = `check run "${plan.name}" on ${plan.head_sha.slice(0, 12)} (conclusion ${plan.conclusion}, ${plan.annotations.length} annotation${plan.annotations.length === 1 ? "" : "s"}`;
         if (options2.dryRun) {
@@ -65899,7 +66113,7 @@ function registerAnnotate(program2, io, setExit) {
       });
       if (options2.comment) await attempt(async () => {
         const prs = await post.pullRequestsOf(client, where2, run2);
-        const body = post.commentBody(shown, run2, unreadable);
+        const body = post.commentBody(shown, run2, unreadable, planned);
         const marker = post.commentMarker(run2);
         const plans = prs.length > 0 ? prs.map((number4) => ({ kind: "pull-request", target: number4, body })) : [{ kind: "commit", target: run2.head_sha, body }];
         for (const plan of plans) {
@@ -65955,47 +66169,6 @@ init_version();
 import { spawn as spawn2 } from "node:child_process";
 import { constants as constants2 } from "node:os";
 import { basename } from "node:path";
-
-// src/collect/watch.ts
-var ANSI2 = /\x1b\[[0-9;]*m/g;
-var DOCKER_RUN2 = /Running docker run .*--name ([\w.-]+)/;
-var VERSION11 = /KAMAL_VERSION="?([\w.-]+)|^Start container with version ([\w.-]+)/;
-var ContainerWatch = class {
-  containerId = null;
-  version = null;
-  line(raw) {
-    if (!raw.includes("docker run") && !raw.includes("Start container with version")) return;
-    const text2 = raw.replace(ANSI2, "").replace(/^\S*\d{4}-\d{2}-\d{2}T[\d:.]+Z /, "");
-    const run2 = DOCKER_RUN2.exec(text2);
-    const version2 = VERSION11.exec(text2);
-    if (version2) this.version = version2[1] ?? version2[2] ?? this.version;
-    if (run2 && /KAMAL_VERSION|--label service=/.test(text2) && !/--name (?:kamal-proxy|traefik)\b/.test(text2)) this.containerId = run2[1] ?? null;
-  }
-};
-
-// src/cli/exec.ts
-init_actions_output();
-
-// src/cli/collect.ts
-init_esm();
-
-// src/collect/audit.ts
-var BOOTED = /\] (?:Booted|Started) app version ([\w.-]+)/;
-function versionBefore(lines, failing) {
-  const booted = [];
-  for (const line of lines) {
-    const version2 = BOOTED.exec(line)?.[1];
-    if (version2 !== void 0 && booted[booted.length - 1] !== version2) booted.push(version2);
-  }
-  const current = failing ?? booted[booted.length - 1] ?? null;
-  for (let i = booted.length - 1; i >= 0; i--) if (booted[i] !== current) return booted[i] ?? null;
-  return null;
-}
-function auditNote(lines, failing) {
-  const before = versionBefore(lines, failing);
-  if (before === null) return null;
-  return `kamal audit: the version booted before this one was ${before} \u2014 the audit log records boot attempts, not successes, so check it ran healthy before \`kamal rollback ${before}\``;
-}
 
 // src/collect/plan.ts
 var BOOT_PHASES = /* @__PURE__ */ new Set(["boot", "health-check"]);
@@ -66058,6 +66231,47 @@ function planCollection(report, argv, facts) {
   }
   if (!kamal1) plan.push(make("kamal audit", ["audit"], null));
   return plan;
+}
+
+// src/collect/watch.ts
+var ANSI2 = /\x1b\[[0-9;]*m/g;
+var DOCKER_RUN2 = /Running docker run .*--name ([\w.-]+)/;
+var VERSION11 = /KAMAL_VERSION="?([\w.-]+)|^Start container with version ([\w.-]+)/;
+var ContainerWatch = class {
+  containerId = null;
+  version = null;
+  line(raw) {
+    if (!raw.includes("docker run") && !raw.includes("Start container with version")) return;
+    const text2 = raw.replace(ANSI2, "").replace(/^\S*\d{4}-\d{2}-\d{2}T[\d:.]+Z /, "");
+    const run2 = DOCKER_RUN2.exec(text2);
+    const version2 = VERSION11.exec(text2);
+    if (version2) this.version = version2[1] ?? version2[2] ?? this.version;
+    if (run2 && /KAMAL_VERSION|--label service=/.test(text2) && !/--name (?:kamal-proxy|traefik)\b/.test(text2)) this.containerId = run2[1] ?? null;
+  }
+};
+
+// src/cli/exec.ts
+init_actions_output();
+
+// src/cli/collect.ts
+init_esm();
+
+// src/collect/audit.ts
+var BOOTED = /\] (?:Booted|Started) app version ([\w.-]+)/;
+function versionBefore(lines, failing) {
+  const booted = [];
+  for (const line of lines) {
+    const version2 = BOOTED.exec(line)?.[1];
+    if (version2 !== void 0 && booted[booted.length - 1] !== version2) booted.push(version2);
+  }
+  const current = failing ?? booted[booted.length - 1] ?? null;
+  for (let i = booted.length - 1; i >= 0; i--) if (booted[i] !== current) return booted[i] ?? null;
+  return null;
+}
+function auditNote(lines, failing) {
+  const before = versionBefore(lines, failing);
+  if (before === null) return null;
+  return `kamal audit: the version booted before this one was ${before} \u2014 the audit log records boot attempts, not successes, so check it ran healthy before \`kamal rollback ${before}\``;
 }
 
 // src/collect/run.ts
@@ -66209,7 +66423,7 @@ function registerExec(program2, io, setExit) {
   addCollectOptions(addReportOptions(command)).action(async (argv, options2) => {
     const rules = await loadRules(options2.rules);
     const kamalCommand = kamalCommandOf(argv);
-    const analysisOptions = { rules, toolVersion: VERSION, command: kamalCommand };
+    const analysisOptions = { rules, toolVersion: VERSION, command: kamalCommand, destination: kamalDestinationOf(argv) };
     const analysis = new Analysis(analysisOptions);
     analysis.beginSource({ name: kamalCommand ? `kamal ${kamalCommand}` : basename(argv[0] ?? "output") });
     const watch = new ContainerWatch();
@@ -66228,6 +66442,12 @@ function kamalCommandOf(argv) {
   const at2 = argv.findIndex((arg) => /(?:^|\/)kamal$/.test(arg));
   if (at2 === -1) return null;
   return argv.slice(at2 + 1).find((arg) => !arg.startsWith("-")) ?? null;
+}
+function kamalDestinationOf(argv) {
+  const prefix = kamalPrefix(argv);
+  const shared = prefix ? sharedOptions(argv.slice(prefix.length)) : [];
+  const at2 = shared.indexOf("-d");
+  return at2 === -1 ? null : shared[at2 + 1] ?? null;
 }
 function runCommand(argv, io, onLine) {
   const [file2, ...args] = argv;
@@ -66458,8 +66678,8 @@ function parseLogName(file2) {
   const words = rest.split("_");
   const at2 = words.findIndex((word) => COMMANDS.has(word));
   if (at2 === -1) return null;
-  const startedAt = `${stamp.slice(0, 10)}T${stamp.slice(11).replace(/-/g, ":")}`;
-  return { file: file2, startedAt, destination: at2 > 0 ? words.slice(0, at2).join("_") : null, command: words.slice(at2).join(" ") };
+  const startedAt2 = `${stamp.slice(0, 10)}T${stamp.slice(11).replace(/-/g, ":")}`;
+  return { file: file2, startedAt: startedAt2, destination: at2 > 0 ? words.slice(0, at2).join("_") : null, command: words.slice(at2).join(" ") };
 }
 async function listLogs(dir) {
   const names2 = await readdir3(dir);
@@ -66574,7 +66794,7 @@ function registerLast(program2, io, setExit) {
     const rules = await loadRules(options2.rules);
     const trailer = await readTrailer(newest.path);
     const exitCode = trailer.outcome === "failed" ? 1 : trailer.outcome === "succeeded" ? 0 : null;
-    const analysis = new Analysis({ rules, toolVersion: VERSION, exitCode, command: newest.command.split(" ")[0] ?? null });
+    const analysis = new Analysis({ rules, toolVersion: VERSION, exitCode, command: newest.command.split(" ")[0] ?? null, destination: newest.destination });
     analysis.beginSource({ name: newest.file });
     const rewriter = new TrailerRewriter((line) => analysis.line(line));
     const splitter = new LineSplitter((line) => rewriter.line(line));
@@ -66656,7 +66876,7 @@ function registerListen(program2, io, setExit) {
     let finish = () => {
     };
     const done = new Promise((resolve2) => finish = resolve2);
-    const ended = (runId, record2) => {
+    const ended2 = (runId, record2) => {
       const lines = [...runs.get(runId) ?? [], ...linesOf(record2)];
       runs.delete(runId);
       const command2 = record2.attributes["kamal.command"] ?? null;
@@ -66665,7 +66885,7 @@ function registerListen(program2, io, setExit) {
 `);
         return EXIT.OK;
       }
-      const analysis = new Analysis({ rules, toolVersion: VERSION, exitCode: 1, command: command2?.split(" ")[0] ?? null });
+      const analysis = new Analysis({ rules, toolVersion: VERSION, exitCode: 1, command: command2?.split(" ")[0] ?? null, destination: command2 ? configArgs(command2).destination : null });
       analysis.beginSource({ name: `kamal ${command2 ?? "run"} (otel ${runId.slice(0, 8)})` });
       for (const line of lines) analysis.line(line);
       printReport(analysis.finish(), options2, io);
@@ -66675,7 +66895,7 @@ function registerListen(program2, io, setExit) {
       for (const record2 of records) {
         const runId = record2.runId ?? "unknown";
         if (record2.event === "kamal.failed" || record2.event === "kamal.complete") {
-          const code3 = ended(runId, record2);
+          const code3 = ended2(runId, record2);
           setExit(code3);
           if (options2.once) finish(code3);
           continue;
@@ -66908,8 +67128,8 @@ init_report_options();
 var RUN_HELP = `
 Token: GITHUB_TOKEN, else GH_TOKEN (needs \`actions: read\`; classic tokens: \`repo\` for private
 repositories). API base: --api-url or GITHUB_API_URL (GitHub Enterprise Server: https://HOST/api/v3).
-A deploy-lock failure also looks up the run that holds the lock and says on stderr whether it is
-over (then \`kamal lock release\` is safe) or still running.
+A deploy-lock failure also looks up the run that holds the lock and says (under the root cause;
+\`lock\` in JSON) whether it is over (then \`kamal lock release\` is safe) or still running.
 
 Examples:
   kamal-doctor run 123456789 --repo acme/shop
@@ -66938,7 +67158,8 @@ function registerRun(program2, io, setExit) {
       });
       progress.done();
       const checked = analysed && await config2.check(analysed, logs);
-      const report = checked && await judge(client, target, logs.run, checked, options2, io, { rules, toolVersion: VERSION });
+      const locked = checked && await doctorRunLock(client, logs.target, logs.run, checked, lockDestination(options2.destination, checked, config2.facts().kamalCommand), io);
+      const report = locked && await judge(client, target, logs.run, locked, options2, io, { rules, toolVersion: VERSION });
       for (const log of unreadable) io.stderr.write(`${gh.describeUnreadable(log)}
 `);
       for (const note of notes) io.stderr.write(`kamal-doctor: ${note}
@@ -66962,7 +67183,6 @@ function registerRun(program2, io, setExit) {
         return;
       }
       printReport(report, options2, io);
-      await printLockDoctor(client, target, logs.run, report, io);
       const code2 = exitCodeFor(report);
       setExit(unreadable.length > 0 && code2 === EXIT.OK ? EXIT.GITHUB : code2);
     } catch (error62) {

@@ -7,7 +7,7 @@ import type { DecodedSource } from "../sources/decode.js";
 import { InputError } from "../sources/errors.js";
 import { openPath, openStream, readOrNote } from "../sources/input.js";
 import { tapSources } from "../sources/tap.js";
-import { configArgs } from "../core/index.js";
+import { configArgs, lockDestination, withLock } from "../core/index.js";
 import { LogFactsCollector } from "../config/log-facts.js";
 import { openCache } from "../memory/cache.js";
 import { ContentKey, recordLocal } from "../memory/local.js";
@@ -42,7 +42,9 @@ export function registerAnalyze(program: Command, io: CliIO, setExit: (code: num
     }
     const left = new Set(unread.map((u) => u.name));
     const read = left.size === 0 ? analysed : { ...analysed, sources: analysed.sources.filter((source) => !left.has(source.name)) };
-    const shown = await withConfig(read, facts.facts(), options, io);
+    const checked = await withConfig(read, facts.facts(), options, io);
+    // The lock's commands for the destination: -d, the config's, else the log's kamal command's.
+    const shown = checked.lock ? withLock(checked, { destination: lockDestination(options.destination, checked, facts.facts().kamalCommand) }) : checked;
     for (const { message } of unread) io.stderr.write(`kamal-doctor: ${message}\n`);
     for (const input of inputs) for (const note of input.problems.notes) io.stderr.write(`kamal-doctor: ${note}\n`);
     printReport(shown, options, io);

@@ -7,12 +7,13 @@
 import type { Command } from "commander";
 import type { AnnotatedRun, CommentPlan } from "../github/annotate.js";
 import type { GitHubClient, RunTarget } from "../github/index.js";
+import { lockDestination, type Report } from "../core/index.js";
 import { VERSION } from "../version.js";
 import { guardForActions, reportsForOutput, writeStepSummary } from "./actions-output.js";
 import { addConfigOptions, runConfig, type AnalyzeConfigOptions } from "./config.js";
 import { addTargetOptions, connect, type TargetOptions } from "./github-connect.js";
 import { CliError, EXIT, type CliIO } from "./io.js";
-import { cancelledLockNote, printLockDoctor } from "./lock.js";
+import { cancelledLockReport, doctorRunLock } from "./lock.js";
 import { historyOption, judge } from "./memory.js";
 import { loadRules, rulesOption } from "./report-options.js";
 
@@ -35,8 +36,10 @@ Token: GITHUB_TOKEN, else GH_TOKEN. It needs \`actions: read\` to read the run, 
   --comment    \`pull-requests: write\` (a commit comment when the run has no PR: \`contents: write\`)
 Given a run that succeeded, --comment marks an earlier failure comment on its pull requests
 resolved (and posts nothing where there is none).
-A deploy-lock failure also looks up the run that holds the lock (stderr); given a cancelled run
-whose deploy took the lock and never released it, says the lock was probably left held.
+A deploy-lock failure also looks up the run that holds the lock (still running, or over: then the
+lock is stale) and posts that under the root cause. Given a cancelled run whose deploy took the
+lock and never released it, posts that the lock was probably left held (a neutral check run with
+a notice, and/or the comment).
 Exits 0 once everything is posted (a listener workflow stays green), 3 when GitHub refuses.
 
 Examples:
@@ -86,23 +89,32 @@ export function registerAnnotate(program: Command, io: CliIO, setExit: (code: nu
         const diagnosis = await gh.diagnoseRun(client, target, { rules, toolVersion: VERSION, tap: config.tap });
         const { logs, unreadable, notes } = diagnosis;
         const checked = diagnosis.report && (await config.check(diagnosis.report, logs));
-        const report = checked && (await judge(client, logs.target, logs.run, checked, options, io, { rules, toolVersion: VERSION }));
+        const locked = checked && (await doctorRunLock(client, logs.target, logs.run, checked, lockDestination(options.destination, checked, config.facts().kamalCommand), io));
+        let report: Report | null = locked && (await judge(client, logs.target, logs.run, locked, options, io, { rules, toolVersion: VERSION }));
         for (const log of unreadable) io.stderr.write(`${gh.describeUnreadable(log)}\n`);
         for (const note of notes) io.stderr.write(`kamal-doctor: ${note}\n`);
-        if (report) await printLockDoctor(client, logs.target, logs.run, report, io);
         const runName = `run ${logs.target.runId} (attempt ${logs.attempt}) of ${logs.target.owner}/${logs.target.repo}`;
+        // A cancelled run whose deploy took the lock and never released it: that is what gets posted.
+        // What is posted then is not a failure's diagnosis: no memory marker, history does not count it.
+        let remember = true;
+        if (report === null && logs.run.conclusion === "cancelled") {
+          const left = await cancelledLockReport(client, logs.target, rules, VERSION, options.destination ?? null);
+          if (left) {
+            report = left.report;
+            remember = false;
+            const jobs = left.jobs.length > 0 ? `job ${left.jobs.map((name) => `"${name}"`).join(", ")}` : "the run";
+            say(`${runName}: ${jobs} was cancelled after "Acquiring the deploy lock..." and before "Releasing the deploy lock...": the deploy lock was probably left held.`);
+          }
+        }
         if (report === null) {
           // A green run after a red one: the sticky comment should not go on describing a failure.
           if (options.comment && logs.run.conclusion === "success") await resolveComments(post, client, logs.target, logs.run, options.dryRun === true, say);
-          if (logs.run.conclusion === "cancelled") {
-            const note = await cancelledLockNote(client, logs.target, rules, VERSION);
-            if (note) say(note);
-          }
           if (lines.length === 0) say(`${runName} has no failed jobs${logs.run.conclusion ? ` (conclusion: ${logs.run.conclusion})` : ""}: nothing to annotate.`);
           io.stdout.write(`${lines.join("\n")}\n`);
           setExit(EXIT.OK);
           return;
         }
+        const planned = { memory: remember };
         // Everything posted is redacted: what reaches GitHub is public to everyone who can read the repository.
         const { posted } = reportsForOutput(report, { redact: options.redact }, io.env);
         const shown = posted();
@@ -111,7 +123,7 @@ export function registerAnnotate(program: Command, io: CliIO, setExit: (code: nu
         const where = logs.target;
 
         if (options.checkRun) await attempt(async () => {
-          const plan = post.planCheckRun(shown, run, unreadable);
+          const plan = post.planCheckRun(shown, run, unreadable, planned);
           const requests = Math.max(1, Math.ceil(plan.annotations.length / post.ANNOTATIONS_PER_REQUEST));
           const what = `check run "${plan.name}" on ${plan.head_sha.slice(0, 12)} (conclusion ${plan.conclusion}, ${plan.annotations.length} annotation${plan.annotations.length === 1 ? "" : "s"}`;
           if (options.dryRun) {
@@ -128,7 +140,7 @@ export function registerAnnotate(program: Command, io: CliIO, setExit: (code: nu
 
         if (options.comment) await attempt(async () => {
           const prs = await post.pullRequestsOf(client, where, run);
-          const body = post.commentBody(shown, run, unreadable);
+          const body = post.commentBody(shown, run, unreadable, planned);
           const marker = post.commentMarker(run);
           const plans: CommentPlan[] =
             prs.length > 0 ? prs.map((number) => ({ kind: "pull-request", target: number, body })) : [{ kind: "commit", target: run.head_sha, body }];

@@ -97,10 +97,11 @@ export function runConfig(
   client: GitHubClient,
   options: AnalyzeConfigOptions,
   io: CliIO,
-): { tap: (sources: TextSource[]) => AsyncIterable<TextSource>; check: (report: Report, logs: Pick<RunLogs, "target" | "run">) => Promise<Report> } {
+): { tap: (sources: TextSource[]) => AsyncIterable<TextSource>; check: (report: Report, logs: Pick<RunLogs, "target" | "run">) => Promise<Report>; facts: () => LogFacts } {
   const collector = new LogFactsCollector();
   return {
     tap: (sources) => tapSources(sources, collector),
+    facts: () => collector.facts(),
     check: async (report, logs) => {
       const sha = logs.run.head_sha;
       if (options.config === false || !sha) return report;

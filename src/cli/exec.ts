@@ -12,6 +12,7 @@ import { Analysis, LineSplitter, type AnalysisOptions, type Report } from "../co
 import { formatGithub } from "../format/github.js";
 import { LogDecoder } from "../sources/decode.js";
 import { VERSION } from "../version.js";
+import { kamalPrefix, sharedOptions } from "../collect/plan.js";
 import { ContainerWatch } from "../collect/watch.js";
 import { inActions, reportsForOutput, writeStepSummary } from "./actions-output.js";
 import { addCollectOptions, collectAndFinish, type CollectOptions } from "./collect.js";
@@ -37,7 +38,7 @@ export function registerExec(program: Command, io: CliIO, setExit: (code: number
   addCollectOptions(addReportOptions(command)).action(async (argv: string[], options: ReportOptions & CollectOptions) => {
     const rules = await loadRules(options.rules);
     const kamalCommand = kamalCommandOf(argv);
-    const analysisOptions: AnalysisOptions = { rules, toolVersion: VERSION, command: kamalCommand };
+    const analysisOptions: AnalysisOptions = { rules, toolVersion: VERSION, command: kamalCommand, destination: kamalDestinationOf(argv) };
     const analysis = new Analysis(analysisOptions);
     // Findings point at `kamal deploy:97`: the line of the command's output.
     analysis.beginSource({ name: kamalCommand ? `kamal ${kamalCommand}` : basename(argv[0] ?? "output") });
@@ -60,6 +61,14 @@ export function kamalCommandOf(argv: readonly string[]): string | null {
   const at = argv.findIndex((arg) => /(?:^|\/)kamal$/.test(arg));
   if (at === -1) return null;
   return argv.slice(at + 1).find((arg) => !arg.startsWith("-")) ?? null;
+}
+
+/** `staging` for `kamal deploy -d staging` (or `--destination=staging`); else null. */
+export function kamalDestinationOf(argv: readonly string[]): string | null {
+  const prefix = kamalPrefix(argv);
+  const shared = prefix ? sharedOptions(argv.slice(prefix.length)) : [];
+  const at = shared.indexOf("-d");
+  return at === -1 ? null : (shared[at + 1] ?? null);
 }
 
 /**

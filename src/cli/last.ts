@@ -65,7 +65,7 @@ export function registerLast(program: Command, io: CliIO, setExit: (code: number
     const trailer = await readTrailer(newest.path);
     // The trailer decides the outcome; without one the log alone does.
     const exitCode = trailer.outcome === "failed" ? 1 : trailer.outcome === "succeeded" ? 0 : null;
-    const analysis = new Analysis({ rules, toolVersion: VERSION, exitCode, command: newest.command.split(" ")[0] ?? null });
+    const analysis = new Analysis({ rules, toolVersion: VERSION, exitCode, command: newest.command.split(" ")[0] ?? null, destination: newest.destination });
     analysis.beginSource({ name: newest.file });
     const rewriter = new TrailerRewriter((line) => analysis.line(line));
     const splitter = new LineSplitter((line) => rewriter.line(line));

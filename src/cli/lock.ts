@@ -1,38 +1,40 @@
-// `run` and `annotate` on a deploy that failed on the deploy lock: look up the run that holds it
-// and print what that means on stderr. A GitHub error here is one line; the diagnosis stands.
+// `run` and `annotate` on a deploy that failed on the deploy lock: the report's `lock` section
+// gets the destination and the GitHub run that holds the lock (still running, or over: stale).
+// A GitHub error here is one line on stderr; the diagnosis stands without the run.
 
-import type { Report } from "../core/index.js";
+import { lockDestination, withLock, type Report } from "../core/index.js";
+import { LogFactsCollector } from "../config/log-facts.js";
 import type { CompiledRule } from "../rules/compile.js";
 import type { GitHubClient } from "../github/client.js";
 import type { WorkflowRun } from "../github/runs.js";
 import type { RunTarget } from "../github/target.js";
+import { tapSources } from "../sources/tap.js";
 import type { CliIO } from "./io.js";
 
-export async function printLockDoctor(client: GitHubClient, target: RunTarget, run: WorkflowRun, report: Report, io: CliIO): Promise<void> {
+/** The report's lock for this destination, with the run that took it when GitHub says. */
+export async function doctorRunLock(client: GitHubClient, target: RunTarget, run: WorkflowRun, report: Report, destination: string | null, io: CliIO): Promise<Report> {
+  const located = report.lock ? withLock(report, { destination }) : report;
+  if (!located.lock) return located;
   const { doctorLock, GitHubError } = await import("../github/index.js");
   try {
-    for (const line of await doctorLock(client, target, run, report)) io.stderr.write(`kamal-doctor: ${line}\n`);
+    return await doctorLock(client, target, run, located);
   } catch (error) {
     if (!(error instanceof GitHubError)) throw error;
     io.stderr.write(`kamal-doctor: deploy lock: could not look for the run that holds it: ${error.message}\n`);
+    return located;
   }
 }
 
 /**
- * `annotate` on a cancelled run: Kamal releases its lock on the way out, but a job cancelled
- * between "Acquiring the deploy lock..." and "Releasing the deploy lock..." may not have got
- * there. Decided from the deploy's phases, not from wording. Returns the line to say, or null.
+ * `annotate` on a cancelled run: the report of its finished jobs with a `left-held` lock when a
+ * cancelled job's deploy took the lock and never released it (see github/lock.ts), else null.
  */
-export async function cancelledLockNote(client: GitHubClient, target: RunTarget, rules: readonly CompiledRule[], toolVersion: string): Promise<string | null> {
-  const { diagnoseRun } = await import("../github/index.js");
-  const { report, logs } = await diagnoseRun(client, target, { rules, toolVersion, allJobs: true });
+export async function cancelledLockReport(client: GitHubClient, target: RunTarget, rules: readonly CompiledRule[], toolVersion: string, given: string | null): Promise<{ report: Report; jobs: string[] } | null> {
+  const { cancelledLock, diagnoseRun } = await import("../github/index.js");
+  const facts = new LogFactsCollector();
+  const { report, logs } = await diagnoseRun(client, target, { rules, toolVersion, allJobs: true, tap: (sources) => tapSources(sources, facts) });
   if (report === null) return null;
-  const phases = new Set(report.deploy.phases.map((phase) => phase.name));
-  if (!phases.has("lock") || phases.has("release-lock")) return null;
-  const jobs = logs.selected.filter((job) => job.conclusion === "cancelled").map((job) => `"${job.name}"`);
-  return (
-    `the deploy lock was probably left held: ${jobs.length > 0 ? `job ${jobs.join(", ")}` : "the run"} was cancelled after "Acquiring the deploy lock..." and before "Releasing the deploy lock...". ` +
-    "Check with `kamal lock status -d DESTINATION` and, once no deploy is running, release it with `kamal lock release -d DESTINATION`; " +
-    "a `concurrency:` group per destination with `cancel-in-progress: false` keeps this from happening again."
-  );
+  const cancelled = logs.selected.filter((job) => job.conclusion === "cancelled");
+  const left = cancelledLock(report, logs.run, new Set(cancelled.map((job) => job.id)), lockDestination(given, report, facts.facts().kamalCommand));
+  return left && { report: left, jobs: cancelled.map((job) => job.name) };
 }

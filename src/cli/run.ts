@@ -3,12 +3,12 @@
 // only here, on demand, so a local analysis never pays for it.
 
 import type { Command } from "commander";
-import { diagnose } from "../core/index.js";
+import { diagnose, lockDestination } from "../core/index.js";
 import { VERSION } from "../version.js";
 import { addConfigOptions, runConfig, type AnalyzeConfigOptions } from "./config.js";
 import { addTargetOptions, connect, type TargetOptions } from "./github-connect.js";
 import { CliError, EXIT, type CliIO } from "./io.js";
-import { printLockDoctor } from "./lock.js";
+import { doctorRunLock } from "./lock.js";
 import { historyOption, judge } from "./memory.js";
 import { addReportOptions, exitCodeFor, loadRules, printReport, type ReportOptions } from "./report-options.js";
 
@@ -24,8 +24,8 @@ interface RunOptions extends ReportOptions, TargetOptions, AnalyzeConfigOptions 
 const RUN_HELP = `
 Token: GITHUB_TOKEN, else GH_TOKEN (needs \`actions: read\`; classic tokens: \`repo\` for private
 repositories). API base: --api-url or GITHUB_API_URL (GitHub Enterprise Server: https://HOST/api/v3).
-A deploy-lock failure also looks up the run that holds the lock and says on stderr whether it is
-over (then \`kamal lock release\` is safe) or still running.
+A deploy-lock failure also looks up the run that holds the lock and says (under the root cause;
+\`lock\` in JSON) whether it is over (then \`kamal lock release\` is safe) or still running.
 
 Examples:
   kamal-doctor run 123456789 --repo acme/shop
@@ -65,7 +65,8 @@ export function registerRun(program: Command, io: CliIO, setExit: (code: number)
       });
       progress.done();
       const checked = analysed && (await config.check(analysed, logs));
-      const report = checked && (await judge(client, target, logs.run, checked, options, io, { rules, toolVersion: VERSION }));
+      const locked = checked && (await doctorRunLock(client, logs.target, logs.run, checked, lockDestination(options.destination, checked, config.facts().kamalCommand), io));
+      const report = locked && (await judge(client, target, logs.run, locked, options, io, { rules, toolVersion: VERSION }));
       // Not progress: what the report leaves out is said even with --quiet.
       for (const log of unreadable) io.stderr.write(`${gh.describeUnreadable(log)}\n`);
       for (const note of notes) io.stderr.write(`kamal-doctor: ${note}\n`);
@@ -86,7 +87,6 @@ export function registerRun(program: Command, io: CliIO, setExit: (code: number)
         return;
       }
       printReport(report, options, io);
-      await printLockDoctor(client, target, logs.run, report, io);
       // A log that could not be read may hold the failure: "no failure found" would not be true.
       const code = exitCodeFor(report);
       setExit(unreadable.length > 0 && code === EXIT.OK ? EXIT.GITHUB : code);

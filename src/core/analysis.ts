@@ -19,6 +19,7 @@ import { ProvenanceTracker, commandKind } from "./provenance.js";
 import { KeyLineTracker, isBoilerplate, withoutStreamPrefix, type KeyLine } from "./keyline.js";
 import { inferredFor, inferredWords, stoppedWords } from "./infer.js";
 import { fingerprint } from "./fingerprint.js";
+import { withLock } from "./lock.js";
 
 export const MAX_UNMATCHED = 20;
 const MAX_UNMATCHED_CANDIDATES = 400;
@@ -55,6 +56,8 @@ export interface AnalysisOptions {
   exitCode?: number | null;
   /** The Kamal command, when known from outside the log (`exec -- kamal deploy`). */
   command?: string | null;
+  /** The destination (`-d`), when known from outside the log: the lock's commands are for it. */
+  destination?: string | null;
 }
 
 interface Candidate extends UnmatchedLine {
@@ -201,7 +204,7 @@ export class Analysis {
     const failedFirst = [...results.filter((r) => r.outcome === "failed"), ...results.filter((r) => r.outcome !== "failed")];
     const counts: Counts = { error: 0, warn: 0, info: 0, debug: 0 };
     for (const r of results) for (const key of Object.keys(counts) as (keyof Counts)[]) counts[key] += r.state.counts[key];
-    return {
+    const report: Report = {
       schemaVersion: 1,
       tool: { name: "kamal-doctor", version: this.options.toolVersion },
       outcome,
@@ -220,6 +223,8 @@ export class Analysis {
       unmatched: results.flatMap((r) => r.unmatched),
       counts,
     };
+    // A deploy that failed on the lock, or left it held: who holds it and what to do.
+    return withLock(report, { destination: this.options.destination ?? null });
   }
 
   private finishDeploy(): DeployResult {

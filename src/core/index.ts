@@ -14,6 +14,7 @@ export { Normalizer, type NormalizedLine } from "./normalize.js";
 export { LineParser, type ParsedLine } from "./parse.js";
 export type * from "./report.js";
 export { deployReports } from "./report.js";
+export { AUTOMATIC_LOCK, lockDestination, lockSummary, withLock, type LockContext } from "./lock.js";
 export { fingerprint } from "./fingerprint.js";
 export * from "../vocabulary.js";
 

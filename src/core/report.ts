@@ -159,6 +159,63 @@ export interface Report {
   config?: ConfigSummary;
   /** The root cause judged against earlier runs, when they were looked at (additive to schema 1). */
   memory?: MemoryClass & { fingerprint: string };
+  /** The deploy lock, when the deploy failed on it or left it held (additive to schema 1; docs/github.md). */
+  lock?: LockSummary;
+}
+
+/**
+ * What the deploy lock's state is, as far as it is known:
+ * - `held`: the run that took it is still running (wait for it);
+ * - `stale`: the run that took it is over (the lock can be released);
+ * - `left-held`: this deploy took it and did not release it (cancelled, or Kamal said so);
+ * - `unknown`: it is held, and whether the deploy that took it still runs is not known.
+ */
+export type LockState = "held" | "stale" | "left-held" | "unknown";
+
+/** The lock's details as Kamal printed them (`Locked by: NAME at TIME`, `Version:`, `Message:`). */
+export interface LockHolder {
+  name: string | null;
+  /** ISO 8601, as printed. */
+  lockedAt: string | null;
+  /** The version (commit) being deployed when the lock was taken. */
+  version: string | null;
+  /** "Automatic deploy lock" for one a deploy took; else what `kamal lock acquire -m` was given. */
+  message: string | null;
+}
+
+/** The GitHub Actions run that took the lock (run and annotate look it up). */
+export interface LockRun {
+  id: number;
+  url: string;
+  status: string | null;
+  conclusion: string | null;
+  headSha: string;
+  startedAt: string | null;
+  /** About when it ended: for a finished run, when it last changed; null while it runs. */
+  endedAt: string | null;
+  /** "version": its commit is the holder's version; "time": only the time fits; "log": the run whose log this is. */
+  matchedBy: "version" | "time" | "log";
+}
+
+/** The `lock` section of the JSON report. */
+export interface LockSummary {
+  state: LockState;
+  /** The deploy it is about (the source it was read from): the root cause's. */
+  source: string;
+  /** What Kamal printed of the holder; null when it printed none of it. */
+  holder: LockHolder | null;
+  /** The deploy waited for the lock (Kamal 2.12 `--lock-wait`). */
+  waited: boolean;
+  /** The destination the commands are for (`-d`), when known. */
+  destination: string | null;
+  /** The run that took the lock, when GitHub was asked (null: no run fits); absent when it was not. */
+  run?: LockRun | null;
+  /** One line for a person. */
+  summary: string;
+  /** The read-only check and the release, for this Kamal (`mrsk` for 0.x) and destination. */
+  commands: { status: string; release: string };
+  /** What to do, one line each, true for the Kamal version of the log. */
+  advice: string[];
 }
 
 /** The class of a root cause, judged against the runs before it. */

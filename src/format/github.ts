@@ -3,7 +3,7 @@
 // job; past them the runner silently drops annotations, so what does not fit is folded into one
 // notice that names it and points at the job summary. The same annotation list feeds check runs.
 
-import { deployReports, type Finding, type Report } from "../core/index.js";
+import { deployReports, type Finding, type LockSummary, type Report } from "../core/index.js";
 import { annotationCommand } from "./workflow-commands.js";
 
 export type AnnotationLevel = "error" | "warning" | "notice";
@@ -12,7 +12,7 @@ export interface Annotation {
   level: AnnotationLevel;
   title: string;
   message: string;
-  /** The finding it reports; null for the "failure not recognised" and folded notices. */
+  /** The finding it reports; null for the "failure not recognised", deploy lock and folded notices. */
   finding: Finding | null;
 }
 
@@ -65,6 +65,9 @@ function deployAnnotations(report: Report, name: string | null = null): Annotati
     message: clip(f.rootCause && report.memory && report.memory.fingerprint === f.fingerprint ? `${report.memory.summary}\n\n${findingMessage(f)}` : findingMessage(f), MAX_MESSAGE),
     finding: f,
   }));
+  // The deploy lock (who holds it, whether that deploy is over, what to do): right after the root cause.
+  const lock = report.lock && report.sources.some((source) => source.name === report.lock?.source) ? report.lock : null;
+  if (lock) out.splice(out[0]?.finding?.rootCause ? 1 : 0, 0, lockAnnotation(lock));
   if (report.findings.length === 0 && report.outcome === "failed") {
     const lines = report.unmatched.slice(0, EVIDENCE_LINES).map((u) => `${u.source}:${u.line}  ${u.text}`);
     const where = report.deploy.failedPhase ? ` in ${report.deploy.failedPhase}` : "";
@@ -74,6 +77,12 @@ function deployAnnotations(report: Report, name: string | null = null): Annotati
     out.push({ level: "error", title: clip(`kamal-doctor: failure not recognised${name ? ` in ${name}` : ""}`, MAX_TITLE), message: clip(message, MAX_MESSAGE), finding: null });
   }
   return out;
+}
+
+/** A notice: the lock's state as the title, what to do as the message. */
+export function lockAnnotation(lock: LockSummary): Annotation {
+  const message = [lock.summary, "", ...lock.advice.map((step, i) => `${i + 1}. ${step}`)].join("\n");
+  return { level: "notice", title: clip(`kamal-doctor: deploy lock ${lock.summary}`, MAX_TITLE), message: clip(message, MAX_MESSAGE), finding: null };
 }
 
 /**

@@ -6,7 +6,7 @@
 // mention; a size budget (GitHub's limits differ per surface) drops whole sections, never half a
 // fence.
 
-import { deployReports, type Finding, type PhaseSummary, type Report } from "../core/index.js";
+import { deployReports, type Finding, type LockSummary, type PhaseSummary, type Report } from "../core/index.js";
 
 export interface MarkdownOptions {
   verbose?: boolean;
@@ -61,8 +61,9 @@ function formatDeploy(report: Report, options: MarkdownOptions, withFooter: bool
   const [first, ...rest] = report.findings;
 
   const head: string[] = [header(report)];
-  if (first) head.push(findingBlock(first, 4, verbose, report.memory));
-  else head.push(noFinding(report));
+  const lock = lockOf(report);
+  if (first) head.push(findingBlock(first, 4, verbose, report.memory, lock));
+  else head.push(noFinding(report), ...(lock ? [`${lockBlock(lock)}\n`] : []));
   const footer = withFooter ? `<sub>kamal-doctor ${report.tool.version}</sub>\n` : "";
 
   // Sections are whole or absent: the unexplained lines and the gantt first (small and telling),
@@ -132,7 +133,19 @@ function noFinding(report: Report): string {
   return "No failure found.\n";
 }
 
-function findingBlock(f: Finding, level: number, verbose: boolean, memory?: Report["memory"]): string {
+/** The report's lock, when it is about this deploy (with several, each part carries the report's). */
+function lockOf(report: Report): LockSummary | null {
+  const lock = report.lock;
+  return lock && report.sources.some((source) => source.name === lock.source) ? lock : null;
+}
+
+/** **Deploy lock:** the state, then what to do. */
+function lockBlock(lock: LockSummary): string {
+  const steps = lock.advice.map((step) => `- ${text(clip(step, TEXT))}`);
+  return [`**Deploy lock:** ${text(clip(lock.summary, TEXT))}`, "", ...steps].join("\n");
+}
+
+function findingBlock(f: Finding, level: number, verbose: boolean, memory?: Report["memory"], lock?: LockSummary | null): string {
   const out: string[] = [];
   const icon = f.severity === "error" ? "🔴" : f.severity === "warning" ? "🟡" : "🔵";
   const label = f.rootCause ? "Root cause: " : "";
@@ -165,6 +178,11 @@ function findingBlock(f: Finding, level: number, verbose: boolean, memory?: Repo
   // The config line a log finding points at (a config finding's own evidence already is it).
   if (f.configRef && f.configRef.file !== f.source) {
     out.push(`**Config:** ${code(`${f.configRef.file}:${f.configRef.line}`)} ${code(clip(printable(f.configRef.text), LINE_TEXT))}`);
+    out.push("");
+  }
+  // The deploy lock: who holds it, whether that deploy is over, what to do (before the rule's general fix).
+  if (lock) {
+    out.push(lockBlock(lock));
     out.push("");
   }
   if (f.explanation) {

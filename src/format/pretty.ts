@@ -2,7 +2,7 @@
 // why, fix, docs — then the other findings, the unmatched error lines and the phase timeline.
 // Readable without colour; colour comes from the Style passed in.
 
-import { deployReports, type Finding, type Report } from "../core/index.js";
+import { deployReports, type Finding, type LockSummary, type Report } from "../core/index.js";
 import { plain, type Style } from "./style.js";
 
 export interface PrettyOptions {
@@ -66,8 +66,11 @@ function formatDeploy(report: Report, options: PrettyOptions): string {
       out.push("No failure found.");
     }
   } else if (first) {
-    out.push(...finding(first, s, width, true, options.verbose === true, report.memory));
+    out.push(...finding(first, s, width, true, options.verbose === true, report.memory, lockOf(report)));
   }
+  // A lock left held by a deploy with nothing else to say (a cancelled run): on its own.
+  const lock = lockOf(report);
+  if (lock && first === undefined) out.push("", ...lockBlock(lock, s, width));
 
   // Informational findings (benign lines, generic "a command failed") only with --verbose.
   const shown = options.verbose ? rest : rest.filter((f) => f.severity !== "info");
@@ -118,7 +121,19 @@ function header(report: Report, s: Style): string {
   return parts.join(" · ");
 }
 
-function finding(f: Finding, s: Style, width: number, lead: boolean, verbose: boolean, memory?: Report["memory"]): string[] {
+/** The report's lock, when it is about this deploy (with several, each part carries the report's). */
+export function lockOf(report: Report): LockSummary | null {
+  const lock = report.lock;
+  return lock && report.sources.some((source) => source.name === lock.source) ? lock : null;
+}
+
+/** `lock` and the state, then what to do, numbered. */
+function lockBlock(lock: LockSummary, s: Style, width: number): string[] {
+  const advice = lock.advice.flatMap((step, i) => wrap(step, width - 15).map((line, j) => (j === 0 ? `${i + 1}. ${line}` : `   ${line}`)));
+  return block("lock", [...wrap(lock.summary, width - 12).map((line) => s.bold(clip(line))), ...advice.map(clip)], s);
+}
+
+function finding(f: Finding, s: Style, width: number, lead: boolean, verbose: boolean, memory?: Report["memory"], lock?: LockSummary | null): string[] {
   const out: string[] = [];
   const label = f.rootCause ? s.red(s.bold("✖ ROOT CAUSE")) : lead ? `${mark(f, s)} ${s.bold(f.severity.toUpperCase())}` : mark(f, s);
   // An inferred finding says so: no rule matched, the failing command named the category.
@@ -143,6 +158,8 @@ function finding(f: Finding, s: Style, width: number, lead: boolean, verbose: bo
   }
   // The config line a log finding points at (a config finding's own evidence already is it).
   if (f.configRef && f.configRef.file !== f.source) out.push(`  ${s.dim("config")}    ${s.dim(`${f.configRef.file}:${f.configRef.line} │`)} ${s.yellow(clip(f.configRef.text))}`);
+  // The deploy lock: who holds it, whether that deploy is over, what to do (before the rule's general fix).
+  if (lock) out.push(...lockBlock(lock, s, width));
   out.push(...block("why", wrap(f.explanation, width - 12), s));
   if (f.remediation.length > 0) {
     const steps = f.remediation.flatMap((step, i) => wrap(step, width - 15).map((line, j) => (j === 0 ? `${i + 1}. ${line}` : `   ${line}`)));

@@ -66,7 +66,15 @@ export function unreadableNotice(unreadable: readonly UnreadableLog[]): string {
 }
 
 /** The check run for a (redacted) report of a run. */
-export function planCheckRun(report: Report, run: AnnotatedRun, unreadable: readonly UnreadableLog[] = []): CheckRunPlan {
+export interface PlanOptions {
+  /**
+   * Append the run's memory (the hidden marker later runs read back). Off for what is not a
+   * diagnosis of a failure (a cancelled run's lock left held), so history does not count it.
+   */
+  memory?: boolean;
+}
+
+export function planCheckRun(report: Report, run: AnnotatedRun, unreadable: readonly UnreadableLog[] = [], options: PlanOptions = {}): CheckRunPlan {
   // Annotations need a file: the workflow file of the run exists at its head commit.
   const path = (run.path ?? "").replace(/@.*$/, "") || ".github";
   const annotations = annotationsFor(report).map((a): CheckAnnotation => {
@@ -89,7 +97,9 @@ export function planCheckRun(report: Report, run: AnnotatedRun, unreadable: read
   let title: string;
   const failedDeploys = report.deploys.filter((deploy) => deploy.outcome === "failed").length;
   const more = failedDeploys > 1 ? ` (and ${failedDeploys - 1} more failed deploy${failedDeploys === 2 ? "" : "s"})` : "";
-  if (root) title = `${failed ? `${what} failed: ` : ""}${root.title}${more}`;
+  // A cancelled run that took the lock and never released it: that is the news, not where its log stops.
+  if (!failed && report.lock?.state === "left-held") title = `The deploy lock was ${report.lock.summary}`;
+  else if (root) title = `${failed ? `${what} failed: ` : ""}${root.title}${more}`;
   else title = failed ? `${what} failed; no rule recognised why` : "No deploy failure found";
   return {
     name: CHECK_NAME,
@@ -98,7 +108,7 @@ export function planCheckRun(report: Report, run: AnnotatedRun, unreadable: read
     details_url: run.html_url,
     external_id: String(run.id),
     title: title.slice(0, MAX_TITLE),
-    summary: withMemory(withNotice(unreadableNotice(unreadable), report, MAX_CHECK_SUMMARY - MAX_MARKER), report, run),
+    summary: withMemory(withNotice(unreadableNotice(unreadable), report, MAX_CHECK_SUMMARY - MAX_MARKER), report, run, options),
     annotations,
   };
 }
@@ -207,17 +217,18 @@ export function commentMarker(run: AnnotatedRun): string {
 }
 
 /** The comment body: a line naming the run, the markdown report (fitted), the marker. */
-export function commentBody(report: Report, run: AnnotatedRun, unreadable: readonly UnreadableLog[] = []): string {
+export function commentBody(report: Report, run: AnnotatedRun, unreadable: readonly UnreadableLog[] = [], options: PlanOptions = {}): string {
   const marker = commentMarker(run);
   const intro = `**kamal-doctor** looked at ${runLink(run)}.\n\n${unreadableNotice(unreadable)}`;
-  return `${withMemory(withNotice(intro, report, MAX_COMMENT - marker.length - 2 - MAX_MARKER), report, run)}\n${marker}\n`;
+  return `${withMemory(withNotice(intro, report, MAX_COMMENT - marker.length - 2 - MAX_MARKER), report, run, options)}\n${marker}\n`;
 }
 
 /** Room kept for the memory marker (100 fingerprints at most, base64). */
 const MAX_MARKER = 8_000;
 
 /** The text with the run's memory appended (hidden): what later runs read back as this one. */
-function withMemory(text: string, report: Report, run: AnnotatedRun): string {
+function withMemory(text: string, report: Report, run: AnnotatedRun, options: PlanOptions = {}): string {
+  if (options.memory === false) return `${text.replace(/\n*$/, "")}\n`;
   const destination = report.deploy.command ? configArgs(report.deploy.command).destination : null;
   const marker = renderMarker(memoryOf(report, { id: run.id, attempt: run.run_attempt ?? 1, sha: run.head_sha, destination }));
   return `${text.replace(/\n*$/, "")}\n\n${marker.length <= MAX_MARKER ? marker : ""}\n`;

@@ -6,5 +6,5 @@ export { fetchRunLogs, saveName, type FetchRunLogsOptions, type JobLogSource, ty
 export { matchJobEntry, sanitizeJobName } from "./run-zip.js";
 export { attributeReport, deepLink, StepSegmenter, type AttributedSource, type StepSegment, type StepStart } from "./attribution.js";
 export { describeUnreadable, diagnoseRun, type DiagnoseRunOptions, type RunDiagnosis, type UnreadableLog } from "./diagnose.js";
-export { doctorLock, findHolderRun, lockAdvice, lockHolder, type HolderRun, type LockHolder } from "./lock.js";
+export { cancelledLock, doctorLock, findHolderRun } from "./lock.js";
 export { contentsReader } from "./contents.js";

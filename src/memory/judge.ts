@@ -1,11 +1,11 @@
 // `run` and `annotate`: the root cause of a run judged against the same workflow's runs before
 // it (and the same destination's, when the log shows one). The earlier runs come from GitHub
-// (their markers first, logs only when needed, cached); a deploy-lock failure also asks which
-// run holds the lock. A GitHub error here is one line; the diagnosis stands without a class.
+// (their markers first, logs only when needed, cached); a deploy-lock failure is judged with the
+// run that holds the lock (the report's `lock`, looked up before). A GitHub error here is one
+// line; the diagnosis stands without a class.
 
 import { configArgs, type Report } from "../core/index.js";
 import { GitHubError, type GitHubClient } from "../github/client.js";
-import { findHolderRun, lockHolder } from "../github/lock.js";
 import type { WorkflowRun } from "../github/runs.js";
 import type { RunTarget } from "../github/target.js";
 import type { AnalysisOptions } from "../core/index.js";
@@ -40,8 +40,8 @@ export async function judgeRun(client: GitHubClient, target: RunTarget, run: Wor
       analysis: options.analysis,
       cache: options.cache ?? null,
     });
-    const holder = root.category === "deploy-lock" ? lockHolder(report) : null;
-    const held = holder ? await findHolderRun(client, target, run, holder) : null;
+    // The run that holds the lock was looked up before (cli/lock.ts): the report's lock says.
+    const held = report.lock?.state === "stale" || report.lock?.state === "held" ? (report.lock.run ?? null) : null;
     const memory = classify(
       {
         fingerprint: root.fingerprint,
@@ -53,7 +53,7 @@ export async function judgeRun(client: GitHubClient, target: RunTarget, run: Wor
           id: held.id,
           url: held.url,
           conclusion: held.conclusion,
-          endedAt: held.status === "completed" ? held.updatedAt : null,
+          endedAt: held.endedAt,
           over: held.status === "completed" && held.conclusion !== "success",
         },
       },

@@ -4,7 +4,7 @@
 // redacting every string a formatter may print. Values are replaced, names kept, so the user
 // still sees *which* secret was in the line.
 
-import type { DeploySummary, Report } from "../core/index.js";
+import type { DeploySummary, LockSummary, Report } from "../core/index.js";
 
 export const REDACTED = "[redacted]";
 
@@ -140,6 +140,22 @@ export function redactReport(report: Report): Report {
       step: f.step ? { ...f.step, name: r(f.step.name) } : null,
     })),
     unmatched: report.unmatched.map((line) => ({ ...line, source: r(line.source), text: r(line.text) })),
+    ...(report.lock ? { lock: redactLock(report.lock, r) } : {}),
+  };
+}
+
+/** The lock's text comes from the log (the holder's name and message) and from the destination. */
+function redactLock(lock: LockSummary, r: (text: string) => string): LockSummary {
+  const holder = lock.holder;
+  const maybe = (value: string | null) => (value === null ? null : r(value));
+  return {
+    ...lock,
+    source: r(lock.source),
+    holder: holder ? { name: maybe(holder.name), lockedAt: maybe(holder.lockedAt), version: maybe(holder.version), message: maybe(holder.message) } : null,
+    destination: maybe(lock.destination),
+    summary: r(lock.summary),
+    commands: { status: r(lock.commands.status), release: r(lock.commands.release) },
+    advice: lock.advice.map(r),
   };
 }
 
@@ -155,4 +171,5 @@ function forEachText(report: Report, visit: (text: string) => void): void {
     visit(f.explanation);
   }
   for (const u of report.unmatched) visit(u.text);
+  if (report.lock) for (const line of [report.lock.summary, ...report.lock.advice]) visit(line);
 }

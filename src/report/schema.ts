@@ -110,6 +110,46 @@ export const configSummarySchema = z
   })
   .strict();
 
+export const lockSummarySchema = z
+  .object({
+    state: z
+      .enum(["held", "stale", "left-held", "unknown"])
+      .describe("held: the run that took it is still running; stale: that run is over; left-held: this deploy took it and did not release it; unknown: held, and whether its deploy still runs is not known."),
+    source: z.string().describe("The deploy it is about (the source it was read from)."),
+    holder: nullable(
+      z
+        .object({
+          name: nullable(z.string()),
+          lockedAt: nullable(z.string()).describe("ISO 8601, as Kamal printed it."),
+          version: nullable(z.string()).describe("The version (commit) being deployed when the lock was taken."),
+          message: nullable(z.string()).describe("\"Automatic deploy lock\" for a lock a deploy took; else the message of `kamal lock acquire -m`."),
+        })
+        .strict(),
+    ).describe("What Kamal printed of the holder (`Locked by:`, `Version:`, `Message:`); null when it printed none of it."),
+    waited: z.boolean().describe("The deploy waited for the lock (Kamal 2.12 `--lock-wait`)."),
+    destination: nullable(z.string()).describe("The destination the commands are for (`-d`), when known."),
+    run: nullable(
+      z
+        .object({
+          id: int(),
+          url: z.string(),
+          status: nullable(z.string()),
+          conclusion: nullable(z.string()),
+          headSha: z.string(),
+          startedAt: nullable(z.string()),
+          endedAt: nullable(z.string()).describe("About when it ended (a finished run's last change); null while it runs."),
+          matchedBy: z.enum(["version", "time", "log"]).describe("version: its commit is the holder's version; time: only the time fits; log: the run whose log this is."),
+        })
+        .strict(),
+    )
+      .optional()
+      .describe("The GitHub Actions run that took the lock, when GitHub was asked (run, annotate, diagnoseRun); null when no run fits."),
+    summary: z.string().describe("One line for a person."),
+    commands: z.object({ status: z.string(), release: z.string() }).strict().describe("The read-only check and the release, for this Kamal (`mrsk` on 0.x) and destination."),
+    advice: z.array(z.string()).describe("What to do, one line each, true for the log's Kamal version."),
+  })
+  .strict();
+
 export const unmatchedLineSchema = z.object({ source: z.string(), line: int(), text: z.string(), kind: z.enum(LINE_KINDS) }).strict();
 
 export const countsSchema = z.object({ error: int(), warn: int(), info: int(), debug: int() }).strict();
@@ -137,6 +177,7 @@ export const reportShape = {
     .strict()
     .optional()
     .describe("The root cause judged against earlier runs of the same workflow (docs/memory.md), when they were looked at."),
+  lock: lockSummarySchema.optional().describe("The deploy lock, when the deploy failed on it or left it held (docs/github.md, \"The deploy lock\")."),
 };
 
 export const reportSchema = z.object(reportShape).strict().meta({ title: "kamal-doctor report", description: "The output of `kamal-doctor --format json` (schemaVersion 1) and of the library's diagnose() and diagnoseRun()." });
