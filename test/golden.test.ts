@@ -14,6 +14,7 @@ const FIXTURES = [
   "fixtures/kamal2/multi-host-port-allocated.log",
   "fixtures/kamal2/deploy-success.log",
   "fixtures/github/registry-denied-wrapped.log",
+  "fixtures/kamal1/deploy-lock-held.log",
 ];
 
 function golden(file: string, actual: string): void {

@@ -6078,7 +6078,7 @@ function lockSummary(report, context2 = {}) {
   const destination = context2.destination !== void 0 ? context2.destination : report.lock?.destination ?? null;
   const run2 = context2.run !== void 0 ? context2.run : report.lock?.run;
   const cancelled = run2?.matchedBy === "log";
-  const root = report.findings.find((f) => f.rootCause) ?? (report.outcome === "failed" ? void 0 : report.findings.find((f) => f.severity !== "info"));
+  const root = report.findings.find((f) => f.rootCause) ?? (report.outcome === "failed" ? void 0 : report.findings.find((f) => f.severity !== "info") ?? report.findings.find((f) => f.ruleId === "deploy-lock-holder" && f.captures["retryIn"] !== void 0));
   const deploy = cancelled ? report.deploys.find((d) => d.phases.some((p) => p.name === "lock") && !d.phases.some((p) => p.name === "release-lock")) : root && report.deploys.find((d) => d.source === root.source || d.attached.includes(root.source));
   const source = deploy?.source ?? root?.source ?? report.sources[0]?.name;
   if (source === void 0) return null;
@@ -29861,9 +29861,10 @@ function formatDeploy(report, options2, withFooter) {
   const [first, ...rest] = report.findings;
   const head = [header(report)];
   const lock = lockOf(report);
-  if (first) head.push(findingBlock(first, 4, verbose, report.memory, lock));
-  else head.push(noFinding(report), ...lock ? [`${lockBlock(lock)}
-`] : []);
+  if (!first) head.push(noFinding(report));
+  if (lock && !first?.rootCause) head.push(`${lockBlock(lock)}
+`);
+  if (first) head.push(findingBlock(first, 4, verbose, report.memory, first.rootCause ? lock : null));
   const footer = withFooter ? `<sub>kamal-doctor ${report.tool.version}</sub>
 ` : "";
   let room = budget - size(head.join("\n")) - size(footer) - 200;
@@ -30700,11 +30701,10 @@ function formatDeploy2(report, options2) {
     } else {
       out.push("No failure found.");
     }
-  } else if (first) {
-    out.push(...finding(first, s, width, true, options2.verbose === true, report.memory, lockOf2(report)));
   }
   const lock = lockOf2(report);
-  if (lock && first === void 0) out.push("", ...lockBlock2(lock, s, width));
+  if (lock && !first?.rootCause) out.push(...first === void 0 ? [""] : [], ...lockBlock2(lock, s, width), ...first ? [""] : []);
+  if (first) out.push(...finding(first, s, width, true, options2.verbose === true, report.memory, first.rootCause ? lock : null));
   const shown = options2.verbose ? rest : rest.filter((f) => f.severity !== "info");
   const folded = rest.length - shown.length + hiddenInfo;
   if (shown.length > 0) {

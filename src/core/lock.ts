@@ -41,7 +41,10 @@ export function lockSummary(report: Report, context: LockContext = {}): LockSumm
   const run = context.run !== undefined ? context.run : report.lock?.run;
   // A cancelled run whose deploy took the lock and never released it: the run is this log's own.
   const cancelled = run?.matchedBy === "log";
-  const root = report.findings.find((f) => f.rootCause) ?? (report.outcome === "failed" ? undefined : report.findings.find((f) => f.severity !== "info"));
+  // The root cause; in a log with no outcome, where it stops — or the lock it is waiting for (the 2.12 heartbeat).
+  const root =
+    report.findings.find((f) => f.rootCause) ??
+    (report.outcome === "failed" ? undefined : (report.findings.find((f) => f.severity !== "info") ?? report.findings.find((f) => f.ruleId === "deploy-lock-holder" && f.captures["retryIn"] !== undefined)));
   const deploy = cancelled
     ? report.deploys.find((d) => d.phases.some((p) => p.name === "lock") && !d.phases.some((p) => p.name === "release-lock"))
     : root && report.deploys.find((d) => d.source === root.source || d.attached.includes(root.source));

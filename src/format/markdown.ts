@@ -61,9 +61,12 @@ function formatDeploy(report: Report, options: MarkdownOptions, withFooter: bool
   const [first, ...rest] = report.findings;
 
   const head: string[] = [header(report)];
+  // The deploy lock goes on the root cause; without one (a cancelled run, a log that stops while
+  // it waits for the lock) it leads on its own.
   const lock = lockOf(report);
-  if (first) head.push(findingBlock(first, 4, verbose, report.memory, lock));
-  else head.push(noFinding(report), ...(lock ? [`${lockBlock(lock)}\n`] : []));
+  if (!first) head.push(noFinding(report));
+  if (lock && !first?.rootCause) head.push(`${lockBlock(lock)}\n`);
+  if (first) head.push(findingBlock(first, 4, verbose, report.memory, first.rootCause ? lock : null));
   const footer = withFooter ? `<sub>kamal-doctor ${report.tool.version}</sub>\n` : "";
 
   // Sections are whole or absent: the unexplained lines and the gantt first (small and telling),

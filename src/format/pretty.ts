@@ -65,12 +65,12 @@ function formatDeploy(report: Report, options: PrettyOptions): string {
     } else {
       out.push("No failure found.");
     }
-  } else if (first) {
-    out.push(...finding(first, s, width, true, options.verbose === true, report.memory, lockOf(report)));
   }
-  // A lock left held by a deploy with nothing else to say (a cancelled run): on its own.
+  // The deploy lock goes on the root cause; without one (a cancelled run, a log that stops while
+  // it waits for the lock) it leads on its own.
   const lock = lockOf(report);
-  if (lock && first === undefined) out.push("", ...lockBlock(lock, s, width));
+  if (lock && !first?.rootCause) out.push(...(first === undefined ? [""] : []), ...lockBlock(lock, s, width), ...(first ? [""] : []));
+  if (first) out.push(...finding(first, s, width, true, options.verbose === true, report.memory, first.rootCause ? lock : null));
 
   // Informational findings (benign lines, generic "a command failed") only with --verbose.
   const shown = options.verbose ? rest : rest.filter((f) => f.severity !== "info");

@@ -39,7 +39,7 @@ export async function findHolderRun(client: GitHubClient, target: RunTarget, cur
   );
   const runs = (response.data.workflow_runs as ListedRun[]).filter((run) => run.id !== current.id);
   const ofVersion = (run: ListedRun) => version === null || run.head_sha.toLowerCase().startsWith(version);
-  runs.push(...(ofVersion(current as ListedRun) ? await earlierAttempts(client, target, current, lockedAt) : []));
+  runs.push(...(ofVersion(current) ? await earlierAttempts(client, target, current, lockedAt) : []));
   const started = (run: ListedRun) => Date.parse(startedAt(run) ?? "");
   const fitsTime = (run: ListedRun) => Number.isNaN(lockedAt) || started(run) <= lockedAt + CLOCK_SLACK_MS;
   const candidates = runs.filter((run) => fitsTime(run) && ofVersion(run));
