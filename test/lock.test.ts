@@ -13,6 +13,7 @@ import { lockSummary, withLock, type Report } from "../src/core/index.js";
 import { formatGithub } from "../src/format/github.js";
 import { formatMarkdown } from "../src/format/markdown.js";
 import { formatPretty } from "../src/format/pretty.js";
+import { slackMessage } from "../src/format/slack.js";
 import { diagnoseRun } from "../src/lib.js";
 import { redactReport } from "../src/report/redact.js";
 import { analyze, analyzeMany } from "./support/analyze.js";
@@ -299,6 +300,16 @@ describe("the lock in every format", () => {
     expect(lines[0]).toMatch(/^::error title=kamal-doctor%3A root cause — Another deploy holds the deploy lock::/);
     expect(lines[1]).toMatch(/^::notice title=kamal-doctor%3A deploy lock stale%3A taken by run 41 \(https%3A\/\/github.com\/acme\/shop\/actions\/runs\/41\)%2C which was cancelled%2C 3 days ago; it can be released::stale: /);
     expect(lines[1]).toContain("%0A1. See that no deploy is running (`kamal lock status -d production`), then release it: `kamal lock release -d production`.");
+  });
+
+  it("slack: a Deploy lock section before Why, the log's text escaped", async () => {
+    const texts = slackMessage(await stale()).blocks.map((block) => (block.type === "section" ? block.text.text : ""));
+    const at = texts.findIndex((text) => text.startsWith("*Deploy lock:* stale: taken by run 41"));
+    expect(at).toBeGreaterThan(0);
+    expect(at).toBeLessThan(texts.findIndex((text) => text.startsWith("*Why:*")));
+    expect(texts[at]).toContain("\n• See that no deploy is running (`kamal lock status -d production`)");
+    const sneaky = await analyze(LOCKED("d4c3b2a", "<!channel> deploying").join("\n"));
+    expect(JSON.stringify(slackMessage(sneaky))).not.toContain("<!channel>");
   });
 
   it("without a root cause (a log that stops while it waits for the lock) the lock leads", async () => {

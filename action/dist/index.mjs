@@ -30847,8 +30847,10 @@ function slackMessage(report) {
   const facts = factsOf(report);
   if (facts.length > 0) blocks.push(context(facts));
   const root = report.findings.find((finding3) => finding3.rootCause) ?? report.findings[0];
-  if (root) blocks.push(...findingBlocks(root));
-  else blocks.push(section(noFindingText(report)));
+  const lock = report.lock ?? null;
+  if (!root) blocks.push(section(noFindingText(report)));
+  if (lock && !root?.rootCause) blocks.push(lockBlock3(lock));
+  if (root) blocks.push(...findingBlocks(root, root.rootCause ? lock : null));
   if (!root && report.unmatched.length > 0) {
     blocks.push(section(codeBlock(report.unmatched.slice(0, EVIDENCE_LINES4).map((line) => `${line.source}:${line.line}  ${line.text}`), "*Key lines*\n")));
   }
@@ -30881,7 +30883,10 @@ function factsOf(report) {
   if (sources.length > 0) facts.push(sources.length <= 3 ? sources.map((name) => inline(fitRaw(name, 100))).join(", ") : `${sources.length} logs`);
   return facts.slice(0, SLACK_LIMITS.contextElements - 1);
 }
-function findingBlocks(f) {
+function lockBlock3(lock) {
+  return section(listText(`*Deploy lock:* ${escape3(fitRaw(lock.summary, 500))}`, lock.advice.map((step) => `\u2022 ${escape3(step)}`)));
+}
+function findingBlocks(f, lock = null) {
   const blocks = [];
   const where2 = f.endLine > f.line ? `${f.source}:${f.line}-${f.endLine}` : `${f.source}:${f.line}`;
   const at2 = [inline(f.category), f.basis === "inferred" ? "inferred (no rule matched)" : inline(f.ruleId), link(f.url, where2)];
@@ -30896,6 +30901,7 @@ ${at2.join(" \xB7 ")}`));
     if (f.evidence.length > lines.length) lines.push(`\u2026 ${f.evidence.length - lines.length} more`);
     blocks.push(section(codeBlock(lines)));
   }
+  if (lock) blocks.push(lockBlock3(lock));
   if (f.explanation) blocks.push(section(`*Why:* ${escape3(fitRaw(f.explanation, 2e3))}`));
   if (f.remediation.length > 0) blocks.push(section(listText("*Fix:*", f.remediation.map((step, i) => `${i + 1}. ${escape3(step)}`))));
   if (f.url && /^https?:\/\//.test(f.url) && f.url.length <= SLACK_LIMITS.url) {

@@ -3,7 +3,7 @@
 // the fix, a button to the log line — then the other findings in one list. Log text is escaped
 // for mrkdwn (`&`, `<`, `>`: no link, mention or `<!channel>` can come from a log) and every
 // block stays within Slack's limits, so the webhook never rejects the message for its size.
-import { deployReports, type Finding, type Report } from "../core/index.js";
+import { deployReports, type Finding, type LockSummary, type Report } from "../core/index.js";
 import { formatOneline } from "./oneline.js";
 
 /** Slack's limits: text of a section, a header's plain text, blocks per message, a context's elements, a button's URL. */
@@ -36,8 +36,11 @@ export function slackMessage(report: Report): SlackMessage {
   const facts = factsOf(report);
   if (facts.length > 0) blocks.push(context(facts));
   const root = report.findings.find((finding) => finding.rootCause) ?? report.findings[0];
-  if (root) blocks.push(...findingBlocks(root));
-  else blocks.push(section(noFindingText(report)));
+  // The deploy lock goes on the root cause; without one it leads on its own.
+  const lock = report.lock ?? null;
+  if (!root) blocks.push(section(noFindingText(report)));
+  if (lock && !root?.rootCause) blocks.push(lockBlock(lock));
+  if (root) blocks.push(...findingBlocks(root, root.rootCause ? lock : null));
   if (!root && report.unmatched.length > 0) {
     blocks.push(section(codeBlock(report.unmatched.slice(0, EVIDENCE_LINES).map((line) => `${line.source}:${line.line}  ${line.text}`), "*Key lines*\n")));
   }
@@ -73,7 +76,12 @@ function factsOf(report: Report): string[] {
   return facts.slice(0, SLACK_LIMITS.contextElements - 1);
 }
 
-function findingBlocks(f: Finding): SlackBlock[] {
+/** *Deploy lock:* the state, then what to do. */
+function lockBlock(lock: LockSummary): SlackBlock {
+  return section(listText(`*Deploy lock:* ${escape(fitRaw(lock.summary, 500))}`, lock.advice.map((step) => `• ${escape(step)}`)));
+}
+
+function findingBlocks(f: Finding, lock: LockSummary | null = null): SlackBlock[] {
   const blocks: SlackBlock[] = [];
   const where = f.endLine > f.line ? `${f.source}:${f.line}-${f.endLine}` : `${f.source}:${f.line}`;
   const at = [inline(f.category), f.basis === "inferred" ? "inferred (no rule matched)" : inline(f.ruleId), link(f.url, where)];
@@ -87,6 +95,7 @@ function findingBlocks(f: Finding): SlackBlock[] {
     if (f.evidence.length > lines.length) lines.push(`… ${f.evidence.length - lines.length} more`);
     blocks.push(section(codeBlock(lines)));
   }
+  if (lock) blocks.push(lockBlock(lock));
   if (f.explanation) blocks.push(section(`*Why:* ${escape(fitRaw(f.explanation, 2000))}`));
   if (f.remediation.length > 0) blocks.push(section(listText("*Fix:*", f.remediation.map((step, i) => `${i + 1}. ${escape(step)}`))));
   if (f.url && /^https?:\/\//.test(f.url) && f.url.length <= SLACK_LIMITS.url) {
