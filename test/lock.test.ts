@@ -14,6 +14,8 @@ import { formatGithub } from "../src/format/github.js";
 import { formatMarkdown } from "../src/format/markdown.js";
 import { formatPretty } from "../src/format/pretty.js";
 import { slackMessage } from "../src/format/slack.js";
+import { toJsonReport } from "../src/format/json.js";
+import { summarize } from "../src/mcp/server.js";
 import { diagnoseRun } from "../src/lib.js";
 import { redactReport } from "../src/report/redact.js";
 import { analyze, analyzeMany } from "./support/analyze.js";
@@ -310,6 +312,12 @@ describe("the lock in every format", () => {
     expect(texts[at]).toContain("\n• See that no deploy is running (`kamal lock status -d production`)");
     const sneaky = await analyze(LOCKED("d4c3b2a", "<!channel> deploying").join("\n"));
     expect(JSON.stringify(slackMessage(sneaky))).not.toContain("<!channel>");
+  });
+
+  it("mcp: the tool's summary says the lock's state and the first thing to do", async () => {
+    const text = summarize(toJsonReport(await stale()));
+    expect(text).toContain("\nDeploy lock: stale: taken by run 41 (https://github.com/acme/shop/actions/runs/41), which was cancelled, 3 days ago; it can be released\n");
+    expect(text).toContain("\nNext: See that no deploy is running (`kamal lock status -d production`), then release it: `kamal lock release -d production`.");
   });
 
   it("without a root cause (a log that stops while it waits for the lock) the lock leads", async () => {

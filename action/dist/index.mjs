@@ -65686,6 +65686,7 @@ function summarize(report) {
     lines.push("Root cause: not recognised by any rule");
     if (line) lines.push(`Key line: ${line.source}:${line.line}: ${line.text}`);
   } else if (report.sources.length === 0) lines.push("Nothing to diagnose.");
+  if (report.lock) lines.push(`Deploy lock: ${report.lock.summary}`, `Next: ${report.lock.advice[0] ?? report.lock.commands.status}`);
   return lines.join("\n");
 }
 function reportResult(report) {

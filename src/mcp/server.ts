@@ -34,6 +34,8 @@ export function summarize(report: JsonReport): string {
     lines.push("Root cause: not recognised by any rule");
     if (line) lines.push(`Key line: ${line.source}:${line.line}: ${line.text}`);
   } else if (report.sources.length === 0) lines.push("Nothing to diagnose.");
+  // The deploy lock: its state and the first thing to do (never a release while its deploy may run).
+  if (report.lock) lines.push(`Deploy lock: ${report.lock.summary}`, `Next: ${report.lock.advice[0] ?? report.lock.commands.status}`);
   return lines.join("\n");
 }
 
