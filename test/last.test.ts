@@ -63,6 +63,8 @@ describe("kamal-doctor last", () => {
     const { code, out } = await kd(["-d", "staging"], root);
     expect(code).toBe(1);
     expect(out).toContain("Another deploy holds the deploy lock");
+    // The destination in the log's name is the lock's: its commands carry it.
+    expect(out).toContain("`kamal lock status -d staging`");
   });
 
   it("--list shows the recent logs, newest first, with the trailer's outcome", async () => {

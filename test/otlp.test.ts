@@ -91,6 +91,16 @@ describe("kamal-doctor listen", () => {
     expect(report.findings[0]?.ruleId).toBe("proxy-target-unhealthy");
   });
 
+  it("a run that failed on the deploy lock: the lock's commands are for the resource's destination", async () => {
+    const { io, done, base } = await listening(["--once", "--format", "json"]);
+    const lock = ["Acquiring the deploy lock...", "Deploy lock already in place!", "Locked by: Jane Doe at 2026-06-18T09:12:44Z", "Version: 8b1e0d7", "Message: Automatic deploy lock"].map((body) => line(body));
+    const failed = { ...FAILED, attributes: [str("kamal.command", "deploy"), str("exception.type", "Kamal::Cli::LockError"), str("exception.message", "Deploy lock found. Run 'kamal lock help' for more information")] };
+    expect((await post(base, request([...lock, failed]))).status).toBe(200);
+    expect(await done).toBe(1);
+    const report = JSON.parse(io.out()) as { lock?: { state: string; destination: string | null; commands: { release: string } } };
+    expect(report.lock).toMatchObject({ state: "unknown", destination: "staging", commands: { release: "kamal lock release -d staging" } });
+  });
+
   it("a completed run is one line and exit 0; a non-loopback host is refused", async () => {
     const { io, done, base } = await listening(["--once"]);
     const complete = { ...FAILED, eventName: "kamal.complete", body: { stringValue: "kamal.complete" }, attributes: [str("kamal.command", "deploy"), { key: "kamal.runtime", value: { doubleValue: 63.1 } }] };

@@ -8377,14 +8377,16 @@ function recordsOf(payload) {
   if (!Array.isArray(resourceLogs)) throw new Error("not OTLP/JSON logs (no resourceLogs)");
   const out = [];
   for (const resource of resourceLogs) {
-    const runId = attributes(resource.resource?.attributes)["kamal.run_id"] ?? null;
+    const shared = attributes(resource.resource?.attributes);
+    const runId = shared["kamal.run_id"] ?? null;
+    const destination = shared["deployment.environment.name"] || null;
     for (const scope of Array.isArray(resource.scopeLogs) ? resource.scopeLogs : []) {
       for (const record2 of Array.isArray(scope.logRecords) ? scope.logRecords : []) {
         const attrs = attributes(record2["attributes"]);
         const body = valueOf(record2["body"]) ?? "";
         const event = typeof record2["eventName"] === "string" ? record2["eventName"] : null;
         const severity = typeof record2["severityText"] === "string" ? record2["severityText"] : null;
-        out.push({ body, event, host: attrs["server.address"] ?? null, severity, runId, attributes: attrs });
+        out.push({ body, event, host: attrs["server.address"] ?? null, severity, runId, destination, attributes: attrs });
       }
     }
   }
@@ -66892,7 +66894,7 @@ function registerListen(program2, io, setExit) {
 `);
         return EXIT.OK;
       }
-      const analysis = new Analysis({ rules, toolVersion: VERSION, exitCode: 1, command: command2?.split(" ")[0] ?? null, destination: command2 ? configArgs(command2).destination : null });
+      const analysis = new Analysis({ rules, toolVersion: VERSION, exitCode: 1, command: command2?.split(" ")[0] ?? null, destination: record2.destination ?? (command2 ? configArgs(command2).destination : null) });
       analysis.beginSource({ name: `kamal ${command2 ?? "run"} (otel ${runId.slice(0, 8)})` });
       for (const line of lines) analysis.line(line);
       printReport(analysis.finish(), options2, io);

@@ -54,7 +54,7 @@ export function registerListen(program: Command, io: CliIO, setExit: (code: numb
         io.stderr.write(`kamal-doctor: kamal ${command ?? "command"} completed in ${record.attributes["kamal.runtime"] ?? "?"}s\n`);
         return EXIT.OK;
       }
-      const analysis = new Analysis({ rules, toolVersion: VERSION, exitCode: 1, command: command?.split(" ")[0] ?? null, destination: command ? configArgs(command).destination : null });
+      const analysis = new Analysis({ rules, toolVersion: VERSION, exitCode: 1, command: command?.split(" ")[0] ?? null, destination: record.destination ?? (command ? configArgs(command).destination : null) });
       analysis.beginSource({ name: `kamal ${command ?? "run"} (otel ${runId.slice(0, 8)})` });
       for (const line of lines) analysis.line(line);
       printReport(analysis.finish(), options, io);

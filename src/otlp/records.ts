@@ -10,6 +10,8 @@ export interface OtlpRecord {
   host: string | null;
   severity: string | null;
   runId: string | null;
+  /** The destination of the run (the resource's `deployment.environment.name`), if any. */
+  destination: string | null;
   attributes: Record<string, string>;
 }
 
@@ -37,14 +39,16 @@ export function recordsOf(payload: unknown): OtlpRecord[] {
   if (!Array.isArray(resourceLogs)) throw new Error("not OTLP/JSON logs (no resourceLogs)");
   const out: OtlpRecord[] = [];
   for (const resource of resourceLogs as Array<{ resource?: { attributes?: unknown }; scopeLogs?: unknown }>) {
-    const runId = attributes(resource.resource?.attributes)["kamal.run_id"] ?? null;
+    const shared = attributes(resource.resource?.attributes);
+    const runId = shared["kamal.run_id"] ?? null;
+    const destination = shared["deployment.environment.name"] || null;
     for (const scope of Array.isArray(resource.scopeLogs) ? (resource.scopeLogs as Array<{ logRecords?: unknown }>) : []) {
       for (const record of Array.isArray(scope.logRecords) ? (scope.logRecords as Array<Record<string, unknown>>) : []) {
         const attrs = attributes(record["attributes"]);
         const body = valueOf(record["body"] as Record<string, unknown> | undefined) ?? "";
         const event = typeof record["eventName"] === "string" ? record["eventName"] : null;
         const severity = typeof record["severityText"] === "string" ? record["severityText"] : null;
-        out.push({ body, event, host: attrs["server.address"] ?? null, severity, runId, attributes: attrs });
+        out.push({ body, event, host: attrs["server.address"] ?? null, severity, runId, destination, attributes: attrs });
       }
     }
   }
