@@ -5398,6 +5398,7 @@ var init_model = __esm({
       closePhase() {
         if (this.currentPhase && this.currentPhase.startTime !== null && this.lastStamp !== null) this.currentPhase.endTime = Date.parse(this.lastStamp);
       }
+      /** A host the deploy ran on: from its commands, or named exactly by the source (OTLP). */
       addHost(host) {
         if (this.hosts.size < MAX_HOSTS && host !== "localhost") this.hosts.add(host);
       }
@@ -6131,6 +6132,7 @@ var init_analysis = __esm({
       /** The current source is evidence for the deploy before it: it does not feed the deploy's model. */
       evidence = false;
       collected = null;
+      lineHosts = null;
       get model() {
         return this.active.model;
       }
@@ -6165,6 +6167,7 @@ var init_analysis = __esm({
         this.normalizer = new Normalizer();
         this.parser = new LineParser(meta3.name);
         this.collected = meta3.collected ?? null;
+        this.lineHosts = meta3.lineHosts ?? null;
         this.engine.sourceWideNear = meta3.collected?.containerOutput === true;
       }
       /** Feeds one raw line (without its line end) of the current source. */
@@ -6172,9 +6175,12 @@ var init_analysis = __esm({
         if (!this.current || !this.normalizer || !this.parser) this.beginSource({ name: "stdin" });
         const normalized = this.normalizer.normalize(raw);
         const parsed2 = this.parser.parse(normalized);
+        const exact = this.lineHosts?.(normalized.line) ?? null;
+        if (exact !== null) parsed2.host = exact;
         if (this.evidence) {
           this.engine.consume(parsed2, this.collected?.phase ?? null, this.provenance.observe(parsed2, null));
         } else {
+          if (exact !== null) this.model.addHost(exact);
           this.model.consume(parsed2);
           if (parsed2.kind === "error") this.active.failing = this.model.failedCommand ? commandKind(this.model.failedCommand.command) : null;
           const provenance = this.provenance.observe(parsed2, this.active.failing);
@@ -6191,6 +6197,7 @@ var init_analysis = __esm({
         this.current = null;
         this.normalizer = null;
         this.parser = null;
+        this.lineHosts = null;
         this.evidence = false;
       }
       /**
@@ -8269,6 +8276,17 @@ function linesOf(record2) {
   if (record2.event === "kamal.complete") return [`  Finished all in ${Number(record2.attributes["kamal.runtime"] ?? 0).toFixed(1)} seconds`];
   return [];
 }
+function linesWithHosts(records) {
+  const lines = [];
+  const hosts = [];
+  for (const record2 of records) {
+    for (const line of linesOf(record2)) {
+      lines.push(line);
+      hosts.push(record2.host);
+    }
+  }
+  return { lines, hosts };
+}
 function parseOtlpText(text2) {
   const trimmed = text2.trim();
   try {
@@ -8302,9 +8320,12 @@ function openOtlp(absolute, file2) {
   } catch (error62) {
     throw new InputError(`${file2}: not valid OTLP/JSON logs (${error62.message.split("\n")[0] ?? ""})`);
   }
-  const text2 = records.flatMap(linesOf).join("\n") + "\n";
+  const { lines, hosts } = linesWithHosts(records);
+  const text2 = lines.join("\n") + "\n";
   return {
     name: file2,
+    // Each record names its host: the line's host is that, not a guess from its command.
+    lineHosts: (line) => hosts[line - 1] ?? null,
     // eslint-disable-next-line @typescript-eslint/require-await -- the whole text is already here: an async iterable of one chunk
     text: (async function* () {
       yield text2;
@@ -65349,7 +65370,7 @@ async function diagnose2(input2, options2 = {}) {
   });
   const inputs = await openInputs2(input2, options2.cwd ?? process.cwd(), note);
   const unread = /* @__PURE__ */ new Map();
-  const sources = inputs.map((source) => ({ name: source.name, text: readOrNote(source, (name, message) => unread.set(name, message)) }));
+  const sources = inputs.map((source) => ({ name: source.name, lineHosts: source.lineHosts ?? null, text: readOrNote(source, (name, message) => unread.set(name, message)) }));
   const facts = new LogFactsCollector();
   const report = await diagnose(tapSources(sources, facts), { rules, toolVersion: VERSION });
   if (inputs.length > 0 && unread.size === inputs.length) throw new InputError([...unread.values()].join("; "));
@@ -65695,7 +65716,7 @@ function registerAnalyze(program2, io, setExit) {
     if (files.filter((file2) => file2 === "-").length > 1) throw new CliError("'-' (stdin) can be given only once", EXIT.USAGE);
     const unread = [];
     const inputs = await openInputs(files, io, unread);
-    const sources = inputs.map((input2) => ({ name: input2.name, text: readOrNote(input2, (name, message) => unread.push({ name, message })) }));
+    const sources = inputs.map((input2) => ({ name: input2.name, lineHosts: input2.lineHosts ?? null, text: readOrNote(input2, (name, message) => unread.push({ name, message })) }));
     const facts = new LogFactsCollector();
     const key = new ContentKey();
     const analysed = await diagnose(tapSources(tapSources(sources, facts), key), { rules, toolVersion: VERSION });
@@ -66657,7 +66678,11 @@ function registerListen(program2, io, setExit) {
     };
     const done = new Promise((resolve2) => finish = resolve2);
     const ended = (runId, record2) => {
-      const lines = [...runs.get(runId) ?? [], ...linesOf(record2)];
+      const { lines, hosts } = runs.get(runId) ?? { lines: [], hosts: [] };
+      for (const line of linesOf(record2)) {
+        lines.push(line);
+        hosts.push(record2.host);
+      }
       runs.delete(runId);
       const command2 = record2.attributes["kamal.command"] ?? null;
       if (record2.event === "kamal.complete") {
@@ -66666,7 +66691,7 @@ function registerListen(program2, io, setExit) {
         return EXIT.OK;
       }
       const analysis = new Analysis({ rules, toolVersion: VERSION, exitCode: 1, command: command2?.split(" ")[0] ?? null });
-      analysis.beginSource({ name: `kamal ${command2 ?? "run"} (otel ${runId.slice(0, 8)})` });
+      analysis.beginSource({ name: `kamal ${command2 ?? "run"} (otel ${runId.slice(0, 8)})`, lineHosts: (line) => hosts[line - 1] ?? null });
       for (const line of lines) analysis.line(line);
       printReport(analysis.finish(), options2, io);
       return EXIT.FAILURE;
@@ -66680,14 +66705,20 @@ function registerListen(program2, io, setExit) {
           if (options2.once) finish(code3);
           continue;
         }
-        let lines = runs.get(runId);
-        if (!lines) {
+        let kept = runs.get(runId);
+        if (!kept) {
           if (runs.size >= MAX_RUNS) runs.delete(runs.keys().next().value);
-          lines = [];
-          runs.set(runId, lines);
+          kept = { lines: [], hosts: [] };
+          runs.set(runId, kept);
         }
-        for (const line of linesOf(record2)) lines.push(line);
-        if (lines.length > MAX_RUN_LINES) lines.splice(0, lines.length - MAX_RUN_LINES);
+        for (const line of linesOf(record2)) {
+          kept.lines.push(line);
+          kept.hosts.push(record2.host);
+        }
+        if (kept.lines.length > MAX_RUN_LINES) {
+          kept.lines.splice(0, kept.lines.length - MAX_RUN_LINES);
+          kept.hosts.splice(0, kept.hosts.length - MAX_RUN_LINES);
+        }
       }
     };
     const server = createServer((req, res) => {

@@ -46,6 +46,11 @@ export interface SourceMeta {
    * deploy's and are ranked with them. Without a previous deploy it is a deploy of its own.
    */
   attachTo?: "previous" | null;
+  /**
+   * The host each line (1-based) came from, where the source knows it exactly rather than from
+   * the SSHKit command it belongs to: OTLP records carry `server.address`. Null: not known.
+   */
+  lineHosts?: ((line: number) => string | null) | null;
 }
 
 export interface AnalysisOptions {
@@ -110,6 +115,7 @@ export class Analysis {
   /** The current source is evidence for the deploy before it: it does not feed the deploy's model. */
   private evidence = false;
   private collected: SourceMeta["collected"] | null = null;
+  private lineHosts: SourceMeta["lineHosts"] = null;
 
   constructor(private readonly options: AnalysisOptions) {
     this.prefilter = new RulePrefilter(options.rules);
@@ -151,6 +157,7 @@ export class Analysis {
     this.normalizer = new Normalizer();
     this.parser = new LineParser(meta.name);
     this.collected = meta.collected ?? null;
+    this.lineHosts = meta.lineHosts ?? null;
     this.engine.sourceWideNear = meta.collected?.containerOutput === true;
   }
 
@@ -159,10 +166,13 @@ export class Analysis {
     if (!this.current || !this.normalizer || !this.parser) this.beginSource({ name: "stdin" });
     const normalized = (this.normalizer as Normalizer).normalize(raw);
     const parsed = (this.parser as LineParser).parse(normalized);
+    const exact = this.lineHosts?.(normalized.line) ?? null;
+    if (exact !== null) parsed.host = exact;
     if (this.evidence) {
       // Evidence (logs collected after the deploy) says why, not what the deploy did.
       this.engine.consume(parsed, this.collected?.phase ?? null, this.provenance.observe(parsed, null));
     } else {
+      if (exact !== null) this.model.addHost(exact);
       this.model.consume(parsed);
       if (parsed.kind === "error") this.active.failing = this.model.failedCommand ? commandKind(this.model.failedCommand.command) : null;
       const provenance = this.provenance.observe(parsed, this.active.failing);
@@ -180,6 +190,7 @@ export class Analysis {
     this.current = null;
     this.normalizer = null;
     this.parser = null;
+    this.lineHosts = null;
     this.evidence = false;
   }
 
