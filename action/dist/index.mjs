@@ -39910,7 +39910,8 @@ function attach(finding3, sharper) {
     configRef: sharper.ref,
     evidence: [...finding3.evidence, `${sharper.ref.file}:${sharper.ref.line}: ${sharper.ref.text}`],
     explanation: sharper.why ? `${finding3.explanation} ${sharper.why}`.trim() : finding3.explanation,
-    remediation: [sharper.fix, ...finding3.remediation]
+    // The rule's own step about the same key ("raise `deploy_timeout`") is what the edit says exactly.
+    remediation: [sharper.fix, ...finding3.remediation.filter((step) => !step.includes(`\`${sharper.ref.key}\``))]
   };
 }
 function explain(finding3, config2, report, facts, statics, used) {
