@@ -6404,7 +6404,10 @@ var init_analysis = __esm({
       toFinding(hit, rootCause, outcome, version2, failing, key) {
         const rule = hit.compiled.rule;
         const recategorized = recategorization(hit, failing);
-        const words = ruleWords(recategorized?.title ? { ...rule, title: recategorized.title, variants: rule.variants?.map((v) => ({ ...v, title: void 0 })) } : rule, version2);
+        let worded = rule;
+        if (recategorized?.title) worded = { ...worded, title: recategorized.title, variants: worded.variants?.map((v) => ({ ...v, title: void 0 })) };
+        if (recategorized?.remediation) worded = { ...worded, remediation: recategorized.remediation };
+        const words = ruleWords(worded, version2);
         const top = this.model.topError;
         const vars = { ...hit.captures };
         if (hit.host && vars["host"] === void 0) vars["host"] = hit.host;
@@ -38622,7 +38625,9 @@ var init_schema = __esm({
         external_exports.strictObject({
           when: external_exports.strictObject({ commands: external_exports.array(external_exports.enum(COMMAND_KINDS)).min(1) }),
           category: external_exports.enum(CATEGORIES),
-          title: external_exports.string().min(1).optional()
+          title: external_exports.string().min(1).optional(),
+          /** The steps in that context, in place of the rule's own. */
+          remediation: external_exports.array(remediationStep).min(1).optional()
         })
       ).min(1).optional(),
       /** Rule ids (or `category:NAME`) this rule is the root cause of when both fire. */

@@ -424,7 +424,10 @@ export class Analysis {
   private toFinding(hit: Hit, rootCause: boolean, outcome: Outcome, version: KamalVersion | null, failing: CommandKind | null, key: KeyLine | null): Finding {
     const rule = hit.compiled.rule;
     const recategorized = recategorization(hit, failing);
-    const words = ruleWords(recategorized?.title ? { ...rule, title: recategorized.title, variants: rule.variants?.map((v) => ({ ...v, title: undefined })) } : rule, version);
+    let worded = rule;
+    if (recategorized?.title) worded = { ...worded, title: recategorized.title, variants: worded.variants?.map((v) => ({ ...v, title: undefined })) };
+    if (recategorized?.remediation) worded = { ...worded, remediation: recategorized.remediation };
+    const words = ruleWords(worded, version);
     const top = this.model.topError;
     const vars: Record<string, string> = { ...hit.captures };
     if (hit.host && vars["host"] === undefined) vars["host"] = hit.host;
@@ -560,7 +563,7 @@ export function analyzeText(name: string, text: string, options: AnalysisOptions
 }
 
 /** The `recategorize` entry that applies: the rule's matched lines, or the failing command it is on the path of, are of its command kinds. */
-function recategorization(hit: Hit, failing: CommandKind | null): { category: Category; title?: string | undefined } | null {
+function recategorization(hit: Hit, failing: CommandKind | null): NonNullable<CompiledRule["rule"]["recategorize"]>[number] | null {
   for (const entry of hit.compiled.rule.recategorize ?? []) {
     if (entry.when.commands.some((kind) => hit.commands.has(kind) || (hit.inErrorBlock && kind === failing))) return entry;
   }
