@@ -70,7 +70,7 @@ export async function diagnose(input: DiagnoseInput, options: DiagnoseOptions = 
   const note = options.onNote ?? (() => {});
   const inputs = await openInputs(input, options.cwd ?? process.cwd(), note);
   const unread = new Map<string, string>();
-  const sources: TextSource[] = inputs.map((source) => ({ name: source.name, text: readOrNote(source, (name, message) => unread.set(name, message)) }));
+  const sources: TextSource[] = inputs.map((source) => ({ name: source.name, lineHosts: source.lineHosts ?? null, text: readOrNote(source, (name, message) => unread.set(name, message)) }));
   const facts = new LogFactsCollector();
   const report = await diagnoseSources(tapSources(sources, facts), { rules, toolVersion: VERSION });
   if (inputs.length > 0 && unread.size === inputs.length) throw new InputError([...unread.values()].join("; "));

@@ -178,6 +178,9 @@ describe("crossCheck: a boot slower than deploy_timeout", () => {
     expect(first?.configRef).toEqual({ file: "config/deploy.yml", line: 17, key: "deploy_timeout", text: "deploy_timeout: 30" });
     expect(first?.remediation[0]).toBe("Set `deploy_timeout: 50` (config/deploy.yml:17), or make the boot faster (migrations and asset compilation belong before the deploy).");
     expect(first?.explanation).toContain("The app took 43.2 s to listen (its own log's timestamps: deploy.log:19 → deploy.log:23: * Listening on http://0.0.0.0:3000), and the health check gives it 30 s");
+    // The rule's generic "raise `deploy_timeout`" is what the first step says exactly; the other steps stay.
+    expect(first?.remediation.filter((step) => step.includes("`deploy_timeout`"))).toEqual([]);
+    expect(first?.remediation.some((step) => step.includes("`proxy.app_port`"))).toBe(true);
   });
 
   it("says Add at the top of the file when deploy_timeout is unset (30 s)", async () => {

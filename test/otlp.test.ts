@@ -65,6 +65,45 @@ describe("OTLP/JSON input", () => {
   });
 });
 
+describe("OTLP host attribution", () => {
+  // A batch was lost: the pull's `Running … on HOST` line never arrived, only its output did.
+  const PULL = [
+    line("Pull app image..."),
+    line("  INFO [2b7e91d0] Running docker pull registry.example.com/acme/shop:3f2a9c1e on 203.0.113.10", "203.0.113.10"),
+    line("  INFO [2b7e91d0] Finished in 2.1 seconds with exit status 0 (successful).", "203.0.113.10"),
+    line(" DEBUG [8c4d2a7f] \tfailed to register layer: write /var/lib/docker/overlay2/l/x: no space left on device", "203.0.113.11", "DEBUG"),
+  ];
+  const failed = { ...FAILED, attributes: [str("kamal.command", "deploy"), str("exception.type", "SSHKit::Runner::ExecuteError"), str("exception.message", "docker exit status: 1")] };
+  const hostsOf = async (records: unknown[]) => {
+    const file = path.join(mkdtempSync(path.join(tmpdir(), "kamal-doctor-otlp-")), "deploy.json");
+    writeFileSync(file, JSON.stringify(request(records)));
+    const io = memoryIO();
+    await run([file, "--format", "json"], io);
+    const report = JSON.parse(io.out()) as { deploy: { hosts: string[] }; findings: Array<{ ruleId: string; hosts: string[] }> };
+    return { deploy: report.deploy.hosts, finding: report.findings.find((f) => f.ruleId === "no-space-left")?.hosts };
+  };
+
+  it("puts a line on the host its record names, not the one its command would suggest", async () => {
+    expect(await hostsOf([...PULL, failed])).toEqual({ deploy: ["203.0.113.10", "203.0.113.11"], finding: ["203.0.113.11"] });
+  });
+
+  it("listen attributes the lines it receives the same way", async () => {
+    const io = memoryIO();
+    const done = run(["listen", "--port", "0", "--once", "--format", "json"], io);
+    for (let i = 0; i < 500 && !/listening on (\S+)\/v1\/logs/.test(io.err()); i++) await new Promise((resolve) => setTimeout(resolve, 10));
+    const base = /listening on (\S+)\/v1\/logs/.exec(io.err())?.[1] ?? "";
+    for (const batch of [PULL.slice(0, 2), [...PULL.slice(2), failed]]) await fetch(`${base}/v1/logs`, { method: "POST", headers: { "content-type": "application/json" }, body: JSON.stringify(request(batch)) });
+    expect(await done).toBe(1);
+    const report = JSON.parse(io.out()) as { findings: Array<{ ruleId: string; hosts: string[] }> };
+    expect(report.findings.find((f) => f.ruleId === "no-space-left")?.hosts).toEqual(["203.0.113.11"]);
+  });
+
+  it("the same lines as plain text cannot say which host ran out of space", async () => {
+    const stripped = PULL.map(({ attributes: _attributes, ...rest }) => rest);
+    expect(await hostsOf([...stripped, failed])).toEqual({ deploy: ["203.0.113.10"], finding: [] });
+  });
+});
+
 describe("kamal-doctor listen", () => {
   async function listening(args: string[]) {
     const io = memoryIO();

@@ -109,6 +109,18 @@ describe("rules that know their context", () => {
     const paste = '$ docker logs kamal-proxy\n{"time":"2026-01-01T00:00:00Z","level":"ERROR","msg":"Unable to bind","port":443}\n';
     expect(analyze(paste, [proxyLog]).findings[0]?.origin).toEqual({ command: "other", text: "proxy-log" });
   });
+  it("says the context's own steps when the recategorisation has them", () => {
+    const steps = rule({
+      id: "conflict-steps",
+      category: "proxy",
+      match: { any: ["Conflict\\. The container name"] },
+      remediation: ["reboot the proxy"],
+      recategorize: [{ when: { commands: ["accessory"] }, category: "accessory", remediation: ["reboot the accessory"] }],
+    });
+    expect(analyze(ACCESSORY_CONFLICT, [steps]).findings[0]?.remediation).toEqual(["reboot the accessory"]);
+    const proxy = ACCESSORY_CONFLICT.replace("--name app-redis", "--name kamal-proxy").replace(" --env-file .kamal/apps/app/env/accessories/redis.env", "");
+    expect(analyze(proxy, [steps]).findings[0]?.remediation).toEqual(["reboot the proxy"]);
+  });
   it("keeps its own category elsewhere", () => {
     const proxy = ACCESSORY_CONFLICT.replace("--name app-redis", "--name kamal-proxy").replace(" --env-file .kamal/apps/app/env/accessories/redis.env", "");
     expect(analyze(proxy, [conflict]).findings[0]?.category).toBe("proxy");

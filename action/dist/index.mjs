@@ -5398,6 +5398,7 @@ var init_model = __esm({
       closePhase() {
         if (this.currentPhase && this.currentPhase.startTime !== null && this.lastStamp !== null) this.currentPhase.endTime = Date.parse(this.lastStamp);
       }
+      /** A host the deploy ran on: from its commands, or named exactly by the source (OTLP). */
       addHost(host) {
         if (this.hosts.size < MAX_HOSTS && host !== "localhost") this.hosts.add(host);
       }
@@ -6291,6 +6292,7 @@ var init_analysis = __esm({
       /** The current source is evidence for the deploy before it: it does not feed the deploy's model. */
       evidence = false;
       collected = null;
+      lineHosts = null;
       get model() {
         return this.active.model;
       }
@@ -6325,6 +6327,7 @@ var init_analysis = __esm({
         this.normalizer = new Normalizer();
         this.parser = new LineParser(meta3.name);
         this.collected = meta3.collected ?? null;
+        this.lineHosts = meta3.lineHosts ?? null;
         this.engine.sourceWideNear = meta3.collected?.containerOutput === true;
       }
       /** Feeds one raw line (without its line end) of the current source. */
@@ -6332,9 +6335,12 @@ var init_analysis = __esm({
         if (!this.current || !this.normalizer || !this.parser) this.beginSource({ name: "stdin" });
         const normalized = this.normalizer.normalize(raw);
         const parsed2 = this.parser.parse(normalized);
+        const exact = this.lineHosts?.(normalized.line) ?? null;
+        if (exact !== null) parsed2.host = exact;
         if (this.evidence) {
           this.engine.consume(parsed2, this.collected?.phase ?? null, this.provenance.observe(parsed2, null));
         } else {
+          if (exact !== null) this.model.addHost(exact);
           this.model.consume(parsed2);
           if (parsed2.kind === "error") this.active.failing = this.model.failedCommand ? commandKind(this.model.failedCommand.command) : null;
           const provenance = this.provenance.observe(parsed2, this.active.failing);
@@ -6351,6 +6357,7 @@ var init_analysis = __esm({
         this.current = null;
         this.normalizer = null;
         this.parser = null;
+        this.lineHosts = null;
         this.evidence = false;
       }
       /**
@@ -6558,7 +6565,10 @@ var init_analysis = __esm({
       toFinding(hit, rootCause, outcome, version2, failing, key) {
         const rule = hit.compiled.rule;
         const recategorized = recategorization(hit, failing);
-        const words = ruleWords(recategorized?.title ? { ...rule, title: recategorized.title, variants: rule.variants?.map((v) => ({ ...v, title: void 0 })) } : rule, version2);
+        let worded = rule;
+        if (recategorized?.title) worded = { ...worded, title: recategorized.title, variants: worded.variants?.map((v) => ({ ...v, title: void 0 })) };
+        if (recategorized?.remediation) worded = { ...worded, remediation: recategorized.remediation };
+        const words = ruleWords(worded, version2);
         const top = this.model.topError;
         const vars = { ...hit.captures };
         if (hit.host && vars["host"] === void 0) vars["host"] = hit.host;
@@ -8401,6 +8411,17 @@ function linesOf(record2) {
   if (record2.event === "kamal.complete") return [`  Finished all in ${Number(record2.attributes["kamal.runtime"] ?? 0).toFixed(1)} seconds`];
   return [];
 }
+function linesWithHosts(records) {
+  const lines = [];
+  const hosts = [];
+  for (const record2 of records) {
+    for (const line of linesOf(record2)) {
+      lines.push(line);
+      hosts.push(record2.host);
+    }
+  }
+  return { lines, hosts };
+}
 function parseOtlpText(text2) {
   const trimmed = text2.trim();
   try {
@@ -8434,9 +8455,12 @@ function openOtlp(absolute, file2) {
   } catch (error62) {
     throw new InputError(`${file2}: not valid OTLP/JSON logs (${error62.message.split("\n")[0] ?? ""})`);
   }
-  const text2 = records.flatMap(linesOf).join("\n") + "\n";
+  const { lines, hosts } = linesWithHosts(records);
+  const text2 = lines.join("\n") + "\n";
   return {
     name: file2,
+    // Each record names its host: the line's host is that, not a guess from its command.
+    lineHosts: (line) => hosts[line - 1] ?? null,
     // eslint-disable-next-line @typescript-eslint/require-await -- the whole text is already here: an async iterable of one chunk
     text: (async function* () {
       yield text2;
@@ -38785,7 +38809,9 @@ var init_schema = __esm({
         external_exports.strictObject({
           when: external_exports.strictObject({ commands: external_exports.array(external_exports.enum(COMMAND_KINDS)).min(1) }),
           category: external_exports.enum(CATEGORIES),
-          title: external_exports.string().min(1).optional()
+          title: external_exports.string().min(1).optional(),
+          /** The steps in that context, in place of the rule's own. */
+          remediation: external_exports.array(remediationStep).min(1).optional()
         })
       ).min(1).optional(),
       /** Rule ids (or `category:NAME`) this rule is the root cause of when both fire. */
@@ -40073,7 +40099,8 @@ function attach(finding3, sharper) {
     configRef: sharper.ref,
     evidence: [...finding3.evidence, `${sharper.ref.file}:${sharper.ref.line}: ${sharper.ref.text}`],
     explanation: sharper.why ? `${finding3.explanation} ${sharper.why}`.trim() : finding3.explanation,
-    remediation: [sharper.fix, ...finding3.remediation]
+    // The rule's own step about the same key ("raise `deploy_timeout`") is what the edit says exactly.
+    remediation: [sharper.fix, ...finding3.remediation.filter((step) => !step.includes(`\`${sharper.ref.key}\``))]
   };
 }
 function explain(finding3, config2, report, facts, statics, used) {
@@ -65541,7 +65568,7 @@ async function diagnose2(input2, options2 = {}) {
   });
   const inputs = await openInputs2(input2, options2.cwd ?? process.cwd(), note);
   const unread = /* @__PURE__ */ new Map();
-  const sources = inputs.map((source) => ({ name: source.name, text: readOrNote(source, (name, message) => unread.set(name, message)) }));
+  const sources = inputs.map((source) => ({ name: source.name, lineHosts: source.lineHosts ?? null, text: readOrNote(source, (name, message) => unread.set(name, message)) }));
   const facts = new LogFactsCollector();
   const report = await diagnose(tapSources(sources, facts), { rules, toolVersion: VERSION });
   if (inputs.length > 0 && unread.size === inputs.length) throw new InputError([...unread.values()].join("; "));
@@ -65902,7 +65929,7 @@ function registerAnalyze(program2, io, setExit) {
     if (files.filter((file2) => file2 === "-").length > 1) throw new CliError("'-' (stdin) can be given only once", EXIT.USAGE);
     const unread = [];
     const inputs = await openInputs(files, io, unread);
-    const sources = inputs.map((input2) => ({ name: input2.name, text: readOrNote(input2, (name, message) => unread.push({ name, message })) }));
+    const sources = inputs.map((input2) => ({ name: input2.name, lineHosts: input2.lineHosts ?? null, text: readOrNote(input2, (name, message) => unread.push({ name, message })) }));
     const facts = new LogFactsCollector();
     const key = new ContentKey();
     const analysed = await diagnose(tapSources(tapSources(sources, facts), key), { rules, toolVersion: VERSION });
@@ -66886,7 +66913,11 @@ function registerListen(program2, io, setExit) {
     };
     const done = new Promise((resolve2) => finish = resolve2);
     const ended2 = (runId, record2) => {
-      const lines = [...runs.get(runId) ?? [], ...linesOf(record2)];
+      const { lines, hosts } = runs.get(runId) ?? { lines: [], hosts: [] };
+      for (const line of linesOf(record2)) {
+        lines.push(line);
+        hosts.push(record2.host);
+      }
       runs.delete(runId);
       const command2 = record2.attributes["kamal.command"] ?? null;
       if (record2.event === "kamal.complete") {
@@ -66895,7 +66926,7 @@ function registerListen(program2, io, setExit) {
         return EXIT.OK;
       }
       const analysis = new Analysis({ rules, toolVersion: VERSION, exitCode: 1, command: command2?.split(" ")[0] ?? null, destination: record2.destination ?? (command2 ? configArgs(command2).destination : null) });
-      analysis.beginSource({ name: `kamal ${command2 ?? "run"} (otel ${runId.slice(0, 8)})` });
+      analysis.beginSource({ name: `kamal ${command2 ?? "run"} (otel ${runId.slice(0, 8)})`, lineHosts: (line) => hosts[line - 1] ?? null });
       for (const line of lines) analysis.line(line);
       printReport(analysis.finish(), options2, io);
       return EXIT.FAILURE;
@@ -66909,14 +66940,20 @@ function registerListen(program2, io, setExit) {
           if (options2.once) finish(code3);
           continue;
         }
-        let lines = runs.get(runId);
-        if (!lines) {
+        let kept = runs.get(runId);
+        if (!kept) {
           if (runs.size >= MAX_RUNS) runs.delete(runs.keys().next().value);
-          lines = [];
-          runs.set(runId, lines);
+          kept = { lines: [], hosts: [] };
+          runs.set(runId, kept);
         }
-        for (const line of linesOf(record2)) lines.push(line);
-        if (lines.length > MAX_RUN_LINES) lines.splice(0, lines.length - MAX_RUN_LINES);
+        for (const line of linesOf(record2)) {
+          kept.lines.push(line);
+          kept.hosts.push(record2.host);
+        }
+        if (kept.lines.length > MAX_RUN_LINES) {
+          kept.lines.splice(0, kept.lines.length - MAX_RUN_LINES);
+          kept.hosts.splice(0, kept.hosts.length - MAX_RUN_LINES);
+        }
       }
     };
     const server = createServer((req, res) => {

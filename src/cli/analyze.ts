@@ -32,7 +32,7 @@ export function registerAnalyze(program: Command, io: CliIO, setExit: (code: num
     // stderr and left out of the report. Only when nothing at all can be read is it an error.
     const unread: Array<{ name: string | null; message: string }> = [];
     const inputs = await openInputs(files, io, unread);
-    const sources: TextSource[] = inputs.map((input) => ({ name: input.name, text: readOrNote(input, (name, message) => unread.push({ name, message })) }));
+    const sources: TextSource[] = inputs.map((input) => ({ name: input.name, lineHosts: input.lineHosts ?? null, text: readOrNote(input, (name, message) => unread.push({ name, message })) }));
     const facts = new LogFactsCollector();
     const key = new ContentKey();
     const analysed = await diagnose(tapSources(tapSources(sources, facts), key), { rules, toolVersion: VERSION });

@@ -42,12 +42,17 @@ export function registerListen(program: Command, io: CliIO, setExit: (code: numb
   addReportOptions(command).action(async (options: ListenOptions) => {
     if (!LOOPBACK.has(options.host)) throw new CliError(`listen: --host must be a loopback address (127.0.0.1, ::1, localhost), not ${options.host}`, EXIT.USAGE);
     const rules = await loadRules(options.rules);
-    const runs = new Map<string, string[]>();
+    /** Each run's lines so far, with the host of each (its record's `server.address`). */
+    const runs = new Map<string, { lines: string[]; hosts: Array<string | null> }>();
     let finish: (code: number) => void = () => {};
     const done = new Promise<number>((resolve) => (finish = resolve));
 
     const ended = (runId: string, record: OtlpRecord) => {
-      const lines = [...(runs.get(runId) ?? []), ...linesOf(record)];
+      const { lines, hosts } = runs.get(runId) ?? { lines: [], hosts: [] };
+      for (const line of linesOf(record)) {
+        lines.push(line);
+        hosts.push(record.host);
+      }
       runs.delete(runId);
       const command = record.attributes["kamal.command"] ?? null;
       if (record.event === "kamal.complete") {
@@ -55,7 +60,7 @@ export function registerListen(program: Command, io: CliIO, setExit: (code: numb
         return EXIT.OK;
       }
       const analysis = new Analysis({ rules, toolVersion: VERSION, exitCode: 1, command: command?.split(" ")[0] ?? null, destination: record.destination ?? (command ? configArgs(command).destination : null) });
-      analysis.beginSource({ name: `kamal ${command ?? "run"} (otel ${runId.slice(0, 8)})` });
+      analysis.beginSource({ name: `kamal ${command ?? "run"} (otel ${runId.slice(0, 8)})`, lineHosts: (line) => hosts[line - 1] ?? null });
       for (const line of lines) analysis.line(line);
       printReport(analysis.finish(), options, io);
       return EXIT.FAILURE;
@@ -70,14 +75,20 @@ export function registerListen(program: Command, io: CliIO, setExit: (code: numb
           if (options.once) finish(code);
           continue;
         }
-        let lines = runs.get(runId);
-        if (!lines) {
+        let kept = runs.get(runId);
+        if (!kept) {
           if (runs.size >= MAX_RUNS) runs.delete(runs.keys().next().value as string);
-          lines = [];
-          runs.set(runId, lines);
+          kept = { lines: [], hosts: [] };
+          runs.set(runId, kept);
         }
-        for (const line of linesOf(record)) lines.push(line);
-        if (lines.length > MAX_RUN_LINES) lines.splice(0, lines.length - MAX_RUN_LINES);
+        for (const line of linesOf(record)) {
+          kept.lines.push(line);
+          kept.hosts.push(record.host);
+        }
+        if (kept.lines.length > MAX_RUN_LINES) {
+          kept.lines.splice(0, kept.lines.length - MAX_RUN_LINES);
+          kept.hosts.splice(0, kept.hosts.length - MAX_RUN_LINES);
+        }
       }
     };
 

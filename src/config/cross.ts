@@ -55,7 +55,8 @@ function attach(finding: Finding, sharper: Sharper): Finding {
     configRef: sharper.ref,
     evidence: [...finding.evidence, `${sharper.ref.file}:${sharper.ref.line}: ${sharper.ref.text}`],
     explanation: sharper.why ? `${finding.explanation} ${sharper.why}`.trim() : finding.explanation,
-    remediation: [sharper.fix, ...finding.remediation],
+    // The rule's own step about the same key ("raise `deploy_timeout`") is what the edit says exactly.
+    remediation: [sharper.fix, ...finding.remediation.filter((step) => !step.includes(`\`${sharper.ref.key}\``))],
   };
 }
 

@@ -47,6 +47,11 @@ export interface SourceMeta {
    * deploy's and are ranked with them. Without a previous deploy it is a deploy of its own.
    */
   attachTo?: "previous" | null;
+  /**
+   * The host each line (1-based) came from, where the source knows it exactly rather than from
+   * the SSHKit command it belongs to: OTLP records carry `server.address`. Null: not known.
+   */
+  lineHosts?: ((line: number) => string | null) | null;
 }
 
 export interface AnalysisOptions {
@@ -113,6 +118,7 @@ export class Analysis {
   /** The current source is evidence for the deploy before it: it does not feed the deploy's model. */
   private evidence = false;
   private collected: SourceMeta["collected"] | null = null;
+  private lineHosts: SourceMeta["lineHosts"] = null;
 
   constructor(private readonly options: AnalysisOptions) {
     this.prefilter = new RulePrefilter(options.rules);
@@ -154,6 +160,7 @@ export class Analysis {
     this.normalizer = new Normalizer();
     this.parser = new LineParser(meta.name);
     this.collected = meta.collected ?? null;
+    this.lineHosts = meta.lineHosts ?? null;
     this.engine.sourceWideNear = meta.collected?.containerOutput === true;
   }
 
@@ -162,10 +169,13 @@ export class Analysis {
     if (!this.current || !this.normalizer || !this.parser) this.beginSource({ name: "stdin" });
     const normalized = (this.normalizer as Normalizer).normalize(raw);
     const parsed = (this.parser as LineParser).parse(normalized);
+    const exact = this.lineHosts?.(normalized.line) ?? null;
+    if (exact !== null) parsed.host = exact;
     if (this.evidence) {
       // Evidence (logs collected after the deploy) says why, not what the deploy did.
       this.engine.consume(parsed, this.collected?.phase ?? null, this.provenance.observe(parsed, null));
     } else {
+      if (exact !== null) this.model.addHost(exact);
       this.model.consume(parsed);
       if (parsed.kind === "error") this.active.failing = this.model.failedCommand ? commandKind(this.model.failedCommand.command) : null;
       const provenance = this.provenance.observe(parsed, this.active.failing);
@@ -183,6 +193,7 @@ export class Analysis {
     this.current = null;
     this.normalizer = null;
     this.parser = null;
+    this.lineHosts = null;
     this.evidence = false;
   }
 
@@ -418,7 +429,10 @@ export class Analysis {
   private toFinding(hit: Hit, rootCause: boolean, outcome: Outcome, version: KamalVersion | null, failing: CommandKind | null, key: KeyLine | null): Finding {
     const rule = hit.compiled.rule;
     const recategorized = recategorization(hit, failing);
-    const words = ruleWords(recategorized?.title ? { ...rule, title: recategorized.title, variants: rule.variants?.map((v) => ({ ...v, title: undefined })) } : rule, version);
+    let worded = rule;
+    if (recategorized?.title) worded = { ...worded, title: recategorized.title, variants: worded.variants?.map((v) => ({ ...v, title: undefined })) };
+    if (recategorized?.remediation) worded = { ...worded, remediation: recategorized.remediation };
+    const words = ruleWords(worded, version);
     const top = this.model.topError;
     const vars: Record<string, string> = { ...hit.captures };
     if (hit.host && vars["host"] === undefined) vars["host"] = hit.host;
@@ -554,7 +568,7 @@ export function analyzeText(name: string, text: string, options: AnalysisOptions
 }
 
 /** The `recategorize` entry that applies: the rule's matched lines, or the failing command it is on the path of, are of its command kinds. */
-function recategorization(hit: Hit, failing: CommandKind | null): { category: Category; title?: string | undefined } | null {
+function recategorization(hit: Hit, failing: CommandKind | null): NonNullable<CompiledRule["rule"]["recategorize"]>[number] | null {
   for (const entry of hit.compiled.rule.recategorize ?? []) {
     if (entry.when.commands.some((kind) => hit.commands.has(kind) || (hit.inErrorBlock && kind === failing))) return entry;
   }

@@ -285,7 +285,8 @@ export class DeployModel {
     if (this.currentPhase && this.currentPhase.startTime !== null && this.lastStamp !== null) this.currentPhase.endTime = Date.parse(this.lastStamp);
   }
 
-  private addHost(host: string): void {
+  /** A host the deploy ran on: from its commands, or named exactly by the source (OTLP). */
+  addHost(host: string): void {
     if (this.hosts.size < MAX_HOSTS && host !== "localhost") this.hosts.add(host);
   }
 

@@ -70,6 +70,19 @@ export function linesOf(record: OtlpRecord): string[] {
   return [];
 }
 
+/** The lines of some records, with the host each came from (`server.address`), line by line. */
+export function linesWithHosts(records: readonly OtlpRecord[]): { lines: string[]; hosts: Array<string | null> } {
+  const lines: string[] = [];
+  const hosts: Array<string | null> = [];
+  for (const record of records) {
+    for (const line of linesOf(record)) {
+      lines.push(line);
+      hosts.push(record.host);
+    }
+  }
+  return { lines, hosts };
+}
+
 /** An OTLP/JSON document: one request, or the collector file exporter's one request per line. */
 export function parseOtlpText(text: string): OtlpRecord[] {
   const trimmed = text.trim();

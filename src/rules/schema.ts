@@ -75,6 +75,8 @@ export const ruleSchema = z.strictObject({
         when: z.strictObject({ commands: z.array(z.enum(COMMAND_KINDS)).min(1) }),
         category: z.enum(CATEGORIES),
         title: z.string().min(1).optional(),
+        /** The steps in that context, in place of the rule's own. */
+        remediation: z.array(remediationStep).min(1).optional(),
       }),
     )
     .min(1)

@@ -3,7 +3,7 @@
 // the lines Kamal prints (src/otlp/records.ts).
 
 import { readFileSync, statSync } from "node:fs";
-import { linesOf, looksLikeOtlp, parseOtlpText } from "../otlp/records.js";
+import { linesWithHosts, looksLikeOtlp, parseOtlpText } from "../otlp/records.js";
 import { InputError } from "./errors.js";
 import type { DecodedSource } from "./decode.js";
 
@@ -20,9 +20,12 @@ export function openOtlp(absolute: string, file: string): DecodedSource {
   } catch (error) {
     throw new InputError(`${file}: not valid OTLP/JSON logs (${(error as Error).message.split("\n")[0] ?? ""})`);
   }
-  const text = records.flatMap(linesOf).join("\n") + "\n";
+  const { lines, hosts } = linesWithHosts(records);
+  const text = lines.join("\n") + "\n";
   return {
     name: file,
+    // Each record names its host: the line's host is that, not a guess from its command.
+    lineHosts: (line) => hosts[line - 1] ?? null,
     // eslint-disable-next-line @typescript-eslint/require-await -- the whole text is already here: an async iterable of one chunk
     text: (async function* () {
       yield text;
