@@ -288,12 +288,16 @@ describe("the lock in every format", () => {
     expect(at).toBeGreaterThan(text.indexOf("ROOT CAUSE"));
     expect(at).toBeLessThan(text.indexOf("  why "));
     expect(text).toContain("  lock      stale: taken by run 41 (https://github.com/acme/shop/actions/runs/41), which was\n            cancelled, 3 days ago; it can be released\n");
-    expect(text).toContain("            1. See that no deploy is running (`kamal lock status -d production`), then release it:\n");
+    // The lock's advice is the fix (the rule's generic steps would repeat it).
+    expect(text).toContain("  fix       1. See that no deploy is running (`kamal lock status -d production`), then release it:\n");
+    expect(text).not.toContain("Release it only when no deploy is running");
   });
 
-  it("markdown: **Deploy lock:** and the advice as a list, before Why", async () => {
+  it("markdown: **Deploy lock:** before Why, and the advice as the Fix list", async () => {
     const text = formatMarkdown(await stale());
-    expect(text).toContain("**Deploy lock:** stale: taken by run 41 (https://github.com/acme/shop/actions/runs/41), which was cancelled, 3 days ago; it can be released\n\n- See that no deploy is running (`kamal lock status -d production`), then release it: `kamal lock release -d production`.\n");
+    expect(text).toContain("**Deploy lock:** stale: taken by run 41 (https://github.com/acme/shop/actions/runs/41), which was cancelled, 3 days ago; it can be released\n");
+    expect(text).toContain("**Fix:**\n\n1. See that no deploy is running (`kamal lock status -d production`), then release it: `kamal lock release -d production`.\n");
+    expect(text).not.toContain("Release it only when no deploy is running");
     expect(text.indexOf("**Deploy lock:**")).toBeLessThan(text.indexOf("**Why:**"));
   });
 
@@ -462,7 +466,7 @@ describe("annotate", () => {
     expect(check?.output.annotations[1]?.title).toMatch(/^kamal-doctor: deploy lock stale: taken by run 41 \(https:\/\/github.com\/acme\/shop\/actions\/runs\/41\), which was cancelled/);
     expect(check?.output.summary).toContain("**Deploy lock:** stale: taken by run 41");
     expect(posted.comments[0]).toContain("**Deploy lock:** stale: taken by run 41");
-    expect(posted.comments[0]).toContain("- See that no deploy is running (`kamal lock status`");
+    expect(posted.comments[0]).toContain("1. See that no deploy is running (`kamal lock status`");
   });
 
   const cancelled = (released: boolean) =>

@@ -30005,17 +30005,18 @@ function findingBlock(f, level, verbose, memory, lock) {
     out.push("");
   }
   if (lock) {
-    out.push(lockBlock(lock));
+    out.push(`**Deploy lock:** ${text(clip2(lock.summary, TEXT))}`);
     out.push("");
   }
   if (f.explanation) {
     out.push(`**Why:** ${text(clip2(f.explanation, TEXT))}`);
     out.push("");
   }
-  if (f.remediation.length > 0) {
+  const remediation = lock && lock.advice.length > 0 ? lock.advice : f.remediation;
+  if (remediation.length > 0) {
     out.push("**Fix:**");
     out.push("");
-    f.remediation.forEach((step, i) => out.push(`${i + 1}. ${text(clip2(step, TEXT)).replace(/\n/g, "\n   ")}`));
+    remediation.forEach((step, i) => out.push(`${i + 1}. ${text(clip2(step, TEXT)).replace(/\n/g, "\n   ")}`));
     out.push("");
   }
   const docs = f.docs.filter((url2) => /^https?:\/\/\S+$/.test(url2));
@@ -30800,10 +30801,11 @@ function finding(f, s, width, lead, verbose, memory, lock) {
     if (lines.length < f.evidenceLines.length) out.push(`    ${s.dim(`\u2026 ${f.evidenceLines.length - lines.length} more (--verbose)`)}`);
   }
   if (f.configRef && f.configRef.file !== f.source) out.push(`  ${s.dim("config")}    ${s.dim(`${f.configRef.file}:${f.configRef.line} \u2502`)} ${s.yellow(clip4(f.configRef.text))}`);
-  if (lock) out.push(...lockBlock2(lock, s, width));
+  if (lock) out.push(...block("lock", wrap(lock.summary, width - 12).map((line) => s.bold(clip4(line))), s));
   out.push(...block("why", wrap(f.explanation, width - 12), s));
-  if (f.remediation.length > 0) {
-    const steps = f.remediation.flatMap((step, i) => wrap(step, width - 15).map((line, j) => j === 0 ? `${i + 1}. ${line}` : `   ${line}`));
+  const remediation = lock && lock.advice.length > 0 ? lock.advice : f.remediation;
+  if (remediation.length > 0) {
+    const steps = remediation.flatMap((step, i) => wrap(step, width - 15).map((line, j) => j === 0 ? `${i + 1}. ${line}` : `   ${line}`));
     out.push(...block("fix", steps, s));
   }
   if (f.docs.length > 0) out.push(...block("docs", f.docs, s));

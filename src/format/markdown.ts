@@ -183,19 +183,21 @@ function findingBlock(f: Finding, level: number, verbose: boolean, memory?: Repo
     out.push(`**Config:** ${code(`${f.configRef.file}:${f.configRef.line}`)} ${code(clip(printable(f.configRef.text), LINE_TEXT))}`);
     out.push("");
   }
-  // The deploy lock: who holds it, whether that deploy is over, what to do (before the rule's general fix).
+  // The deploy lock: who holds it and whether that deploy is over; its advice is the fix (the
+  // rule's own steps made true for this holder, run, Kamal and destination).
   if (lock) {
-    out.push(lockBlock(lock));
+    out.push(`**Deploy lock:** ${text(clip(lock.summary, TEXT))}`);
     out.push("");
   }
   if (f.explanation) {
     out.push(`**Why:** ${text(clip(f.explanation, TEXT))}`);
     out.push("");
   }
-  if (f.remediation.length > 0) {
+  const remediation = lock && lock.advice.length > 0 ? lock.advice : f.remediation;
+  if (remediation.length > 0) {
     out.push("**Fix:**");
     out.push("");
-    f.remediation.forEach((step, i) => out.push(`${i + 1}. ${text(clip(step, TEXT)).replace(/\n/g, "\n   ")}`));
+    remediation.forEach((step, i) => out.push(`${i + 1}. ${text(clip(step, TEXT)).replace(/\n/g, "\n   ")}`));
     out.push("");
   }
   const docs = f.docs.filter((url) => /^https?:\/\/\S+$/.test(url));

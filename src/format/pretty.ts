@@ -158,11 +158,13 @@ function finding(f: Finding, s: Style, width: number, lead: boolean, verbose: bo
   }
   // The config line a log finding points at (a config finding's own evidence already is it).
   if (f.configRef && f.configRef.file !== f.source) out.push(`  ${s.dim("config")}    ${s.dim(`${f.configRef.file}:${f.configRef.line} │`)} ${s.yellow(clip(f.configRef.text))}`);
-  // The deploy lock: who holds it, whether that deploy is over, what to do (before the rule's general fix).
-  if (lock) out.push(...lockBlock(lock, s, width));
+  // The deploy lock: who holds it and whether that deploy is over; its advice is the fix, the
+  // rule's own steps made true for this holder, run, Kamal and destination.
+  if (lock) out.push(...block("lock", wrap(lock.summary, width - 12).map((line) => s.bold(clip(line))), s));
   out.push(...block("why", wrap(f.explanation, width - 12), s));
-  if (f.remediation.length > 0) {
-    const steps = f.remediation.flatMap((step, i) => wrap(step, width - 15).map((line, j) => (j === 0 ? `${i + 1}. ${line}` : `   ${line}`)));
+  const remediation = lock && lock.advice.length > 0 ? lock.advice : f.remediation;
+  if (remediation.length > 0) {
+    const steps = remediation.flatMap((step, i) => wrap(step, width - 15).map((line, j) => (j === 0 ? `${i + 1}. ${line}` : `   ${line}`)));
     out.push(...block("fix", steps, s));
   }
   if (f.docs.length > 0) out.push(...block("docs", f.docs, s));
