@@ -4260,7 +4260,7 @@ var init_wording = __esm({
 function fold(c) {
   return c >= 65 && c <= 90 ? c + 32 : c;
 }
-var ASCII, MAX_GATE_LENGTH, LiteralAutomaton, RulePrefilter;
+var ASCII, MAX_GATE_LENGTH, LiteralAutomaton, HIT, NO_HIT, UNDECIDED, RulePrefilter;
 var init_prefilter = __esm({
   "src/rules/prefilter.ts"() {
     "use strict";
@@ -4349,7 +4349,42 @@ var init_prefilter = __esm({
           }
         }
       }
+      /**
+       * Does `text` from `from` on hold any literal, read as the normalizer will leave it: colour
+       * codes (`ESC [ digits ; m`) removed? Stops at the first literal. UNDECIDED where the
+       * normalizer would do more than remove colour codes (another escape, a C1 CSI, which go to
+       * strip-ansi) or where U+2028/U+2029 would end a regex's `.`.
+       */
+      cleanHit(text2, from) {
+        const next = this.next;
+        const classOf = this.classOf;
+        const length = text2.length;
+        let state = 0;
+        for (let i = from; i < length; i++) {
+          const c = text2.charCodeAt(i);
+          if (c < ASCII) {
+            if (c === 27) {
+              let j = i + 1;
+              if (text2.charCodeAt(j) !== 91) return UNDECIDED;
+              let d = text2.charCodeAt(++j);
+              while (d >= 48 && d <= 57 || d === 59) d = text2.charCodeAt(++j);
+              if (d !== 109) return UNDECIDED;
+              i = j;
+              continue;
+            }
+            state = next[state + classOf[c]];
+            if (state < 0) return HIT;
+          } else {
+            if (c === 155 || c === 8232 || c === 8233) return UNDECIDED;
+            state = 0;
+          }
+        }
+        return NO_HIT;
+      }
     };
+    HIT = 1;
+    NO_HIT = 0;
+    UNDECIDED = -1;
     RulePrefilter = class {
       automaton;
       /** Literal id → indices of the rules that use it. */
@@ -4362,7 +4397,12 @@ var init_prefilter = __esm({
       epoch = 0;
       selected = [];
       found = [];
-      constructor(rules) {
+      /**
+       * `extra`: more literals (lower case) for `cleanHit` to find that select no rule — the words
+       * that make a line read like an error (core/keyline.ts), so one scan tells whether a line can
+       * matter at all.
+       */
+      constructor(rules, extra = []) {
         const ids = /* @__PURE__ */ new Map();
         const users = [];
         const gateOf = (pattern3, rule) => {
@@ -4387,10 +4427,24 @@ var init_prefilter = __esm({
           if (compiled.near !== null && gates.near === null || gates.patterns.some((g) => g === null)) this.always.push(index);
           return gates;
         });
+        for (const literal2 of extra) {
+          const key = literal2.slice(0, MAX_GATE_LENGTH).toLowerCase();
+          if (!ids.has(key)) {
+            ids.set(key, ids.size);
+            users.push([]);
+          }
+        }
         this.automaton = new LiteralAutomaton([...ids.keys()]);
         this.rulesOf = users.map((list) => Int32Array.from(list));
         this.literalSeen = new Int32Array(ids.size);
         this.ruleSeen = new Int32Array(rules.length);
+      }
+      /**
+       * Does the line's text from `from` on, colour codes removed, hold a literal of some rule or an
+       * extra literal? HIT, NO_HIT or UNDECIDED (see LiteralAutomaton.cleanHit).
+       */
+      cleanHit(text2, from) {
+        return this.automaton.cleanHit(text2, from);
       }
       /** Number of rules that run their regexes on every line (no literal to gate them). */
       get ungated() {
@@ -4558,7 +4612,11 @@ var init_engine = __esm({
       /** The last RECENT_LINES lines, as a ring (no allocation per line): numbers and texts. */
       recentLines = new Int32Array(RECENT_LINES);
       recentTexts = new Array(RECENT_LINES).fill("");
+      /** 1 where the ring holds a raw line (`skipped`), read through `rawLines` only when needed. */
+      recentRaw = new Uint8Array(RECENT_LINES);
       recentCount = 0;
+      /** The current source's raw lines (set with the first line kept raw). */
+      rawLines = null;
       nearSeen = /* @__PURE__ */ new Map();
       pending = [];
       collecting = [];
@@ -4593,6 +4651,22 @@ var init_engine = __esm({
         const slot = this.recentCount % RECENT_LINES;
         this.recentLines[slot] = p.line;
         this.recentTexts[slot] = p.text;
+        this.recentRaw[slot] = 0;
+        this.recentCount++;
+      }
+      /**
+       * Nothing here can look at the next line unless a rule's literal is in it: no rule without a
+       * literal, no forward `near` condition waiting, no evidence being collected after a match.
+       */
+      get idle() {
+        return this.pending.length === 0 && this.collecting.length === 0 && this.prefilter.ungated === 0;
+      }
+      /** A line that core/triage.ts took while `idle`: no rule can match it; it joins the recent lines raw. */
+      skipped(line, raw) {
+        const slot = this.recentCount % RECENT_LINES;
+        this.recentLines[slot] = line;
+        this.recentTexts[slot] = raw;
+        this.recentRaw[slot] = 1;
         this.recentCount++;
       }
       /** Drops pending forward conditions at the end of a source. */
@@ -4600,6 +4674,7 @@ var init_engine = __esm({
         this.pending = [];
         this.collecting.length = 0;
         this.recentCount = 0;
+        this.rawLines = null;
         this.nearSeen.clear();
         this.sourceWideNear = false;
       }
@@ -4655,7 +4730,13 @@ var init_engine = __esm({
         const out = [];
         for (let i = this.recentCount - count; i < this.recentCount; i++) {
           const slot = i % RECENT_LINES;
-          out.push({ line: this.recentLines[slot], text: this.recentTexts[slot] });
+          let text2 = this.recentTexts[slot];
+          if (this.recentRaw[slot] === 1) {
+            text2 = this.rawLines.text(text2);
+            this.recentTexts[slot] = text2;
+            this.recentRaw[slot] = 0;
+          }
+          out.push({ line: this.recentLines[slot], text: text2 });
         }
         return out;
       }
@@ -4830,6 +4911,11 @@ var init_parse = __esm({
         const copy = detach(host);
         if (this.hosts.size < 1024) this.hosts.set(copy, copy);
         return copy;
+      }
+      /** A line of SSHKit command output `triage.ts` took (`DEBUG [id] …`): it ends an error block and a dump. */
+      skippedOutput() {
+        this.inErrorBlock = false;
+        this.dumping = false;
       }
       parse(n) {
         const parsed2 = blank(this.source, n);
@@ -5107,6 +5193,23 @@ var init_normalize = __esm({
       wrapped = null;
       lastTimestamp = null;
       inEcho = false;
+      /** `wrapped`: decided already (a copy of another source's normalizer, see core/triage.ts). */
+      constructor(wrapped = null) {
+        this.wrapped = wrapped;
+      }
+      /**
+       * Whether the source carries runner timestamps, once decided, while no runner echo is open:
+       * then a line of command output changes nothing here but the line number and the last
+       * timestamp (`skipped`). Null otherwise.
+       */
+      get skippable() {
+        return this.inEcho ? null : this.wrapped;
+      }
+      /** Counts a line `triage.ts` took as command output; its timestamp, when it has one. */
+      skipped(timestamp) {
+        if (timestamp !== null) this.lastTimestamp = timestamp;
+        return ++this.lineNumber;
+      }
       get lines() {
         return this.lineNumber;
       }
@@ -5293,10 +5396,12 @@ var init_model = __esm({
             if (p.runnerExitCode !== null) this.runnerExitCode = p.runnerExitCode;
             break;
         }
-        if (time3 !== null) {
-          if (this.currentPhase && this.currentPhase.startTime === null) this.currentPhase.startTime = Date.parse(time3);
-          this.lastStamp = time3;
-        }
+        if (time3 !== null) this.noteTime(time3);
+      }
+      /** A line's runner timestamp; all a line of plain command output changes here (core/triage.ts). */
+      noteTime(time3) {
+        if (this.currentPhase && this.currentPhase.startTime === null) this.currentPhase.startTime = Date.parse(time3);
+        this.lastStamp = time3;
       }
       onTopError(p) {
         this.finishedAll = false;
@@ -5605,6 +5710,10 @@ var init_provenance = __esm({
         }
         return out;
       }
+      /** The kind of the command with this SSHKit id (what `observe` gives its output lines). */
+      kindOf(id) {
+        return this.kinds.get(id) ?? null;
+      }
       /** The kind of the command typed at the last pasted shell prompt, while its output lasts. */
       pastedCommand() {
         return this.shellCommand;
@@ -5632,12 +5741,40 @@ function withoutStreamPrefix(text2) {
   }
   return trimmed;
 }
-var ERRORISH, BOILERPLATE, BUILD_SOLVE, WRAPPER, MAY_BE_ERROR, KeyLineTracker;
+var ERRORISH, ERROR_WORDS, BOILERPLATE, BUILD_SOLVE, WRAPPER, MAY_BE_ERROR, KeyLineTracker;
 var init_keyline = __esm({
   "src/core/keyline.ts"() {
     "use strict";
     init_strings();
     ERRORISH = /\b(?:error|fatal|failed|failure|exception|denied|refused|cannot|can't|unable|not found|no such|invalid|missing|timed? ?out|unauthorized|forbidden|panic|aborted|killed|conflict|already in use|permission)\b/i;
+    ERROR_WORDS = [
+      "error",
+      "fatal",
+      "failed",
+      "failure",
+      "exception",
+      "denied",
+      "refused",
+      "cannot",
+      "can't",
+      "unable",
+      "not found",
+      "no such",
+      "invalid",
+      "missing",
+      "timed out",
+      "timedout",
+      "time out",
+      "timeout",
+      "unauthorized",
+      "forbidden",
+      "panic",
+      "aborted",
+      "killed",
+      "conflict",
+      "already in use",
+      "permission"
+    ];
     BOILERPLATE = /Nothing written|See '[^']*--help'|Run '[^']*--help' for more|^\s*(?:\S+ (?:stdout|stderr): )?Usage: |^\s*(?:\S+ (?:stdout|stderr): )?[0-9a-f]{12,64}$|Finished in .* \(failed\)|WARNING! Using --password|^\s*$|Tasks: TOP =>|\(See full trace by running task with --trace\)/;
     BUILD_SOLVE = /^(?:\S+ (?:stdout|stderr): )?ERROR: failed to (?:solve|build)/;
     WRAPPER = /^\s*(?:Exception while executing (?:on host \S+|as \S+): \S+ exit status: \d+|\S+ exit status: \d+)$/;
@@ -5658,6 +5795,10 @@ var init_keyline = __esm({
        * what explains it (`{"TOKEN":""}` from a secrets fetch, a command that stopped mid-output).
        */
       lastOutput = null;
+      /** Or that line kept raw (`outputSkipped`), read only if it is needed. */
+      lastOutputRaw = null;
+      lastOutputLine = 0;
+      lastOutputLines = null;
       lastOutputText = "";
       lastOutputCommand = null;
       lastOutputOrigin = "text";
@@ -5677,6 +5818,7 @@ var init_keyline = __esm({
         const text2 = kind === "command-output" || kind === "log" ? p.message : p.text;
         if ((kind === "command-output" || provenance.origin === "shell") && provenance.command !== null && text2.length > 0) {
           this.lastOutput = p;
+          this.lastOutputRaw = null;
           this.lastOutputText = text2;
           this.lastOutputCommand = provenance.command;
           this.lastOutputOrigin = provenance.origin;
@@ -5697,6 +5839,19 @@ var init_keyline = __esm({
         }
         if (this.errorLine !== null && this.afterError === null && p.source === this.errorLine.source && ERRORISH.test(text2)) this.afterError = key();
         if (this.firstOtherError === null && ERRORISH.test(text2)) this.firstOtherError = key();
+      }
+      /**
+       * A line of command output that core/triage.ts took (no word in it reads like an error, so
+       * nothing but the last output changes), kept raw: `printed`, its message is not empty.
+       */
+      outputSkipped(raw, line, lines, printed, command) {
+        if (!printed || command === null) return;
+        this.lastOutput = null;
+        this.lastOutputRaw = raw;
+        this.lastOutputLine = line;
+        this.lastOutputLines = lines;
+        this.lastOutputCommand = command;
+        this.lastOutputOrigin = command === "build" ? "build" : "kamal";
       }
       /** The key line, given the failing command (its id and kind) when known. */
       pick(failedId, failing) {
@@ -5723,17 +5878,142 @@ var init_keyline = __esm({
       }
       /** What the failing command printed last, when it printed no line that reads like an error. */
       failingOutput(failedId, failing) {
-        const p = this.lastOutput;
-        if (p === null || BOILERPLATE.test(this.lastOutputText)) return null;
+        let p = this.lastOutput;
+        let text2 = this.lastOutputText;
+        if (p === null && this.lastOutputRaw !== null && this.lastOutputLines !== null) {
+          p = this.lastOutputLines.parsed(this.lastOutputRaw, this.lastOutputLine);
+          text2 = p.message;
+        }
+        if (p === null || BOILERPLATE.test(text2)) return null;
         const own2 = failedId !== null ? p.id === failedId : failing !== null && this.lastOutputCommand === failing;
         if (!own2) return null;
         return {
           source: p.source,
           line: p.line,
           text: detach(p.text.slice(0, 2e3)),
-          message: detach(this.lastOutputText.slice(0, 2e3)),
+          message: detach(text2.slice(0, 2e3)),
           origin: { command: this.lastOutputCommand, text: this.lastOutputOrigin }
         };
+      }
+    };
+  }
+});
+
+// src/core/triage.ts
+function stampLength(raw) {
+  if (raw.length < 20) return -1;
+  for (let i2 = 0; i2 < 19; i2++) {
+    const c = raw.charCodeAt(i2);
+    const want = STAMP_SHAPE.charCodeAt(i2);
+    if (want === 100 ? c < 48 || c > 57 : c !== want) return -1;
+  }
+  let i = 19;
+  if (raw.charCodeAt(i) === 46) {
+    let j = i + 1;
+    while (j - i <= 9 && isDigit(raw.charCodeAt(j))) j++;
+    if (j === i + 1 || raw.charCodeAt(j) !== 90) return -1;
+    i = j;
+  }
+  return raw.charCodeAt(i) === 90 ? i + 1 : -1;
+}
+function isDigit(c) {
+  return c >= 48 && c <= 57;
+}
+function skipColours(raw, i) {
+  while (raw.charCodeAt(i) === 27) {
+    let j = i + 1;
+    if (raw.charCodeAt(j) !== 91) return -1;
+    let c = raw.charCodeAt(++j);
+    while (isDigit(c) || c === 59) c = raw.charCodeAt(++j);
+    if (c !== 109) return -1;
+    i = j + 1;
+  }
+  return i;
+}
+function readWord(raw, i, word) {
+  for (let k = 0; k < word.length; k++) {
+    i = skipColours(raw, i);
+    if (i === -1 || raw.charCodeAt(i) !== word.charCodeAt(k)) return -1;
+    i++;
+  }
+  return i;
+}
+function readOutputLine(raw, wrapped, prefilter, out) {
+  let from = 0;
+  let stamp = 0;
+  if (wrapped) {
+    stamp = stampLength(raw);
+    if (stamp === -1) return false;
+    from = raw.charCodeAt(stamp) === 32 ? stamp + 1 : stamp;
+  }
+  let i = skipColours(raw, from);
+  for (; ; ) {
+    if (i === -1) return false;
+    const c = raw.charCodeAt(i);
+    if (c !== 32 && c !== 9) break;
+    i = skipColours(raw, i + 1);
+  }
+  i = readWord(raw, i, "DEBUG [");
+  if (i === -1) return false;
+  i = skipColours(raw, i);
+  if (i === -1) return false;
+  const idAt = i;
+  for (let k = 0; k < 8; k++) {
+    const c = raw.charCodeAt(idAt + k);
+    if (!(isDigit(c) || c >= 97 && c <= 102)) return false;
+  }
+  i = readWord(raw, idAt + 8, "]");
+  if (i === -1) return false;
+  let at2 = skipColours(raw, i);
+  if (at2 === -1) return false;
+  let printed = false;
+  if (at2 < raw.length) {
+    if (raw.charCodeAt(at2) !== 32) return false;
+    const message = at2 + 1;
+    if (readWord(raw, message, "Running ") !== -1 || readWord(raw, message, "Finished in ") !== -1 || readWord(raw, message, "Command: ") !== -1) return false;
+    at2 = message;
+    for (; ; ) {
+      at2 = skipColours(raw, at2);
+      if (at2 === -1) return false;
+      if (at2 >= raw.length) break;
+      const c = raw.charCodeAt(at2);
+      if (c === 32 || c === 9) {
+        at2++;
+        continue;
+      }
+      if (c <= 32 || c >= 127) return false;
+      printed = true;
+      break;
+    }
+  }
+  if (prefilter.cleanHit(raw, from) !== NO_HIT) return false;
+  out.stampLength = stamp;
+  out.idAt = idAt;
+  out.printed = printed;
+  return true;
+}
+var STAMP_SHAPE, RawLines;
+var init_triage = __esm({
+  "src/core/triage.ts"() {
+    "use strict";
+    init_prefilter();
+    init_normalize();
+    init_parse();
+    STAMP_SHAPE = "dddd-dd-ddTdd:dd:dd";
+    RawLines = class {
+      constructor(source, wrapped) {
+        this.source = source;
+        this.wrapped = wrapped;
+      }
+      source;
+      wrapped;
+      parsed(raw, line) {
+        const parsed2 = new LineParser(this.source).parse(new Normalizer(this.wrapped).normalize(raw));
+        parsed2.line = line;
+        return parsed2;
+      }
+      text(raw) {
+        return new Normalizer(this.wrapped).normalize(raw).text;
       }
     };
   }
@@ -6084,6 +6364,7 @@ var init_analysis = __esm({
     init_prefilter();
     init_provenance();
     init_keyline();
+    init_triage();
     init_infer();
     init_fingerprint();
     MAX_UNMATCHED = 20;
@@ -6108,6 +6389,10 @@ var init_analysis = __esm({
       failing = null;
       /** The deploy's last line, kept as it came: where a log that stops mid-step stops. */
       last = null;
+      /** Or that last line kept raw (core/triage.ts took it), read only if it is needed. */
+      lastRaw = null;
+      lastRawLine = 0;
+      lastRawLines = null;
       constructor(options2, prefilter) {
         this.engine = new RuleEngine(options2.rules, prefilter);
         if (options2.command) this.model.setCommand(options2.command);
@@ -6117,8 +6402,9 @@ var init_analysis = __esm({
     Analysis = class {
       constructor(options2) {
         this.options = options2;
-        this.prefilter = new RulePrefilter(options2.rules);
+        this.prefilter = new RulePrefilter(options2.rules, ERROR_WORDS);
         this.active = new DeployState(options2, this.prefilter);
+        this.triage = options2.triage !== false;
       }
       options;
       prefilter;
@@ -6131,6 +6417,13 @@ var init_analysis = __esm({
       /** The current source is evidence for the deploy before it: it does not feed the deploy's model. */
       evidence = false;
       collected = null;
+      triage;
+      output = { stampLength: 0, idAt: 0, printed: false };
+      /** The current source's lines kept raw (made with the first one). */
+      rawLines = null;
+      /** The last command id a kept line had, and its command's kind: output comes in runs. */
+      lastId = "";
+      lastIdKind = null;
       get model() {
         return this.active.model;
       }
@@ -6164,12 +6457,16 @@ var init_analysis = __esm({
         this.sources.push(this.current);
         this.normalizer = new Normalizer();
         this.parser = new LineParser(meta3.name);
+        this.rawLines = null;
+        this.lastId = "";
         this.collected = meta3.collected ?? null;
         this.engine.sourceWideNear = meta3.collected?.containerOutput === true;
       }
       /** Feeds one raw line (without its line end) of the current source. */
       line(raw) {
         if (!this.current || !this.normalizer || !this.parser) this.beginSource({ name: "stdin" });
+        if (this.triage && !this.evidence && this.skipped(raw)) return;
+        this.lastId = "";
         const normalized = this.normalizer.normalize(raw);
         const parsed2 = this.parser.parse(normalized);
         if (this.evidence) {
@@ -6181,10 +6478,50 @@ var init_analysis = __esm({
           this.keyLines.observe(parsed2, provenance);
           this.count(parsed2);
           this.engine.consume(parsed2, this.model.phaseOf(parsed2), provenance);
-          if (parsed2.kind !== "runner" && NOT_BLANK.test(parsed2.text)) this.active.last = parsed2;
+          if (parsed2.kind !== "runner" && NOT_BLANK.test(parsed2.text)) {
+            this.active.last = parsed2;
+            this.active.lastRaw = null;
+          }
         }
         this.maybeCandidate(parsed2);
         this.current.lines = normalized.line;
+      }
+      /**
+       * A line of command output no rule looks for and that does not read like an error
+       * (core/triage.ts): only what the full way would change for it changes, without reading its
+       * text — the line number, the last timestamp, the debug count, the recent lines (raw), the
+       * command's last output (raw). False: the line goes the full way.
+       */
+      skipped(raw) {
+        const normalizer = this.normalizer;
+        const wrapped = normalizer.skippable;
+        if (wrapped === null || !this.engine.idle) return false;
+        const out = this.output;
+        if (!readOutputLine(raw, wrapped, this.prefilter, out)) return false;
+        const state = this.active;
+        let lines = this.rawLines;
+        if (lines === null) {
+          lines = new RawLines(this.current.name, wrapped);
+          this.rawLines = lines;
+          state.engine.rawLines = lines;
+        }
+        const stamp = out.stampLength > 0 ? raw.slice(0, out.stampLength) : null;
+        const line = normalizer.skipped(stamp);
+        this.parser.skippedOutput();
+        if (stamp !== null) state.model.noteTime(stamp);
+        if (!raw.startsWith(this.lastId, out.idAt) || this.lastId.length === 0) {
+          this.lastId = raw.slice(out.idAt, out.idAt + 8);
+          this.lastIdKind = state.provenance.kindOf(this.lastId);
+        }
+        state.keyLines.outputSkipped(raw, line, lines, out.printed, this.lastIdKind);
+        state.counts.debug++;
+        state.engine.skipped(line, raw);
+        state.last = null;
+        state.lastRaw = raw;
+        state.lastRawLine = line;
+        state.lastRawLines = lines;
+        this.current.lines = line;
+        return true;
       }
       endSource() {
         this.engine.endSource();
@@ -6366,7 +6703,8 @@ var init_analysis = __esm({
         const evidenceLines = [];
         if (key) evidenceLines.push({ line: key.line, text: key.text });
         if (running && running.source === source && !evidenceLines.some((e) => e.line === running.line)) evidenceLines.push({ line: running.line, text: `Running ${running.command}` });
-        const last = this.active.last;
+        const state = this.active;
+        const last = state.last ?? (state.lastRaw !== null && state.lastRawLines !== null ? state.lastRawLines.parsed(state.lastRaw, state.lastRawLine) : null);
         if (last && last.source === source && !evidenceLines.some((e) => e.line === last.line)) evidenceLines.push({ line: last.line, text: detach(last.text.slice(0, 2e3)) });
         const line = evidenceLines[0]?.line ?? 0;
         return {

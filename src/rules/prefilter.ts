@@ -117,7 +117,48 @@ export class LiteralAutomaton {
       }
     }
   }
+
+  /**
+   * Does `text` from `from` on hold any literal, read as the normalizer will leave it: colour
+   * codes (`ESC [ digits ; m`) removed? Stops at the first literal. UNDECIDED where the
+   * normalizer would do more than remove colour codes (another escape, a C1 CSI, which go to
+   * strip-ansi) or where U+2028/U+2029 would end a regex's `.`.
+   */
+  cleanHit(text: string, from: number): number {
+    const next = this.next;
+    const classOf = this.classOf;
+    const length = text.length;
+    let state = 0;
+    for (let i = from; i < length; i++) {
+      const c = text.charCodeAt(i);
+      if (c < ASCII) {
+        if (c === 27) {
+          // A colour code is skipped whole, the state kept: the normalizer joins what is around it.
+          let j = i + 1;
+          if (text.charCodeAt(j) !== 91) return UNDECIDED;
+          let d = text.charCodeAt(++j);
+          while ((d >= 48 && d <= 57) || d === 59) d = text.charCodeAt(++j);
+          if (d !== 109) return UNDECIDED;
+          i = j;
+          continue;
+        }
+        state = next[state + (classOf[c] as number)] as number;
+        if (state < 0) return HIT;
+      } else {
+        if (c === 0x9b || c === 0x2028 || c === 0x2029) return UNDECIDED;
+        state = 0;
+      }
+    }
+    return NO_HIT;
+  }
 }
+
+/** `cleanHit`: the text holds a literal once its colour codes are removed. */
+export const HIT = 1;
+/** `cleanHit`: it holds none. */
+export const NO_HIT = 0;
+/** `cleanHit`: it cannot say (an escape other than a colour code, a C1 CSI, a line separator). */
+export const UNDECIDED = -1;
 
 function fold(c: number): number {
   return c >= 65 && c <= 90 ? c + 32 : c;
@@ -140,7 +181,12 @@ export class RulePrefilter {
   private readonly selected: number[] = [];
   private readonly found: number[] = [];
 
-  constructor(rules: readonly CompiledRule[]) {
+  /**
+   * `extra`: more literals (lower case) for `cleanHit` to find that select no rule — the words
+   * that make a line read like an error (core/keyline.ts), so one scan tells whether a line can
+   * matter at all.
+   */
+  constructor(rules: readonly CompiledRule[], extra: readonly string[] = []) {
     const ids = new Map<string, number>();
     const users: number[][] = [];
     const gateOf = (pattern: CompiledPattern, rule: number): Gate => {
@@ -165,10 +211,25 @@ export class RulePrefilter {
       if ((compiled.near !== null && gates.near === null) || gates.patterns.some((g) => g === null)) this.always.push(index);
       return gates;
     });
+    for (const literal of extra) {
+      const key = literal.slice(0, MAX_GATE_LENGTH).toLowerCase();
+      if (!ids.has(key)) {
+        ids.set(key, ids.size);
+        users.push([]);
+      }
+    }
     this.automaton = new LiteralAutomaton([...ids.keys()]);
     this.rulesOf = users.map((list) => Int32Array.from(list));
     this.literalSeen = new Int32Array(ids.size);
     this.ruleSeen = new Int32Array(rules.length);
+  }
+
+  /**
+   * Does the line's text from `from` on, colour codes removed, hold a literal of some rule or an
+   * extra literal? HIT, NO_HIT or UNDECIDED (see LiteralAutomaton.cleanHit).
+   */
+  cleanHit(text: string, from: number): number {
+    return this.automaton.cleanHit(text, from);
   }
 
   /** Number of rules that run their regexes on every line (no literal to gate them). */
