@@ -4178,9 +4178,9 @@ var init_version = __esm({
 
 // src/rules/template.ts
 function fill(template, vars, missing = () => UNKNOWN) {
-  return template.replace(AFFIXED, (_whole, prefix, name, fallback) => {
+  return template.replace(AFFIXED, (_whole, prefix2, name, fallback) => {
     const value = vars[name];
-    return value !== void 0 && value !== "" ? `${prefix}${value}` : fallback ?? "";
+    return value !== void 0 && value !== "" ? `${prefix2}${value}` : fallback ?? "";
   }).replace(PLAIN, (_whole, name, fallback) => {
     const value = vars[name];
     if (value !== void 0 && value !== "") return value;
@@ -4260,12 +4260,14 @@ var init_wording = __esm({
 function fold(c) {
   return c >= 65 && c <= 90 ? c + 32 : c;
 }
-var ASCII, MAX_GATE_LENGTH, LiteralAutomaton, HIT, NO_HIT, UNDECIDED, RulePrefilter;
+var ASCII, MAX_GATE_LENGTH, HIT, UNDECIDED, LiteralAutomaton, RulePrefilter;
 var init_prefilter = __esm({
   "src/rules/prefilter.ts"() {
     "use strict";
     ASCII = 128;
     MAX_GATE_LENGTH = 16;
+    HIT = -1;
+    UNDECIDED = -2;
     LiteralAutomaton = class {
       /** (state + class) → next state, premultiplied by `width`; negative: literals end there. */
       next;
@@ -4350,17 +4352,16 @@ var init_prefilter = __esm({
         }
       }
       /**
-       * Does `text` from `from` on hold any literal, read as the normalizer will leave it: colour
-       * codes (`ESC [ digits ; m`) removed? Stops at the first literal. UNDECIDED where the
-       * normalizer would do more than remove colour codes (another escape, a C1 CSI, which go to
-       * strip-ansi) or where U+2028/U+2029 would end a regex's `.`.
+       * Scans `text` from `from` to `to`, read as the normalizer will leave it (colour codes,
+       * `ESC [ digits ; m`, removed), starting in `state` (0: a line's start), and stops at the first
+       * literal: HIT then, else the state it ends in (≥ 0), which a scan of what follows can start
+       * from. UNDECIDED where the normalizer would do more than remove colour codes (another escape,
+       * a C1 CSI: strip-ansi) or where U+2028/U+2029 would end a regex's `.`.
        */
-      cleanHit(text2, from) {
+      cleanScan(text2, from, to, state) {
         const next = this.next;
         const classOf = this.classOf;
-        const length = text2.length;
-        let state = 0;
-        for (let i = from; i < length; i++) {
+        for (let i = from; i < to; i++) {
           const c = text2.charCodeAt(i);
           if (c < ASCII) {
             if (c === 27) {
@@ -4379,12 +4380,9 @@ var init_prefilter = __esm({
             state = 0;
           }
         }
-        return NO_HIT;
+        return state;
       }
     };
-    HIT = 1;
-    NO_HIT = 0;
-    UNDECIDED = -1;
     RulePrefilter = class {
       automaton;
       /** Literal id → indices of the rules that use it. */
@@ -4398,7 +4396,7 @@ var init_prefilter = __esm({
       selected = [];
       found = [];
       /**
-       * `extra`: more literals (lower case) for `cleanHit` to find that select no rule — the words
+       * `extra`: more literals (lower case) for `cleanScan` to find that select no rule — the words
        * that make a line read like an error (core/keyline.ts), so one scan tells whether a line can
        * matter at all.
        */
@@ -4440,11 +4438,11 @@ var init_prefilter = __esm({
         this.ruleSeen = new Int32Array(rules.length);
       }
       /**
-       * Does the line's text from `from` on, colour codes removed, hold a literal of some rule or an
-       * extra literal? HIT, NO_HIT or UNDECIDED (see LiteralAutomaton.cleanHit).
+       * Does the line's text from `from` to `to`, colour codes removed, hold a literal of some rule or
+       * an extra literal? HIT, UNDECIDED or the state to go on from (see LiteralAutomaton.cleanScan).
        */
-      cleanHit(text2, from) {
-        return this.automaton.cleanHit(text2, from);
+      cleanScan(text2, from, to, state) {
+        return this.automaton.cleanScan(text2, from, to, state);
       }
       /** Number of rules that run their regexes on every line (no literal to gate them). */
       get ungated() {
@@ -5902,21 +5900,18 @@ var init_keyline = __esm({
 // src/core/triage.ts
 function stampLength(raw) {
   if (raw.length < 20) return -1;
-  for (let i2 = 0; i2 < 19; i2++) {
-    const c = raw.charCodeAt(i2);
-    const want = STAMP_SHAPE.charCodeAt(i2);
-    if (want === 100 ? c < 48 || c > 57 : c !== want) return -1;
-  }
+  if (!digit(raw.charCodeAt(0)) || !digit(raw.charCodeAt(1)) || !digit(raw.charCodeAt(2)) || !digit(raw.charCodeAt(3)) || raw.charCodeAt(4) !== 45 || !digit(raw.charCodeAt(5)) || !digit(raw.charCodeAt(6)) || raw.charCodeAt(7) !== 45 || !digit(raw.charCodeAt(8)) || !digit(raw.charCodeAt(9)) || raw.charCodeAt(10) !== 84 || !digit(raw.charCodeAt(11)) || !digit(raw.charCodeAt(12)) || raw.charCodeAt(13) !== 58 || !digit(raw.charCodeAt(14)) || !digit(raw.charCodeAt(15)) || raw.charCodeAt(16) !== 58 || !digit(raw.charCodeAt(17)) || !digit(raw.charCodeAt(18)))
+    return -1;
   let i = 19;
   if (raw.charCodeAt(i) === 46) {
     let j = i + 1;
-    while (j - i <= 9 && isDigit(raw.charCodeAt(j))) j++;
+    while (j - i <= 9 && digit(raw.charCodeAt(j))) j++;
     if (j === i + 1 || raw.charCodeAt(j) !== 90) return -1;
     i = j;
   }
   return raw.charCodeAt(i) === 90 ? i + 1 : -1;
 }
-function isDigit(c) {
+function digit(c) {
   return c >= 48 && c <= 57;
 }
 function skipColours(raw, i) {
@@ -5924,7 +5919,7 @@ function skipColours(raw, i) {
     let j = i + 1;
     if (raw.charCodeAt(j) !== 91) return -1;
     let c = raw.charCodeAt(++j);
-    while (isDigit(c) || c === 59) c = raw.charCodeAt(++j);
+    while (digit(c) || c === 59) c = raw.charCodeAt(++j);
     if (c !== 109) return -1;
     i = j + 1;
   }
@@ -5932,74 +5927,133 @@ function skipColours(raw, i) {
 }
 function readWord(raw, i, word) {
   for (let k = 0; k < word.length; k++) {
-    i = skipColours(raw, i);
-    if (i === -1 || raw.charCodeAt(i) !== word.charCodeAt(k)) return -1;
+    let c = raw.charCodeAt(i);
+    if (c === 27) {
+      i = skipColours(raw, i);
+      if (i === -1) return -1;
+      c = raw.charCodeAt(i);
+    }
+    if (c !== word.charCodeAt(k)) return -1;
     i++;
   }
   return i;
 }
-function readOutputLine(raw, wrapped, prefilter, out) {
-  let from = 0;
-  let stamp = 0;
-  if (wrapped) {
-    stamp = stampLength(raw);
-    if (stamp === -1) return false;
-    from = raw.charCodeAt(stamp) === 32 ? stamp + 1 : stamp;
+function hex8(raw, at2) {
+  for (let k = 0; k < 8; k++) {
+    const c = raw.charCodeAt(at2 + k);
+    if (!(digit(c) || c >= 97 && c <= 102)) return false;
   }
+  return true;
+}
+function prefix(raw, from) {
   let i = skipColours(raw, from);
   for (; ; ) {
-    if (i === -1) return false;
+    if (i === -1) return -1;
     const c = raw.charCodeAt(i);
     if (c !== 32 && c !== 9) break;
     i = skipColours(raw, i + 1);
   }
   i = readWord(raw, i, "DEBUG [");
-  if (i === -1) return false;
-  i = skipColours(raw, i);
-  if (i === -1) return false;
-  const idAt = i;
-  for (let k = 0; k < 8; k++) {
-    const c = raw.charCodeAt(idAt + k);
-    if (!(isDigit(c) || c >= 97 && c <= 102)) return false;
-  }
-  i = readWord(raw, idAt + 8, "]");
-  if (i === -1) return false;
-  let at2 = skipColours(raw, i);
-  if (at2 === -1) return false;
-  let printed = false;
-  if (at2 < raw.length) {
-    if (raw.charCodeAt(at2) !== 32) return false;
-    const message = at2 + 1;
-    if (readWord(raw, message, "Running ") !== -1 || readWord(raw, message, "Finished in ") !== -1 || readWord(raw, message, "Command: ") !== -1) return false;
-    at2 = message;
-    for (; ; ) {
-      at2 = skipColours(raw, at2);
-      if (at2 === -1) return false;
-      if (at2 >= raw.length) break;
-      const c = raw.charCodeAt(at2);
-      if (c === 32 || c === 9) {
-        at2++;
-        continue;
-      }
-      if (c <= 32 || c >= 127) return false;
-      printed = true;
-      break;
-    }
-  }
-  if (prefilter.cleanHit(raw, from) !== NO_HIT) return false;
-  out.stampLength = stamp;
-  out.idAt = idAt;
-  out.printed = printed;
-  return true;
+  return i === -1 ? -1 : skipColours(raw, i);
 }
-var STAMP_SHAPE, RawLines;
+var OutputReader, RawLines;
 var init_triage = __esm({
   "src/core/triage.ts"() {
     "use strict";
-    init_prefilter();
+    init_strings();
     init_normalize();
     init_parse();
-    STAMP_SHAPE = "dddd-dd-ddTdd:dd:dd";
+    OutputReader = class {
+      constructor(prefilter) {
+        this.prefilter = prefilter;
+      }
+      prefilter;
+      /** Of the line last accepted: the runner timestamp's length (0: none), as RUNNER_TIMESTAMP takes it. */
+      stampLength = 0;
+      /** Where SSHKit's 8-hex command id starts in the raw line. */
+      idAt = 0;
+      /** The message (after `] `) holds more than white space: the parser's `message` is not empty. */
+      printed = false;
+      /**
+       * The raw text before the id and from the id to the message of the last line read the long
+       * way: output comes in runs whose lines share it byte for byte, so they share its reading. With
+       * it, the literal scan's state after it for the id last seen (`id`).
+       */
+      before = "";
+      after = "";
+      id = "";
+      state = 0;
+      read(raw, wrapped) {
+        let from = 0;
+        let stamp = 0;
+        if (wrapped) {
+          stamp = stampLength(raw);
+          if (stamp === -1) return false;
+          from = raw.charCodeAt(stamp) === 32 ? stamp + 1 : stamp;
+        }
+        const prefilter = this.prefilter;
+        let idAt;
+        let message;
+        let state;
+        const before = this.before;
+        if (before !== "" && raw.startsWith(before, from) && hex8(raw, from + before.length) && raw.startsWith(this.after, from + before.length + 8)) {
+          idAt = from + before.length;
+          message = idAt + 8 + this.after.length;
+          if (!raw.startsWith(this.id, idAt)) {
+            const scanned = prefilter.cleanScan(raw, from, message, 0);
+            if (scanned < 0) return false;
+            this.id = detach(raw.slice(idAt, idAt + 8));
+            this.state = scanned;
+          }
+          state = this.state;
+        } else {
+          idAt = prefix(raw, from);
+          if (idAt === -1 || !hex8(raw, idAt)) return false;
+          const i = readWord(raw, idAt + 8, "]");
+          if (i === -1) return false;
+          const at2 = skipColours(raw, i);
+          if (at2 === -1) return false;
+          if (at2 === raw.length) {
+            if (prefilter.cleanScan(raw, from, raw.length, 0) < 0) return false;
+            this.stampLength = stamp;
+            this.idAt = idAt;
+            this.printed = false;
+            return true;
+          }
+          if (raw.charCodeAt(at2) !== 32) return false;
+          message = at2 + 1;
+          state = prefilter.cleanScan(raw, from, message, 0);
+          if (state < 0) return false;
+          this.before = detach(raw.slice(from, idAt));
+          this.after = detach(raw.slice(idAt + 8, message));
+          this.id = detach(raw.slice(idAt, idAt + 8));
+          this.state = state;
+        }
+        const first = skipColours(raw, message);
+        if (first === -1) return false;
+        const c = raw.charCodeAt(first);
+        if (c === 82 ? readWord(raw, message, "Running ") !== -1 : c === 70 ? readWord(raw, message, "Finished in ") !== -1 : c === 67 && readWord(raw, message, "Command: ") !== -1) return false;
+        let printed = false;
+        for (let at2 = first; ; ) {
+          at2 = skipColours(raw, at2);
+          if (at2 === -1) return false;
+          if (at2 >= raw.length) break;
+          const d = raw.charCodeAt(at2);
+          if (d === 32 || d === 9) {
+            at2++;
+            continue;
+          }
+          if (d <= 32 || d >= 127) return false;
+          printed = true;
+          break;
+        }
+        if (prefilter.cleanScan(raw, message, raw.length, state) < 0) return false;
+        this.stampLength = stamp;
+        this.idAt = idAt;
+        this.printed = printed;
+        return true;
+      }
+    };
     RawLines = class {
       constructor(source, wrapped) {
         this.source = source;
@@ -6405,6 +6459,7 @@ var init_analysis = __esm({
         this.prefilter = new RulePrefilter(options2.rules, ERROR_WORDS);
         this.active = new DeployState(options2, this.prefilter);
         this.triage = options2.triage !== false;
+        this.output = new OutputReader(this.prefilter);
       }
       options;
       prefilter;
@@ -6418,7 +6473,7 @@ var init_analysis = __esm({
       evidence = false;
       collected = null;
       triage;
-      output = { stampLength: 0, idAt: 0, printed: false };
+      output;
       /** The current source's lines kept raw (made with the first one). */
       rawLines = null;
       /** The last command id a kept line had, and its command's kind: output comes in runs. */
@@ -6497,7 +6552,7 @@ var init_analysis = __esm({
         const wrapped = normalizer.skippable;
         if (wrapped === null || !this.engine.idle) return false;
         const out = this.output;
-        if (!readOutputLine(raw, wrapped, this.prefilter, out)) return false;
+        if (!out.read(raw, wrapped)) return false;
         const state = this.active;
         let lines = this.rawLines;
         if (lines === null) {
@@ -8978,16 +9033,16 @@ var init_log_facts = __esm({
         if (raw.length > 2e3) return;
         let line = raw.replace(/\r$/, "");
         if (this.runnerStamped === null && line.replace(/^\uFEFF/, "").trim() !== "") this.runnerStamped = RUNNER_TIME.test(line);
-        let runnerAt = null;
+        let runnerStamp = null;
         if (this.runnerStamped) {
           const stamp = RUNNER_TIME.exec(line);
           if (stamp?.[1]) {
-            runnerAt = parseTime(stamp[1]);
+            runnerStamp = stamp[1];
             line = line.slice(stamp[0].length);
           }
         }
         line = line.replace(/^\uFEFF/, "").replace(ANSI, "");
-        const appAt = this.timeline(line, runnerAt);
+        const appAt = this.timeline(line, runnerStamp);
         if (this.kamalCommand === null) {
           const command = KAMAL_COMMAND.exec(line);
           if (command?.[1] && !/Running|INFO|DEBUG/.test(line.slice(0, command.index))) this.kamalCommand = command[1].trim();
@@ -8997,6 +9052,7 @@ var init_log_facts = __esm({
           const match = pattern3.exec(line);
           const port2 = match?.[1] ? Number(match[1]) : 0;
           if (port2 > 0 && port2 < 65536) {
+            const runnerAt = runnerStamp === null ? null : parseTime(runnerStamp);
             const runner = runnerAt !== null && !this.gaveUp && this.dump === "before" ? runnerAt : null;
             const at2 = appAt ?? runner;
             this.listening.push({ port: port2, line: this.line, source: this.source, text: (APP_TIME.exec(line)?.[2] ?? line).trim(), at: at2, clock: appAt !== null ? "app" : runner !== null ? "runner" : null });
@@ -9005,7 +9061,7 @@ var init_log_facts = __esm({
         }
       }
       /** Follows the boot's times; returns the app's own time of this line, if it has one. */
-      timeline(line, runnerAt) {
+      timeline(line, runnerStamp) {
         if (this.dump === "in" || this.dump === "await") {
           const app = APP_TIME.exec(line);
           const at2 = app?.[1] ? parseTime(app[1]) : null;
@@ -9027,7 +9083,10 @@ var init_log_facts = __esm({
           const timeout = PROXY_DEPLOY.exec(line);
           if (timeout?.[1]) this.deployTimeout = Number(timeout[1]);
         }
-        if (runnerAt !== null && !this.runnerStart && DOCKER_RUN.test(line)) this.runnerStart = { line: this.line, source: this.source, text: line.trim(), at: runnerAt };
+        if (runnerStamp !== null && !this.runnerStart && DOCKER_RUN.test(line)) {
+          const runnerAt = parseTime(runnerStamp);
+          if (runnerAt !== null) this.runnerStart = { line: this.line, source: this.source, text: line.trim(), at: runnerAt };
+        }
         return null;
       }
     };
@@ -11181,11 +11240,11 @@ function isValidCIDRv6(value) {
   const parts = value.split("/");
   if (parts.length !== 2)
     return false;
-  const [address, prefix] = parts;
-  if (!prefix)
+  const [address, prefix2] = parts;
+  if (!prefix2)
     return false;
-  const prefixNum = Number(prefix);
-  if (`${prefixNum}` !== prefix)
+  const prefixNum = Number(prefix2);
+  if (`${prefixNum}` !== prefix2)
     return false;
   if (prefixNum < 0 || prefixNum > 128)
     return false;
@@ -22412,8 +22471,8 @@ function generateStringFormatCheck(doc, ctx, def, accessor, needsValue = true) {
       doc.write(`if (!${accessor}.includes(${esc(def.includes)})) return INVALID;`);
       break;
     case "starts_with": {
-      const prefix = def.prefix;
-      doc.write(`if (${accessor}.slice(0, ${prefix.length}) !== ${esc(prefix)}) return INVALID;`);
+      const prefix2 = def.prefix;
+      doc.write(`if (${accessor}.slice(0, ${prefix2.length}) !== ${esc(prefix2)}) return INVALID;`);
       break;
     }
     case "ends_with": {
@@ -23157,8 +23216,8 @@ function generateDiscriminatedUnionCheck(doc, ctx, def, accessor) {
       claimed.add(value);
     }
     const conditions = Array.from(values, (value) => literalEquality(ctx, discVar, value));
-    const prefix = firstBranch ? "if" : "else if";
-    doc.write(`${prefix} (${conditions.join(" || ")}) {`);
+    const prefix2 = firstBranch ? "if" : "else if";
+    doc.write(`${prefix2} (${conditions.join(" || ")}) {`);
     doc.indented((d) => {
       const branchOutput = generateCheck(d, ctx, option, accessor);
       d.write(`${outputVar} = ${branchOutput};`);
@@ -24159,12 +24218,12 @@ function _includes(includes, params) {
   });
 }
 // @__NO_SIDE_EFFECTS__
-function _startsWith(prefix, params) {
+function _startsWith(prefix2, params) {
   return new $ZodCheckStartsWith({
     check: "string_format",
     format: "starts_with",
     ...normalizeParams(params),
-    prefix
+    prefix: prefix2
   });
 }
 // @__NO_SIDE_EFFECTS__
@@ -30471,8 +30530,8 @@ import process2 from "node:process";
 import os from "node:os";
 import tty from "node:tty";
 function hasFlag(flag, argv = globalThis.Deno ? globalThis.Deno.args : process2.argv) {
-  const prefix = flag.startsWith("-") ? "" : flag.length === 1 ? "-" : "--";
-  const position = argv.indexOf(prefix + flag);
+  const prefix2 = flag.startsWith("-") ? "" : flag.length === 1 ? "-" : "--";
+  const position = argv.indexOf(prefix2 + flag);
   const terminatorPosition = argv.indexOf("--");
   return position !== -1 && (terminatorPosition === -1 || position < terminatorPosition);
 }
@@ -30619,12 +30678,12 @@ function stringReplaceAll(string4, substring, replacer) {
   returnValue += string4.slice(endIndex);
   return returnValue;
 }
-function stringEncaseCRLFWithFirstIndex(string4, prefix, postfix, index) {
+function stringEncaseCRLFWithFirstIndex(string4, prefix2, postfix, index) {
   let endIndex = 0;
   let returnValue = "";
   do {
     const gotCR = string4[index - 1] === "\r";
-    returnValue += string4.slice(endIndex, gotCR ? index - 1 : index) + prefix + (gotCR ? "\r\n" : "\n") + postfix;
+    returnValue += string4.slice(endIndex, gotCR ? index - 1 : index) + prefix2 + (gotCR ? "\r\n" : "\n") + postfix;
     endIndex = index + 1;
     index = string4.indexOf("\n", endIndex);
   } while (index !== -1);
@@ -31451,8 +31510,8 @@ var require_directives = __commonJS({
               if (parts.length < 2)
                 return false;
             }
-            const [handle2, prefix] = parts;
-            this.tags[handle2] = prefix;
+            const [handle2, prefix2] = parts;
+            this.tags[handle2] = prefix2;
             return true;
           }
           case "%YAML": {
@@ -31502,10 +31561,10 @@ var require_directives = __commonJS({
         const [, handle2, suffix] = source.match(/^(.*!)([^!]*)$/s);
         if (!suffix)
           onError(`The ${source} tag has no suffix`);
-        const prefix = this.tags[handle2];
-        if (prefix) {
+        const prefix2 = this.tags[handle2];
+        if (prefix2) {
           try {
-            return prefix + decodeURIComponent(suffix);
+            return prefix2 + decodeURIComponent(suffix);
           } catch (error62) {
             onError(String(error62));
             return null;
@@ -31521,9 +31580,9 @@ var require_directives = __commonJS({
        * taking into account current tag prefixes and defaults.
        */
       tagString(tag) {
-        for (const [handle2, prefix] of Object.entries(this.tags)) {
-          if (tag.startsWith(prefix))
-            return handle2 + escapeTagName(tag.substring(prefix.length));
+        for (const [handle2, prefix2] of Object.entries(this.tags)) {
+          if (tag.startsWith(prefix2))
+            return handle2 + escapeTagName(tag.substring(prefix2.length));
         }
         return tag[0] === "!" ? tag : `!<${tag}>`;
       }
@@ -31540,11 +31599,11 @@ var require_directives = __commonJS({
           tagNames = Object.keys(tags);
         } else
           tagNames = [];
-        for (const [handle2, prefix] of tagEntries) {
-          if (handle2 === "!!" && prefix === "tag:yaml.org,2002:")
+        for (const [handle2, prefix2] of tagEntries) {
+          if (handle2 === "!!" && prefix2 === "tag:yaml.org,2002:")
             continue;
-          if (!doc || tagNames.some((tn) => tn.startsWith(prefix)))
-            lines.push(`%TAG ${handle2} ${prefix}`);
+          if (!doc || tagNames.some((tn) => tn.startsWith(prefix2)))
+            lines.push(`%TAG ${handle2} ${prefix2}`);
         }
         return lines.join("\n");
       }
@@ -31579,14 +31638,14 @@ var require_anchors = __commonJS({
       });
       return anchors;
     }
-    function findNewAnchor(prefix, exclude) {
+    function findNewAnchor(prefix2, exclude) {
       for (let i = 1; true; ++i) {
-        const name = `${prefix}${i}`;
+        const name = `${prefix2}${i}`;
         if (!exclude.has(name))
           return name;
       }
     }
-    function createNodeAnchors(doc, prefix) {
+    function createNodeAnchors(doc, prefix2) {
       const aliasObjects = [];
       const sourceObjects = /* @__PURE__ */ new Map();
       let prevAnchors = null;
@@ -31594,7 +31653,7 @@ var require_anchors = __commonJS({
         onAnchor: (source) => {
           aliasObjects.push(source);
           prevAnchors ?? (prevAnchors = anchorNames(doc));
-          const anchor2 = findNewAnchor(prefix, prevAnchors);
+          const anchor2 = findNewAnchor(prefix2, prevAnchors);
           prevAnchors.add(anchor2);
           return anchor2;
         },
@@ -33587,10 +33646,10 @@ var require_int = __commonJS({
     var stringifyNumber = require_stringifyNumber();
     var intIdentify = (value) => typeof value === "bigint" || Number.isInteger(value);
     var intResolve = (str, offset, radix, { intAsBigInt }) => intAsBigInt ? BigInt(str) : parseInt(str.substring(offset), radix);
-    function intStringify(node2, radix, prefix) {
+    function intStringify(node2, radix, prefix2) {
       const { value } = node2;
       if (intIdentify(value) && value >= 0)
-        return prefix + value.toString(radix);
+        return prefix2 + value.toString(radix);
       return stringifyNumber.stringifyNumber(node2);
     }
     var intOct = {
@@ -34052,11 +34111,11 @@ var require_int2 = __commonJS({
       const n = parseInt(str, radix);
       return sign === "-" ? -1 * n : n;
     }
-    function intStringify(node2, radix, prefix) {
+    function intStringify(node2, radix, prefix2) {
       const { value } = node2;
       if (intIdentify(value)) {
         const str = value.toString(radix);
-        return value < 0 ? "-" + prefix + str.substr(1) : prefix + str;
+        return value < 0 ? "-" + prefix2 + str.substr(1) : prefix2 + str;
       }
       return stringifyNumber.stringifyNumber(node2);
     }
@@ -46229,8 +46288,8 @@ function parseTargetArg(arg) {
   const bad = () => new TargetError(`not a GitHub Actions run or job URL: ${arg} (expected \u2026/OWNER/REPO/actions/runs/RUN_ID[/job/JOB_ID])`);
   const reposAt = parts.indexOf("repos");
   if (reposAt >= 0 && (url2.hostname.startsWith("api.") || parts[0] === "api")) {
-    const prefix = parts.slice(0, reposAt).map(encodeURIComponent).join("/");
-    const apiUrl = `${url2.origin}${prefix ? `/${prefix}` : ""}`;
+    const prefix2 = parts.slice(0, reposAt).map(encodeURIComponent).join("/");
+    const apiUrl = `${url2.origin}${prefix2 ? `/${prefix2}` : ""}`;
     const parsed3 = parseActionsPath(parts.slice(reposAt + 1), true);
     if (!parsed3) throw bad();
     return { ...parsed3, webOrigin: webFromApi(apiUrl), apiUrl };
@@ -46710,11 +46769,11 @@ function selectJobs(jobs, target, selection) {
     const byId = /^\d+$/.test(wanted) ? jobs.filter((job) => job.id === Number(wanted)) : [];
     const exact = jobs.filter((job) => job.name === wanted);
     const folded = jobs.filter((job) => job.name.toLowerCase() === wanted.toLowerCase());
-    const prefix = jobs.filter((job) => job.name.toLowerCase().startsWith(wanted.toLowerCase()));
-    const found = [byId, exact, folded, prefix].find((list) => list.length > 0) ?? [];
+    const prefix2 = jobs.filter((job) => job.name.toLowerCase().startsWith(wanted.toLowerCase()));
+    const found = [byId, exact, folded, prefix2].find((list) => list.length > 0) ?? [];
     if (found.length === 0) throw new GitHubError(`no job "${wanted}" in this run (jobs: ${names(jobs)})`, "not-found");
     if (found.length > 1) {
-      const advice = found === prefix ? "give the full name or the job id" : "give the job id";
+      const advice = found === prefix2 ? "give the full name or the job id" : "give the job id";
       throw new GitHubError(`--job "${wanted}" matches ${found.length} jobs (${names(found)}): ${advice}`, "invalid");
     }
     return found;
@@ -46846,10 +46905,10 @@ function matchJobEntry(job, index) {
   return null;
 }
 function stepEntries(job, index) {
-  const prefix = `${sanitizeJobName(job.name)}/`;
+  const prefix2 = `${sanitizeJobName(job.name)}/`;
   return index.flatMap((entry) => {
-    if (!entry.name.startsWith(prefix)) return [];
-    const match = /^(\d+)_.*\.txt$/.exec(entry.name.slice(prefix.length));
+    if (!entry.name.startsWith(prefix2)) return [];
+    const match = /^(\d+)_.*\.txt$/.exec(entry.name.slice(prefix2.length));
     return match ? [{ name: entry.name, number: Number(match[1]) }] : [];
   }).sort((a, b) => a.number - b.number);
 }
@@ -56851,26 +56910,26 @@ var require_scope = __commonJS({
       toName(nameOrPrefix) {
         return nameOrPrefix instanceof code_1.Name ? nameOrPrefix : this.name(nameOrPrefix);
       }
-      name(prefix) {
-        return new code_1.Name(this._newName(prefix));
+      name(prefix2) {
+        return new code_1.Name(this._newName(prefix2));
       }
-      _newName(prefix) {
-        const ng = this._names[prefix] || this._nameGroup(prefix);
-        return `${prefix}${ng.index++}`;
+      _newName(prefix2) {
+        const ng = this._names[prefix2] || this._nameGroup(prefix2);
+        return `${prefix2}${ng.index++}`;
       }
-      _nameGroup(prefix) {
+      _nameGroup(prefix2) {
         var _a3, _b;
-        if (((_b = (_a3 = this._parent) === null || _a3 === void 0 ? void 0 : _a3._prefixes) === null || _b === void 0 ? void 0 : _b.has(prefix)) || this._prefixes && !this._prefixes.has(prefix)) {
-          throw new Error(`CodeGen: prefix "${prefix}" is not allowed in this scope`);
+        if (((_b = (_a3 = this._parent) === null || _a3 === void 0 ? void 0 : _a3._prefixes) === null || _b === void 0 ? void 0 : _b.has(prefix2)) || this._prefixes && !this._prefixes.has(prefix2)) {
+          throw new Error(`CodeGen: prefix "${prefix2}" is not allowed in this scope`);
         }
-        return this._names[prefix] = { prefix, index: 0 };
+        return this._names[prefix2] = { prefix: prefix2, index: 0 };
       }
     };
     exports.Scope = Scope;
     var ValueScopeName = class extends code_1.Name {
-      constructor(prefix, nameStr) {
+      constructor(prefix2, nameStr) {
         super(nameStr);
-        this.prefix = prefix;
+        this.prefix = prefix2;
       }
       setValue(value, { property, itemIndex }) {
         this.value = value;
@@ -56889,33 +56948,33 @@ var require_scope = __commonJS({
       get() {
         return this._scope;
       }
-      name(prefix) {
-        return new ValueScopeName(prefix, this._newName(prefix));
+      name(prefix2) {
+        return new ValueScopeName(prefix2, this._newName(prefix2));
       }
       value(nameOrPrefix, value) {
         var _a3;
         if (value.ref === void 0)
           throw new Error("CodeGen: ref must be passed in value");
         const name = this.toName(nameOrPrefix);
-        const { prefix } = name;
+        const { prefix: prefix2 } = name;
         const valueKey = (_a3 = value.key) !== null && _a3 !== void 0 ? _a3 : value.ref;
-        let vs = this._values[prefix];
+        let vs = this._values[prefix2];
         if (vs) {
           const _name = vs.get(valueKey);
           if (_name)
             return _name;
         } else {
-          vs = this._values[prefix] = /* @__PURE__ */ new Map();
+          vs = this._values[prefix2] = /* @__PURE__ */ new Map();
         }
         vs.set(valueKey, name);
-        const s = this._scope[prefix] || (this._scope[prefix] = []);
+        const s = this._scope[prefix2] || (this._scope[prefix2] = []);
         const itemIndex = s.length;
         s[itemIndex] = value.ref;
-        name.setValue(value, { property: prefix, itemIndex });
+        name.setValue(value, { property: prefix2, itemIndex });
         return name;
       }
-      getValue(prefix, keyOrRef) {
-        const vs = this._values[prefix];
+      getValue(prefix2, keyOrRef) {
+        const vs = this._values[prefix2];
         if (!vs)
           return;
         return vs.get(keyOrRef);
@@ -56936,11 +56995,11 @@ var require_scope = __commonJS({
       }
       _reduceValues(values, valueCode, usedValues = {}, getCode) {
         let code2 = code_1.nil;
-        for (const prefix in values) {
-          const vs = values[prefix];
+        for (const prefix2 in values) {
+          const vs = values[prefix2];
           if (!vs)
             continue;
-          const nameSet = usedValues[prefix] = usedValues[prefix] || /* @__PURE__ */ new Map();
+          const nameSet = usedValues[prefix2] = usedValues[prefix2] || /* @__PURE__ */ new Map();
           vs.forEach((name) => {
             if (nameSet.has(name))
               return;
@@ -57373,12 +57432,12 @@ var require_codegen = __commonJS({
         return this._root.render(this.opts);
       }
       // returns unique name in the internal scope
-      name(prefix) {
-        return this._scope.name(prefix);
+      name(prefix2) {
+        return this._scope.name(prefix2);
       }
       // reserves unique name in the external scope
-      scopeName(prefix) {
-        return this._extScope.name(prefix);
+      scopeName(prefix2) {
+        return this._extScope.name(prefix2);
       }
       // reserves unique name in the external scope and assigns value to it
       scopeValue(prefixOrName, value) {
@@ -57387,8 +57446,8 @@ var require_codegen = __commonJS({
         vs.add(name);
         return name;
       }
-      getScopeValue(prefix, keyOrRef) {
-        return this._extScope.getValue(prefix, keyOrRef);
+      getScopeValue(prefix2, keyOrRef) {
+        return this._extScope.getValue(prefix2, keyOrRef);
       }
       // return code that assigns values in the external scope to the names that are used internally
       // (same names that were returned by gen.scopeName or gen.scopeValue)
@@ -66367,9 +66426,9 @@ function targetOf(command) {
   return target?.[1] ?? null;
 }
 function planCollection(report, argv, facts) {
-  const prefix = kamalPrefix(argv);
-  if (!prefix || report.outcome !== "failed") return [];
-  const shared = sharedOptions(argv.slice(prefix.length));
+  const prefix2 = kamalPrefix(argv);
+  if (!prefix2 || report.outcome !== "failed") return [];
+  const shared = sharedOptions(argv.slice(prefix2.length));
   const version2 = report.deploy.kamalVersion;
   const kamal1 = version2 === "1.x" || version2 === "0.x";
   const failedPhase = report.deploy.failedPhase;
@@ -66377,7 +66436,7 @@ function planCollection(report, argv, facts) {
   const categories = new Set(report.findings.filter((f) => f.severity === "error").map((f) => f.category));
   const make = (name, args, phase, containerOutput = false) => ({
     name,
-    argv: [...prefix, ...args, ...shared],
+    argv: [...prefix2, ...args, ...shared],
     phase,
     containerOutput
   });

@@ -17,7 +17,7 @@ import { RulePrefilter } from "../rules/prefilter.js";
 import type { Category, CommandKind, LineKind, Phase } from "../vocabulary.js";
 import { ProvenanceTracker, commandKind } from "./provenance.js";
 import { ERROR_WORDS, KeyLineTracker, isBoilerplate, withoutStreamPrefix, type KeyLine } from "./keyline.js";
-import { RawLines, readOutputLine, type OutputLine } from "./triage.js";
+import { OutputReader, RawLines } from "./triage.js";
 import { inferredFor, inferredWords, stoppedWords } from "./infer.js";
 import { fingerprint } from "./fingerprint.js";
 
@@ -122,7 +122,7 @@ export class Analysis {
   private evidence = false;
   private collected: SourceMeta["collected"] | null = null;
   private readonly triage: boolean;
-  private readonly output: OutputLine = { stampLength: 0, idAt: 0, printed: false };
+  private readonly output: OutputReader;
   /** The current source's lines kept raw (made with the first one). */
   private rawLines: RawLines | null = null;
   /** The last command id a kept line had, and its command's kind: output comes in runs. */
@@ -133,6 +133,7 @@ export class Analysis {
     this.prefilter = new RulePrefilter(options.rules, ERROR_WORDS);
     this.active = new DeployState(options, this.prefilter);
     this.triage = options.triage !== false;
+    this.output = new OutputReader(this.prefilter);
   }
 
   private get model(): DeployModel {
@@ -213,7 +214,7 @@ export class Analysis {
     const wrapped = normalizer.skippable;
     if (wrapped === null || !this.engine.idle) return false;
     const out = this.output;
-    if (!readOutputLine(raw, wrapped, this.prefilter, out)) return false;
+    if (!out.read(raw, wrapped)) return false;
     const state = this.active;
     let lines = this.rawLines;
     if (lines === null) {

@@ -22,6 +22,11 @@ export interface RuleGates {
  */
 export const MAX_GATE_LENGTH = 16;
 
+/** `cleanScan`: the text holds a literal once its colour codes are removed. */
+export const HIT = -1;
+/** `cleanScan`: it cannot say (an escape other than a colour code, a C1 CSI, a line separator). */
+export const UNDECIDED = -2;
+
 /**
  * Aho–Corasick over the literals, ASCII and case-folded. The transition table is dense but
  * narrow: characters are mapped to classes (the ~50 characters that occur in some literal, plus
@@ -119,17 +124,16 @@ export class LiteralAutomaton {
   }
 
   /**
-   * Does `text` from `from` on hold any literal, read as the normalizer will leave it: colour
-   * codes (`ESC [ digits ; m`) removed? Stops at the first literal. UNDECIDED where the
-   * normalizer would do more than remove colour codes (another escape, a C1 CSI, which go to
-   * strip-ansi) or where U+2028/U+2029 would end a regex's `.`.
+   * Scans `text` from `from` to `to`, read as the normalizer will leave it (colour codes,
+   * `ESC [ digits ; m`, removed), starting in `state` (0: a line's start), and stops at the first
+   * literal: HIT then, else the state it ends in (≥ 0), which a scan of what follows can start
+   * from. UNDECIDED where the normalizer would do more than remove colour codes (another escape,
+   * a C1 CSI: strip-ansi) or where U+2028/U+2029 would end a regex's `.`.
    */
-  cleanHit(text: string, from: number): number {
+  cleanScan(text: string, from: number, to: number, state: number): number {
     const next = this.next;
     const classOf = this.classOf;
-    const length = text.length;
-    let state = 0;
-    for (let i = from; i < length; i++) {
+    for (let i = from; i < to; i++) {
       const c = text.charCodeAt(i);
       if (c < ASCII) {
         if (c === 27) {
@@ -149,16 +153,9 @@ export class LiteralAutomaton {
         state = 0;
       }
     }
-    return NO_HIT;
+    return state;
   }
 }
-
-/** `cleanHit`: the text holds a literal once its colour codes are removed. */
-export const HIT = 1;
-/** `cleanHit`: it holds none. */
-export const NO_HIT = 0;
-/** `cleanHit`: it cannot say (an escape other than a colour code, a C1 CSI, a line separator). */
-export const UNDECIDED = -1;
 
 function fold(c: number): number {
   return c >= 65 && c <= 90 ? c + 32 : c;
@@ -182,7 +179,7 @@ export class RulePrefilter {
   private readonly found: number[] = [];
 
   /**
-   * `extra`: more literals (lower case) for `cleanHit` to find that select no rule — the words
+   * `extra`: more literals (lower case) for `cleanScan` to find that select no rule — the words
    * that make a line read like an error (core/keyline.ts), so one scan tells whether a line can
    * matter at all.
    */
@@ -225,11 +222,11 @@ export class RulePrefilter {
   }
 
   /**
-   * Does the line's text from `from` on, colour codes removed, hold a literal of some rule or an
-   * extra literal? HIT, NO_HIT or UNDECIDED (see LiteralAutomaton.cleanHit).
+   * Does the line's text from `from` to `to`, colour codes removed, hold a literal of some rule or
+   * an extra literal? HIT, UNDECIDED or the state to go on from (see LiteralAutomaton.cleanScan).
    */
-  cleanHit(text: string, from: number): number {
-    return this.automaton.cleanHit(text, from);
+  cleanScan(text: string, from: number, to: number, state: number): number {
+    return this.automaton.cleanScan(text, from, to, state);
   }
 
   /** Number of rules that run their regexes on every line (no literal to gate them). */
