@@ -4178,9 +4178,9 @@ var init_version = __esm({
 
 // src/rules/template.ts
 function fill(template, vars, missing = () => UNKNOWN) {
-  return template.replace(AFFIXED, (_whole, prefix, name, fallback) => {
+  return template.replace(AFFIXED, (_whole, prefix2, name, fallback) => {
     const value = vars[name];
-    return value !== void 0 && value !== "" ? `${prefix}${value}` : fallback ?? "";
+    return value !== void 0 && value !== "" ? `${prefix2}${value}` : fallback ?? "";
   }).replace(PLAIN, (_whole, name, fallback) => {
     const value = vars[name];
     if (value !== void 0 && value !== "") return value;
@@ -4260,12 +4260,14 @@ var init_wording = __esm({
 function fold(c) {
   return c >= 65 && c <= 90 ? c + 32 : c;
 }
-var ASCII, MAX_GATE_LENGTH, LiteralAutomaton, RulePrefilter;
+var ASCII, MAX_GATE_LENGTH, HIT, UNDECIDED, LiteralAutomaton, RulePrefilter;
 var init_prefilter = __esm({
   "src/rules/prefilter.ts"() {
     "use strict";
     ASCII = 128;
     MAX_GATE_LENGTH = 16;
+    HIT = -1;
+    UNDECIDED = -2;
     LiteralAutomaton = class {
       /** (state + class) → next state, premultiplied by `width`; negative: literals end there. */
       next;
@@ -4349,6 +4351,37 @@ var init_prefilter = __esm({
           }
         }
       }
+      /**
+       * Scans `text` from `from` to `to`, read as the normalizer will leave it (colour codes,
+       * `ESC [ digits ; m`, removed), starting in `state` (0: a line's start), and stops at the first
+       * literal: HIT then, else the state it ends in (≥ 0), which a scan of what follows can start
+       * from. UNDECIDED where the normalizer would do more than remove colour codes (another escape,
+       * a C1 CSI: strip-ansi) or where U+2028/U+2029 would end a regex's `.`.
+       */
+      cleanScan(text2, from, to, state) {
+        const next = this.next;
+        const classOf = this.classOf;
+        for (let i = from; i < to; i++) {
+          const c = text2.charCodeAt(i);
+          if (c < ASCII) {
+            if (c === 27) {
+              let j = i + 1;
+              if (text2.charCodeAt(j) !== 91) return UNDECIDED;
+              let d = text2.charCodeAt(++j);
+              while (d >= 48 && d <= 57 || d === 59) d = text2.charCodeAt(++j);
+              if (d !== 109) return UNDECIDED;
+              i = j;
+              continue;
+            }
+            state = next[state + classOf[c]];
+            if (state < 0) return HIT;
+          } else {
+            if (c === 155 || c === 8232 || c === 8233) return UNDECIDED;
+            state = 0;
+          }
+        }
+        return state;
+      }
     };
     RulePrefilter = class {
       automaton;
@@ -4362,7 +4395,12 @@ var init_prefilter = __esm({
       epoch = 0;
       selected = [];
       found = [];
-      constructor(rules) {
+      /**
+       * `extra`: more literals (lower case) for `cleanScan` to find that select no rule — the words
+       * that make a line read like an error (core/keyline.ts), so one scan tells whether a line can
+       * matter at all.
+       */
+      constructor(rules, extra = []) {
         const ids = /* @__PURE__ */ new Map();
         const users = [];
         const gateOf = (pattern3, rule) => {
@@ -4387,10 +4425,24 @@ var init_prefilter = __esm({
           if (compiled.near !== null && gates.near === null || gates.patterns.some((g) => g === null)) this.always.push(index);
           return gates;
         });
+        for (const literal2 of extra) {
+          const key = literal2.slice(0, MAX_GATE_LENGTH).toLowerCase();
+          if (!ids.has(key)) {
+            ids.set(key, ids.size);
+            users.push([]);
+          }
+        }
         this.automaton = new LiteralAutomaton([...ids.keys()]);
         this.rulesOf = users.map((list) => Int32Array.from(list));
         this.literalSeen = new Int32Array(ids.size);
         this.ruleSeen = new Int32Array(rules.length);
+      }
+      /**
+       * Does the line's text from `from` to `to`, colour codes removed, hold a literal of some rule or
+       * an extra literal? HIT, UNDECIDED or the state to go on from (see LiteralAutomaton.cleanScan).
+       */
+      cleanScan(text2, from, to, state) {
+        return this.automaton.cleanScan(text2, from, to, state);
       }
       /** Number of rules that run their regexes on every line (no literal to gate them). */
       get ungated() {
@@ -4558,7 +4610,11 @@ var init_engine = __esm({
       /** The last RECENT_LINES lines, as a ring (no allocation per line): numbers and texts. */
       recentLines = new Int32Array(RECENT_LINES);
       recentTexts = new Array(RECENT_LINES).fill("");
+      /** 1 where the ring holds a raw line (`skipped`), read through `rawLines` only when needed. */
+      recentRaw = new Uint8Array(RECENT_LINES);
       recentCount = 0;
+      /** The current source's raw lines (set with the first line kept raw). */
+      rawLines = null;
       nearSeen = /* @__PURE__ */ new Map();
       pending = [];
       collecting = [];
@@ -4593,6 +4649,22 @@ var init_engine = __esm({
         const slot = this.recentCount % RECENT_LINES;
         this.recentLines[slot] = p.line;
         this.recentTexts[slot] = p.text;
+        this.recentRaw[slot] = 0;
+        this.recentCount++;
+      }
+      /**
+       * Nothing here can look at the next line unless a rule's literal is in it: no rule without a
+       * literal, no forward `near` condition waiting, no evidence being collected after a match.
+       */
+      get idle() {
+        return this.pending.length === 0 && this.collecting.length === 0 && this.prefilter.ungated === 0;
+      }
+      /** A line that core/triage.ts took while `idle`: no rule can match it; it joins the recent lines raw. */
+      skipped(line, raw) {
+        const slot = this.recentCount % RECENT_LINES;
+        this.recentLines[slot] = line;
+        this.recentTexts[slot] = raw;
+        this.recentRaw[slot] = 1;
         this.recentCount++;
       }
       /** Drops pending forward conditions at the end of a source. */
@@ -4600,6 +4672,7 @@ var init_engine = __esm({
         this.pending = [];
         this.collecting.length = 0;
         this.recentCount = 0;
+        this.rawLines = null;
         this.nearSeen.clear();
         this.sourceWideNear = false;
       }
@@ -4655,7 +4728,13 @@ var init_engine = __esm({
         const out = [];
         for (let i = this.recentCount - count; i < this.recentCount; i++) {
           const slot = i % RECENT_LINES;
-          out.push({ line: this.recentLines[slot], text: this.recentTexts[slot] });
+          let text2 = this.recentTexts[slot];
+          if (this.recentRaw[slot] === 1) {
+            text2 = this.rawLines.text(text2);
+            this.recentTexts[slot] = text2;
+            this.recentRaw[slot] = 0;
+          }
+          out.push({ line: this.recentLines[slot], text: text2 });
         }
         return out;
       }
@@ -4830,6 +4909,11 @@ var init_parse = __esm({
         const copy = detach(host);
         if (this.hosts.size < 1024) this.hosts.set(copy, copy);
         return copy;
+      }
+      /** A line of SSHKit command output `triage.ts` took (`DEBUG [id] …`): it ends an error block and a dump. */
+      skippedOutput() {
+        this.inErrorBlock = false;
+        this.dumping = false;
       }
       parse(n) {
         const parsed2 = blank(this.source, n);
@@ -5107,6 +5191,23 @@ var init_normalize = __esm({
       wrapped = null;
       lastTimestamp = null;
       inEcho = false;
+      /** `wrapped`: decided already (a copy of another source's normalizer, see core/triage.ts). */
+      constructor(wrapped = null) {
+        this.wrapped = wrapped;
+      }
+      /**
+       * Whether the source carries runner timestamps, once decided, while no runner echo is open:
+       * then a line of command output changes nothing here but the line number and the last
+       * timestamp (`skipped`). Null otherwise.
+       */
+      get skippable() {
+        return this.inEcho ? null : this.wrapped;
+      }
+      /** Counts a line `triage.ts` took as command output; its timestamp, when it has one. */
+      skipped(timestamp) {
+        if (timestamp !== null) this.lastTimestamp = timestamp;
+        return ++this.lineNumber;
+      }
       get lines() {
         return this.lineNumber;
       }
@@ -5293,10 +5394,12 @@ var init_model = __esm({
             if (p.runnerExitCode !== null) this.runnerExitCode = p.runnerExitCode;
             break;
         }
-        if (time3 !== null) {
-          if (this.currentPhase && this.currentPhase.startTime === null) this.currentPhase.startTime = Date.parse(time3);
-          this.lastStamp = time3;
-        }
+        if (time3 !== null) this.noteTime(time3);
+      }
+      /** A line's runner timestamp; all a line of plain command output changes here (core/triage.ts). */
+      noteTime(time3) {
+        if (this.currentPhase && this.currentPhase.startTime === null) this.currentPhase.startTime = Date.parse(time3);
+        this.lastStamp = time3;
       }
       onTopError(p) {
         this.finishedAll = false;
@@ -5606,6 +5709,10 @@ var init_provenance = __esm({
         }
         return out;
       }
+      /** The kind of the command with this SSHKit id (what `observe` gives its output lines). */
+      kindOf(id) {
+        return this.kinds.get(id) ?? null;
+      }
       /** The kind of the command typed at the last pasted shell prompt, while its output lasts. */
       pastedCommand() {
         return this.shellCommand;
@@ -5633,12 +5740,40 @@ function withoutStreamPrefix(text2) {
   }
   return trimmed;
 }
-var ERRORISH, BOILERPLATE, BUILD_SOLVE, WRAPPER, MAY_BE_ERROR, KeyLineTracker;
+var ERRORISH, ERROR_WORDS, BOILERPLATE, BUILD_SOLVE, WRAPPER, MAY_BE_ERROR, KeyLineTracker;
 var init_keyline = __esm({
   "src/core/keyline.ts"() {
     "use strict";
     init_strings();
     ERRORISH = /\b(?:error|fatal|failed|failure|exception|denied|refused|cannot|can't|unable|not found|no such|invalid|missing|timed? ?out|unauthorized|forbidden|panic|aborted|killed|conflict|already in use|permission)\b/i;
+    ERROR_WORDS = [
+      "error",
+      "fatal",
+      "failed",
+      "failure",
+      "exception",
+      "denied",
+      "refused",
+      "cannot",
+      "can't",
+      "unable",
+      "not found",
+      "no such",
+      "invalid",
+      "missing",
+      "timed out",
+      "timedout",
+      "time out",
+      "timeout",
+      "unauthorized",
+      "forbidden",
+      "panic",
+      "aborted",
+      "killed",
+      "conflict",
+      "already in use",
+      "permission"
+    ];
     BOILERPLATE = /Nothing written|See '[^']*--help'|Run '[^']*--help' for more|^\s*(?:\S+ (?:stdout|stderr): )?Usage: |^\s*(?:\S+ (?:stdout|stderr): )?[0-9a-f]{12,64}$|Finished in .* \(failed\)|WARNING! Using --password|^\s*$|Tasks: TOP =>|\(See full trace by running task with --trace\)/;
     BUILD_SOLVE = /^(?:\S+ (?:stdout|stderr): )?ERROR: failed to (?:solve|build)/;
     WRAPPER = /^\s*(?:Exception while executing (?:on host \S+|as \S+): \S+ exit status: \d+|\S+ exit status: \d+)$/;
@@ -5659,6 +5794,10 @@ var init_keyline = __esm({
        * what explains it (`{"TOKEN":""}` from a secrets fetch, a command that stopped mid-output).
        */
       lastOutput = null;
+      /** Or that line kept raw (`outputSkipped`), read only if it is needed. */
+      lastOutputRaw = null;
+      lastOutputLine = 0;
+      lastOutputLines = null;
       lastOutputText = "";
       lastOutputCommand = null;
       lastOutputOrigin = "text";
@@ -5678,6 +5817,7 @@ var init_keyline = __esm({
         const text2 = kind === "command-output" || kind === "log" ? p.message : p.text;
         if ((kind === "command-output" || provenance.origin === "shell") && provenance.command !== null && text2.length > 0) {
           this.lastOutput = p;
+          this.lastOutputRaw = null;
           this.lastOutputText = text2;
           this.lastOutputCommand = provenance.command;
           this.lastOutputOrigin = provenance.origin;
@@ -5698,6 +5838,19 @@ var init_keyline = __esm({
         }
         if (this.errorLine !== null && this.afterError === null && p.source === this.errorLine.source && ERRORISH.test(text2)) this.afterError = key();
         if (this.firstOtherError === null && ERRORISH.test(text2)) this.firstOtherError = key();
+      }
+      /**
+       * A line of command output that core/triage.ts took (no word in it reads like an error, so
+       * nothing but the last output changes), kept raw: `printed`, its message is not empty.
+       */
+      outputSkipped(raw, line, lines, printed, command) {
+        if (!printed || command === null) return;
+        this.lastOutput = null;
+        this.lastOutputRaw = raw;
+        this.lastOutputLine = line;
+        this.lastOutputLines = lines;
+        this.lastOutputCommand = command;
+        this.lastOutputOrigin = command === "build" ? "build" : "kamal";
       }
       /** The key line, given the failing command (its id and kind) when known. */
       pick(failedId, failing) {
@@ -5724,17 +5877,198 @@ var init_keyline = __esm({
       }
       /** What the failing command printed last, when it printed no line that reads like an error. */
       failingOutput(failedId, failing) {
-        const p = this.lastOutput;
-        if (p === null || BOILERPLATE.test(this.lastOutputText)) return null;
+        let p = this.lastOutput;
+        let text2 = this.lastOutputText;
+        if (p === null && this.lastOutputRaw !== null && this.lastOutputLines !== null) {
+          p = this.lastOutputLines.parsed(this.lastOutputRaw, this.lastOutputLine);
+          text2 = p.message;
+        }
+        if (p === null || BOILERPLATE.test(text2)) return null;
         const own2 = failedId !== null ? p.id === failedId : failing !== null && this.lastOutputCommand === failing;
         if (!own2) return null;
         return {
           source: p.source,
           line: p.line,
           text: detach(p.text.slice(0, 2e3)),
-          message: detach(this.lastOutputText.slice(0, 2e3)),
+          message: detach(text2.slice(0, 2e3)),
           origin: { command: this.lastOutputCommand, text: this.lastOutputOrigin }
         };
+      }
+    };
+  }
+});
+
+// src/core/triage.ts
+function stampLength(raw) {
+  if (raw.length < 20) return -1;
+  if (!digit(raw.charCodeAt(0)) || !digit(raw.charCodeAt(1)) || !digit(raw.charCodeAt(2)) || !digit(raw.charCodeAt(3)) || raw.charCodeAt(4) !== 45 || !digit(raw.charCodeAt(5)) || !digit(raw.charCodeAt(6)) || raw.charCodeAt(7) !== 45 || !digit(raw.charCodeAt(8)) || !digit(raw.charCodeAt(9)) || raw.charCodeAt(10) !== 84 || !digit(raw.charCodeAt(11)) || !digit(raw.charCodeAt(12)) || raw.charCodeAt(13) !== 58 || !digit(raw.charCodeAt(14)) || !digit(raw.charCodeAt(15)) || raw.charCodeAt(16) !== 58 || !digit(raw.charCodeAt(17)) || !digit(raw.charCodeAt(18)))
+    return -1;
+  let i = 19;
+  if (raw.charCodeAt(i) === 46) {
+    let j = i + 1;
+    while (j - i <= 9 && digit(raw.charCodeAt(j))) j++;
+    if (j === i + 1 || raw.charCodeAt(j) !== 90) return -1;
+    i = j;
+  }
+  return raw.charCodeAt(i) === 90 ? i + 1 : -1;
+}
+function digit(c) {
+  return c >= 48 && c <= 57;
+}
+function skipColours(raw, i) {
+  while (raw.charCodeAt(i) === 27) {
+    let j = i + 1;
+    if (raw.charCodeAt(j) !== 91) return -1;
+    let c = raw.charCodeAt(++j);
+    while (digit(c) || c === 59) c = raw.charCodeAt(++j);
+    if (c !== 109) return -1;
+    i = j + 1;
+  }
+  return i;
+}
+function readWord(raw, i, word) {
+  for (let k = 0; k < word.length; k++) {
+    let c = raw.charCodeAt(i);
+    if (c === 27) {
+      i = skipColours(raw, i);
+      if (i === -1) return -1;
+      c = raw.charCodeAt(i);
+    }
+    if (c !== word.charCodeAt(k)) return -1;
+    i++;
+  }
+  return i;
+}
+function hex8(raw, at2) {
+  for (let k = 0; k < 8; k++) {
+    const c = raw.charCodeAt(at2 + k);
+    if (!(digit(c) || c >= 97 && c <= 102)) return false;
+  }
+  return true;
+}
+function prefix(raw, from) {
+  let i = skipColours(raw, from);
+  for (; ; ) {
+    if (i === -1) return -1;
+    const c = raw.charCodeAt(i);
+    if (c !== 32 && c !== 9) break;
+    i = skipColours(raw, i + 1);
+  }
+  i = readWord(raw, i, "DEBUG [");
+  return i === -1 ? -1 : skipColours(raw, i);
+}
+var OutputReader, RawLines;
+var init_triage = __esm({
+  "src/core/triage.ts"() {
+    "use strict";
+    init_strings();
+    init_normalize();
+    init_parse();
+    OutputReader = class {
+      constructor(prefilter) {
+        this.prefilter = prefilter;
+      }
+      prefilter;
+      /** Of the line last accepted: the runner timestamp's length (0: none), as RUNNER_TIMESTAMP takes it. */
+      stampLength = 0;
+      /** Where SSHKit's 8-hex command id starts in the raw line. */
+      idAt = 0;
+      /** The message (after `] `) holds more than white space: the parser's `message` is not empty. */
+      printed = false;
+      /**
+       * The raw text before the id and from the id to the message of the last line read the long
+       * way: output comes in runs whose lines share it byte for byte, so they share its reading. With
+       * it, the literal scan's state after it for the id last seen (`id`).
+       */
+      before = "";
+      after = "";
+      id = "";
+      state = 0;
+      read(raw, wrapped) {
+        let from = 0;
+        let stamp = 0;
+        if (wrapped) {
+          stamp = stampLength(raw);
+          if (stamp === -1) return false;
+          from = raw.charCodeAt(stamp) === 32 ? stamp + 1 : stamp;
+        }
+        const prefilter = this.prefilter;
+        let idAt;
+        let message;
+        let state;
+        const before = this.before;
+        if (before !== "" && raw.startsWith(before, from) && hex8(raw, from + before.length) && raw.startsWith(this.after, from + before.length + 8)) {
+          idAt = from + before.length;
+          message = idAt + 8 + this.after.length;
+          if (!raw.startsWith(this.id, idAt)) {
+            const scanned = prefilter.cleanScan(raw, from, message, 0);
+            if (scanned < 0) return false;
+            this.id = detach(raw.slice(idAt, idAt + 8));
+            this.state = scanned;
+          }
+          state = this.state;
+        } else {
+          idAt = prefix(raw, from);
+          if (idAt === -1 || !hex8(raw, idAt)) return false;
+          const i = readWord(raw, idAt + 8, "]");
+          if (i === -1) return false;
+          const at2 = skipColours(raw, i);
+          if (at2 === -1) return false;
+          if (at2 === raw.length) {
+            if (prefilter.cleanScan(raw, from, raw.length, 0) < 0) return false;
+            this.stampLength = stamp;
+            this.idAt = idAt;
+            this.printed = false;
+            return true;
+          }
+          if (raw.charCodeAt(at2) !== 32) return false;
+          message = at2 + 1;
+          state = prefilter.cleanScan(raw, from, message, 0);
+          if (state < 0) return false;
+          this.before = detach(raw.slice(from, idAt));
+          this.after = detach(raw.slice(idAt + 8, message));
+          this.id = detach(raw.slice(idAt, idAt + 8));
+          this.state = state;
+        }
+        const first = skipColours(raw, message);
+        if (first === -1) return false;
+        const c = raw.charCodeAt(first);
+        if (c === 82 ? readWord(raw, message, "Running ") !== -1 : c === 70 ? readWord(raw, message, "Finished in ") !== -1 : c === 67 && readWord(raw, message, "Command: ") !== -1) return false;
+        let printed = false;
+        for (let at2 = first; ; ) {
+          at2 = skipColours(raw, at2);
+          if (at2 === -1) return false;
+          if (at2 >= raw.length) break;
+          const d = raw.charCodeAt(at2);
+          if (d === 32 || d === 9) {
+            at2++;
+            continue;
+          }
+          if (d <= 32 || d >= 127) return false;
+          printed = true;
+          break;
+        }
+        if (prefilter.cleanScan(raw, message, raw.length, state) < 0) return false;
+        this.stampLength = stamp;
+        this.idAt = idAt;
+        this.printed = printed;
+        return true;
+      }
+    };
+    RawLines = class {
+      constructor(source, wrapped) {
+        this.source = source;
+        this.wrapped = wrapped;
+      }
+      source;
+      wrapped;
+      parsed(raw, line) {
+        const parsed2 = new LineParser(this.source).parse(new Normalizer(this.wrapped).normalize(raw));
+        parsed2.line = line;
+        return parsed2;
+      }
+      text(raw) {
+        return new Normalizer(this.wrapped).normalize(raw).text;
       }
     };
   }
@@ -6244,6 +6578,7 @@ var init_analysis = __esm({
     init_prefilter();
     init_provenance();
     init_keyline();
+    init_triage();
     init_infer();
     init_fingerprint();
     init_lock();
@@ -6269,6 +6604,10 @@ var init_analysis = __esm({
       failing = null;
       /** The deploy's last line, kept as it came: where a log that stops mid-step stops. */
       last = null;
+      /** Or that last line kept raw (core/triage.ts took it), read only if it is needed. */
+      lastRaw = null;
+      lastRawLine = 0;
+      lastRawLines = null;
       constructor(options2, prefilter) {
         this.engine = new RuleEngine(options2.rules, prefilter);
         if (options2.command) this.model.setCommand(options2.command);
@@ -6278,8 +6617,10 @@ var init_analysis = __esm({
     Analysis = class {
       constructor(options2) {
         this.options = options2;
-        this.prefilter = new RulePrefilter(options2.rules);
+        this.prefilter = new RulePrefilter(options2.rules, ERROR_WORDS);
         this.active = new DeployState(options2, this.prefilter);
+        this.triage = options2.triage !== false;
+        this.output = new OutputReader(this.prefilter);
       }
       options;
       prefilter;
@@ -6293,6 +6634,13 @@ var init_analysis = __esm({
       evidence = false;
       collected = null;
       lineHosts = null;
+      triage;
+      output;
+      /** The current source's lines kept raw (made with the first one). */
+      rawLines = null;
+      /** The last command id a kept line had, and its command's kind: output comes in runs. */
+      lastId = "";
+      lastIdKind = null;
       get model() {
         return this.active.model;
       }
@@ -6326,6 +6674,8 @@ var init_analysis = __esm({
         this.sources.push(this.current);
         this.normalizer = new Normalizer();
         this.parser = new LineParser(meta3.name);
+        this.rawLines = null;
+        this.lastId = "";
         this.collected = meta3.collected ?? null;
         this.lineHosts = meta3.lineHosts ?? null;
         this.engine.sourceWideNear = meta3.collected?.containerOutput === true;
@@ -6333,6 +6683,8 @@ var init_analysis = __esm({
       /** Feeds one raw line (without its line end) of the current source. */
       line(raw) {
         if (!this.current || !this.normalizer || !this.parser) this.beginSource({ name: "stdin" });
+        if (this.triage && !this.evidence && this.lineHosts === null && this.skipped(raw)) return;
+        this.lastId = "";
         const normalized = this.normalizer.normalize(raw);
         const parsed2 = this.parser.parse(normalized);
         const exact = this.lineHosts?.(normalized.line) ?? null;
@@ -6347,10 +6699,50 @@ var init_analysis = __esm({
           this.keyLines.observe(parsed2, provenance);
           this.count(parsed2);
           this.engine.consume(parsed2, this.model.phaseOf(parsed2), provenance);
-          if (parsed2.kind !== "runner" && NOT_BLANK.test(parsed2.text)) this.active.last = parsed2;
+          if (parsed2.kind !== "runner" && NOT_BLANK.test(parsed2.text)) {
+            this.active.last = parsed2;
+            this.active.lastRaw = null;
+          }
         }
         this.maybeCandidate(parsed2);
         this.current.lines = normalized.line;
+      }
+      /**
+       * A line of command output no rule looks for and that does not read like an error
+       * (core/triage.ts): only what the full way would change for it changes, without reading its
+       * text — the line number, the last timestamp, the debug count, the recent lines (raw), the
+       * command's last output (raw). False: the line goes the full way.
+       */
+      skipped(raw) {
+        const normalizer = this.normalizer;
+        const wrapped = normalizer.skippable;
+        if (wrapped === null || !this.engine.idle) return false;
+        const out = this.output;
+        if (!out.read(raw, wrapped)) return false;
+        const state = this.active;
+        let lines = this.rawLines;
+        if (lines === null) {
+          lines = new RawLines(this.current.name, wrapped);
+          this.rawLines = lines;
+          state.engine.rawLines = lines;
+        }
+        const stamp = out.stampLength > 0 ? raw.slice(0, out.stampLength) : null;
+        const line = normalizer.skipped(stamp);
+        this.parser.skippedOutput();
+        if (stamp !== null) state.model.noteTime(stamp);
+        if (!raw.startsWith(this.lastId, out.idAt) || this.lastId.length === 0) {
+          this.lastId = raw.slice(out.idAt, out.idAt + 8);
+          this.lastIdKind = state.provenance.kindOf(this.lastId);
+        }
+        state.keyLines.outputSkipped(raw, line, lines, out.printed, this.lastIdKind);
+        state.counts.debug++;
+        state.engine.skipped(line, raw);
+        state.last = null;
+        state.lastRaw = raw;
+        state.lastRawLine = line;
+        state.lastRawLines = lines;
+        this.current.lines = line;
+        return true;
       }
       endSource() {
         this.engine.endSource();
@@ -6534,7 +6926,8 @@ var init_analysis = __esm({
         const evidenceLines = [];
         if (key) evidenceLines.push({ line: key.line, text: key.text });
         if (running && running.source === source && !evidenceLines.some((e) => e.line === running.line)) evidenceLines.push({ line: running.line, text: `Running ${running.command}` });
-        const last = this.active.last;
+        const state = this.active;
+        const last = state.last ?? (state.lastRaw !== null && state.lastRawLines !== null ? state.lastRawLines.parsed(state.lastRaw, state.lastRawLine) : null);
         if (last && last.source === source && !evidenceLines.some((e) => e.line === last.line)) evidenceLines.push({ line: last.line, text: detach(last.text.slice(0, 2e3)) });
         const line = evidenceLines[0]?.line ?? 0;
         return {
@@ -8796,16 +9189,16 @@ var init_log_facts = __esm({
         if (raw.length > 2e3) return;
         let line = raw.replace(/\r$/, "");
         if (this.runnerStamped === null && line.replace(/^\uFEFF/, "").trim() !== "") this.runnerStamped = RUNNER_TIME.test(line);
-        let runnerAt = null;
+        let runnerStamp = null;
         if (this.runnerStamped) {
           const stamp = RUNNER_TIME.exec(line);
           if (stamp?.[1]) {
-            runnerAt = parseTime(stamp[1]);
+            runnerStamp = stamp[1];
             line = line.slice(stamp[0].length);
           }
         }
         line = line.replace(/^\uFEFF/, "").replace(ANSI, "");
-        const appAt = this.timeline(line, runnerAt);
+        const appAt = this.timeline(line, runnerStamp);
         if (this.kamalCommand === null) {
           const command = KAMAL_COMMAND.exec(line);
           if (command?.[1] && !/Running|INFO|DEBUG/.test(line.slice(0, command.index))) this.kamalCommand = command[1].trim();
@@ -8815,6 +9208,7 @@ var init_log_facts = __esm({
           const match = pattern3.exec(line);
           const port2 = match?.[1] ? Number(match[1]) : 0;
           if (port2 > 0 && port2 < 65536) {
+            const runnerAt = runnerStamp === null ? null : parseTime(runnerStamp);
             const runner = runnerAt !== null && !this.gaveUp && this.dump === "before" ? runnerAt : null;
             const at2 = appAt ?? runner;
             this.listening.push({ port: port2, line: this.line, source: this.source, text: (APP_TIME.exec(line)?.[2] ?? line).trim(), at: at2, clock: appAt !== null ? "app" : runner !== null ? "runner" : null });
@@ -8823,7 +9217,7 @@ var init_log_facts = __esm({
         }
       }
       /** Follows the boot's times; returns the app's own time of this line, if it has one. */
-      timeline(line, runnerAt) {
+      timeline(line, runnerStamp) {
         if (this.dump === "in" || this.dump === "await") {
           const app = APP_TIME.exec(line);
           const at2 = app?.[1] ? parseTime(app[1]) : null;
@@ -8845,7 +9239,10 @@ var init_log_facts = __esm({
           const timeout = PROXY_DEPLOY.exec(line);
           if (timeout?.[1]) this.deployTimeout = Number(timeout[1]);
         }
-        if (runnerAt !== null && !this.runnerStart && DOCKER_RUN.test(line)) this.runnerStart = { line: this.line, source: this.source, text: line.trim(), at: runnerAt };
+        if (runnerStamp !== null && !this.runnerStart && DOCKER_RUN.test(line)) {
+          const runnerAt = parseTime(runnerStamp);
+          if (runnerAt !== null) this.runnerStart = { line: this.line, source: this.source, text: line.trim(), at: runnerAt };
+        }
         return null;
       }
     };
@@ -10999,11 +11396,11 @@ function isValidCIDRv6(value) {
   const parts = value.split("/");
   if (parts.length !== 2)
     return false;
-  const [address, prefix] = parts;
-  if (!prefix)
+  const [address, prefix2] = parts;
+  if (!prefix2)
     return false;
-  const prefixNum = Number(prefix);
-  if (`${prefixNum}` !== prefix)
+  const prefixNum = Number(prefix2);
+  if (`${prefixNum}` !== prefix2)
     return false;
   if (prefixNum < 0 || prefixNum > 128)
     return false;
@@ -22230,8 +22627,8 @@ function generateStringFormatCheck(doc, ctx, def, accessor, needsValue = true) {
       doc.write(`if (!${accessor}.includes(${esc(def.includes)})) return INVALID;`);
       break;
     case "starts_with": {
-      const prefix = def.prefix;
-      doc.write(`if (${accessor}.slice(0, ${prefix.length}) !== ${esc(prefix)}) return INVALID;`);
+      const prefix2 = def.prefix;
+      doc.write(`if (${accessor}.slice(0, ${prefix2.length}) !== ${esc(prefix2)}) return INVALID;`);
       break;
     }
     case "ends_with": {
@@ -22975,8 +23372,8 @@ function generateDiscriminatedUnionCheck(doc, ctx, def, accessor) {
       claimed.add(value);
     }
     const conditions = Array.from(values, (value) => literalEquality(ctx, discVar, value));
-    const prefix = firstBranch ? "if" : "else if";
-    doc.write(`${prefix} (${conditions.join(" || ")}) {`);
+    const prefix2 = firstBranch ? "if" : "else if";
+    doc.write(`${prefix2} (${conditions.join(" || ")}) {`);
     doc.indented((d) => {
       const branchOutput = generateCheck(d, ctx, option, accessor);
       d.write(`${outputVar} = ${branchOutput};`);
@@ -23977,12 +24374,12 @@ function _includes(includes, params) {
   });
 }
 // @__NO_SIDE_EFFECTS__
-function _startsWith(prefix, params) {
+function _startsWith(prefix2, params) {
   return new $ZodCheckStartsWith({
     check: "string_format",
     format: "starts_with",
     ...normalizeParams(params),
-    prefix
+    prefix: prefix2
   });
 }
 // @__NO_SIDE_EFFECTS__
@@ -30326,8 +30723,8 @@ import process2 from "node:process";
 import os from "node:os";
 import tty from "node:tty";
 function hasFlag(flag, argv = globalThis.Deno ? globalThis.Deno.args : process2.argv) {
-  const prefix = flag.startsWith("-") ? "" : flag.length === 1 ? "-" : "--";
-  const position = argv.indexOf(prefix + flag);
+  const prefix2 = flag.startsWith("-") ? "" : flag.length === 1 ? "-" : "--";
+  const position = argv.indexOf(prefix2 + flag);
   const terminatorPosition = argv.indexOf("--");
   return position !== -1 && (terminatorPosition === -1 || position < terminatorPosition);
 }
@@ -30474,12 +30871,12 @@ function stringReplaceAll(string4, substring, replacer) {
   returnValue += string4.slice(endIndex);
   return returnValue;
 }
-function stringEncaseCRLFWithFirstIndex(string4, prefix, postfix, index) {
+function stringEncaseCRLFWithFirstIndex(string4, prefix2, postfix, index) {
   let endIndex = 0;
   let returnValue = "";
   do {
     const gotCR = string4[index - 1] === "\r";
-    returnValue += string4.slice(endIndex, gotCR ? index - 1 : index) + prefix + (gotCR ? "\r\n" : "\n") + postfix;
+    returnValue += string4.slice(endIndex, gotCR ? index - 1 : index) + prefix2 + (gotCR ? "\r\n" : "\n") + postfix;
     endIndex = index + 1;
     index = string4.indexOf("\n", endIndex);
   } while (index !== -1);
@@ -31323,8 +31720,8 @@ var require_directives = __commonJS({
               if (parts.length < 2)
                 return false;
             }
-            const [handle2, prefix] = parts;
-            this.tags[handle2] = prefix;
+            const [handle2, prefix2] = parts;
+            this.tags[handle2] = prefix2;
             return true;
           }
           case "%YAML": {
@@ -31374,10 +31771,10 @@ var require_directives = __commonJS({
         const [, handle2, suffix] = source.match(/^(.*!)([^!]*)$/s);
         if (!suffix)
           onError(`The ${source} tag has no suffix`);
-        const prefix = this.tags[handle2];
-        if (prefix) {
+        const prefix2 = this.tags[handle2];
+        if (prefix2) {
           try {
-            return prefix + decodeURIComponent(suffix);
+            return prefix2 + decodeURIComponent(suffix);
           } catch (error62) {
             onError(String(error62));
             return null;
@@ -31393,9 +31790,9 @@ var require_directives = __commonJS({
        * taking into account current tag prefixes and defaults.
        */
       tagString(tag) {
-        for (const [handle2, prefix] of Object.entries(this.tags)) {
-          if (tag.startsWith(prefix))
-            return handle2 + escapeTagName(tag.substring(prefix.length));
+        for (const [handle2, prefix2] of Object.entries(this.tags)) {
+          if (tag.startsWith(prefix2))
+            return handle2 + escapeTagName(tag.substring(prefix2.length));
         }
         return tag[0] === "!" ? tag : `!<${tag}>`;
       }
@@ -31412,11 +31809,11 @@ var require_directives = __commonJS({
           tagNames = Object.keys(tags);
         } else
           tagNames = [];
-        for (const [handle2, prefix] of tagEntries) {
-          if (handle2 === "!!" && prefix === "tag:yaml.org,2002:")
+        for (const [handle2, prefix2] of tagEntries) {
+          if (handle2 === "!!" && prefix2 === "tag:yaml.org,2002:")
             continue;
-          if (!doc || tagNames.some((tn) => tn.startsWith(prefix)))
-            lines.push(`%TAG ${handle2} ${prefix}`);
+          if (!doc || tagNames.some((tn) => tn.startsWith(prefix2)))
+            lines.push(`%TAG ${handle2} ${prefix2}`);
         }
         return lines.join("\n");
       }
@@ -31451,14 +31848,14 @@ var require_anchors = __commonJS({
       });
       return anchors;
     }
-    function findNewAnchor(prefix, exclude) {
+    function findNewAnchor(prefix2, exclude) {
       for (let i = 1; true; ++i) {
-        const name = `${prefix}${i}`;
+        const name = `${prefix2}${i}`;
         if (!exclude.has(name))
           return name;
       }
     }
-    function createNodeAnchors(doc, prefix) {
+    function createNodeAnchors(doc, prefix2) {
       const aliasObjects = [];
       const sourceObjects = /* @__PURE__ */ new Map();
       let prevAnchors = null;
@@ -31466,7 +31863,7 @@ var require_anchors = __commonJS({
         onAnchor: (source) => {
           aliasObjects.push(source);
           prevAnchors ?? (prevAnchors = anchorNames(doc));
-          const anchor2 = findNewAnchor(prefix, prevAnchors);
+          const anchor2 = findNewAnchor(prefix2, prevAnchors);
           prevAnchors.add(anchor2);
           return anchor2;
         },
@@ -33459,10 +33856,10 @@ var require_int = __commonJS({
     var stringifyNumber = require_stringifyNumber();
     var intIdentify = (value) => typeof value === "bigint" || Number.isInteger(value);
     var intResolve = (str, offset, radix, { intAsBigInt }) => intAsBigInt ? BigInt(str) : parseInt(str.substring(offset), radix);
-    function intStringify(node2, radix, prefix) {
+    function intStringify(node2, radix, prefix2) {
       const { value } = node2;
       if (intIdentify(value) && value >= 0)
-        return prefix + value.toString(radix);
+        return prefix2 + value.toString(radix);
       return stringifyNumber.stringifyNumber(node2);
     }
     var intOct = {
@@ -33924,11 +34321,11 @@ var require_int2 = __commonJS({
       const n = parseInt(str, radix);
       return sign === "-" ? -1 * n : n;
     }
-    function intStringify(node2, radix, prefix) {
+    function intStringify(node2, radix, prefix2) {
       const { value } = node2;
       if (intIdentify(value)) {
         const str = value.toString(radix);
-        return value < 0 ? "-" + prefix + str.substr(1) : prefix + str;
+        return value < 0 ? "-" + prefix2 + str.substr(1) : prefix2 + str;
       }
       return stringifyNumber.stringifyNumber(node2);
     }
@@ -46105,8 +46502,8 @@ function parseTargetArg(arg) {
   const bad = () => new TargetError(`not a GitHub Actions run or job URL: ${arg} (expected \u2026/OWNER/REPO/actions/runs/RUN_ID[/job/JOB_ID])`);
   const reposAt = parts.indexOf("repos");
   if (reposAt >= 0 && (url2.hostname.startsWith("api.") || parts[0] === "api")) {
-    const prefix = parts.slice(0, reposAt).map(encodeURIComponent).join("/");
-    const apiUrl = `${url2.origin}${prefix ? `/${prefix}` : ""}`;
+    const prefix2 = parts.slice(0, reposAt).map(encodeURIComponent).join("/");
+    const apiUrl = `${url2.origin}${prefix2 ? `/${prefix2}` : ""}`;
     const parsed3 = parseActionsPath(parts.slice(reposAt + 1), true);
     if (!parsed3) throw bad();
     return { ...parsed3, webOrigin: webFromApi(apiUrl), apiUrl };
@@ -46586,11 +46983,11 @@ function selectJobs(jobs, target, selection) {
     const byId = /^\d+$/.test(wanted) ? jobs.filter((job) => job.id === Number(wanted)) : [];
     const exact = jobs.filter((job) => job.name === wanted);
     const folded = jobs.filter((job) => job.name.toLowerCase() === wanted.toLowerCase());
-    const prefix = jobs.filter((job) => job.name.toLowerCase().startsWith(wanted.toLowerCase()));
-    const found = [byId, exact, folded, prefix].find((list) => list.length > 0) ?? [];
+    const prefix2 = jobs.filter((job) => job.name.toLowerCase().startsWith(wanted.toLowerCase()));
+    const found = [byId, exact, folded, prefix2].find((list) => list.length > 0) ?? [];
     if (found.length === 0) throw new GitHubError(`no job "${wanted}" in this run (jobs: ${names(jobs)})`, "not-found");
     if (found.length > 1) {
-      const advice = found === prefix ? "give the full name or the job id" : "give the job id";
+      const advice = found === prefix2 ? "give the full name or the job id" : "give the job id";
       throw new GitHubError(`--job "${wanted}" matches ${found.length} jobs (${names(found)}): ${advice}`, "invalid");
     }
     return found;
@@ -46722,10 +47119,10 @@ function matchJobEntry(job, index) {
   return null;
 }
 function stepEntries(job, index) {
-  const prefix = `${sanitizeJobName(job.name)}/`;
+  const prefix2 = `${sanitizeJobName(job.name)}/`;
   return index.flatMap((entry) => {
-    if (!entry.name.startsWith(prefix)) return [];
-    const match = /^(\d+)_.*\.txt$/.exec(entry.name.slice(prefix.length));
+    if (!entry.name.startsWith(prefix2)) return [];
+    const match = /^(\d+)_.*\.txt$/.exec(entry.name.slice(prefix2.length));
     return match ? [{ name: entry.name, number: Number(match[1]) }] : [];
   }).sort((a, b) => a.number - b.number);
 }
@@ -56734,26 +57131,26 @@ var require_scope = __commonJS({
       toName(nameOrPrefix) {
         return nameOrPrefix instanceof code_1.Name ? nameOrPrefix : this.name(nameOrPrefix);
       }
-      name(prefix) {
-        return new code_1.Name(this._newName(prefix));
+      name(prefix2) {
+        return new code_1.Name(this._newName(prefix2));
       }
-      _newName(prefix) {
-        const ng = this._names[prefix] || this._nameGroup(prefix);
-        return `${prefix}${ng.index++}`;
+      _newName(prefix2) {
+        const ng = this._names[prefix2] || this._nameGroup(prefix2);
+        return `${prefix2}${ng.index++}`;
       }
-      _nameGroup(prefix) {
+      _nameGroup(prefix2) {
         var _a3, _b;
-        if (((_b = (_a3 = this._parent) === null || _a3 === void 0 ? void 0 : _a3._prefixes) === null || _b === void 0 ? void 0 : _b.has(prefix)) || this._prefixes && !this._prefixes.has(prefix)) {
-          throw new Error(`CodeGen: prefix "${prefix}" is not allowed in this scope`);
+        if (((_b = (_a3 = this._parent) === null || _a3 === void 0 ? void 0 : _a3._prefixes) === null || _b === void 0 ? void 0 : _b.has(prefix2)) || this._prefixes && !this._prefixes.has(prefix2)) {
+          throw new Error(`CodeGen: prefix "${prefix2}" is not allowed in this scope`);
         }
-        return this._names[prefix] = { prefix, index: 0 };
+        return this._names[prefix2] = { prefix: prefix2, index: 0 };
       }
     };
     exports.Scope = Scope;
     var ValueScopeName = class extends code_1.Name {
-      constructor(prefix, nameStr) {
+      constructor(prefix2, nameStr) {
         super(nameStr);
-        this.prefix = prefix;
+        this.prefix = prefix2;
       }
       setValue(value, { property, itemIndex }) {
         this.value = value;
@@ -56772,33 +57169,33 @@ var require_scope = __commonJS({
       get() {
         return this._scope;
       }
-      name(prefix) {
-        return new ValueScopeName(prefix, this._newName(prefix));
+      name(prefix2) {
+        return new ValueScopeName(prefix2, this._newName(prefix2));
       }
       value(nameOrPrefix, value) {
         var _a3;
         if (value.ref === void 0)
           throw new Error("CodeGen: ref must be passed in value");
         const name = this.toName(nameOrPrefix);
-        const { prefix } = name;
+        const { prefix: prefix2 } = name;
         const valueKey = (_a3 = value.key) !== null && _a3 !== void 0 ? _a3 : value.ref;
-        let vs = this._values[prefix];
+        let vs = this._values[prefix2];
         if (vs) {
           const _name = vs.get(valueKey);
           if (_name)
             return _name;
         } else {
-          vs = this._values[prefix] = /* @__PURE__ */ new Map();
+          vs = this._values[prefix2] = /* @__PURE__ */ new Map();
         }
         vs.set(valueKey, name);
-        const s = this._scope[prefix] || (this._scope[prefix] = []);
+        const s = this._scope[prefix2] || (this._scope[prefix2] = []);
         const itemIndex = s.length;
         s[itemIndex] = value.ref;
-        name.setValue(value, { property: prefix, itemIndex });
+        name.setValue(value, { property: prefix2, itemIndex });
         return name;
       }
-      getValue(prefix, keyOrRef) {
-        const vs = this._values[prefix];
+      getValue(prefix2, keyOrRef) {
+        const vs = this._values[prefix2];
         if (!vs)
           return;
         return vs.get(keyOrRef);
@@ -56819,11 +57216,11 @@ var require_scope = __commonJS({
       }
       _reduceValues(values, valueCode, usedValues = {}, getCode) {
         let code2 = code_1.nil;
-        for (const prefix in values) {
-          const vs = values[prefix];
+        for (const prefix2 in values) {
+          const vs = values[prefix2];
           if (!vs)
             continue;
-          const nameSet = usedValues[prefix] = usedValues[prefix] || /* @__PURE__ */ new Map();
+          const nameSet = usedValues[prefix2] = usedValues[prefix2] || /* @__PURE__ */ new Map();
           vs.forEach((name) => {
             if (nameSet.has(name))
               return;
@@ -57256,12 +57653,12 @@ var require_codegen = __commonJS({
         return this._root.render(this.opts);
       }
       // returns unique name in the internal scope
-      name(prefix) {
-        return this._scope.name(prefix);
+      name(prefix2) {
+        return this._scope.name(prefix2);
       }
       // reserves unique name in the external scope
-      scopeName(prefix) {
-        return this._extScope.name(prefix);
+      scopeName(prefix2) {
+        return this._extScope.name(prefix2);
       }
       // reserves unique name in the external scope and assigns value to it
       scopeValue(prefixOrName, value) {
@@ -57270,8 +57667,8 @@ var require_codegen = __commonJS({
         vs.add(name);
         return name;
       }
-      getScopeValue(prefix, keyOrRef) {
-        return this._extScope.getValue(prefix, keyOrRef);
+      getScopeValue(prefix2, keyOrRef) {
+        return this._extScope.getValue(prefix2, keyOrRef);
       }
       // return code that assigns values in the external scope to the names that are used internally
       // (same names that were returned by gen.scopeName or gen.scopeValue)
@@ -66240,9 +66637,9 @@ function targetOf(command) {
   return target?.[1] ?? null;
 }
 function planCollection(report, argv, facts) {
-  const prefix = kamalPrefix(argv);
-  if (!prefix || report.outcome !== "failed") return [];
-  const shared = sharedOptions(argv.slice(prefix.length));
+  const prefix2 = kamalPrefix(argv);
+  if (!prefix2 || report.outcome !== "failed") return [];
+  const shared = sharedOptions(argv.slice(prefix2.length));
   const version2 = report.deploy.kamalVersion;
   const kamal1 = version2 === "1.x" || version2 === "0.x";
   const failedPhase = report.deploy.failedPhase;
@@ -66250,7 +66647,7 @@ function planCollection(report, argv, facts) {
   const categories = new Set(report.findings.filter((f) => f.severity === "error").map((f) => f.category));
   const make = (name, args, phase, containerOutput = false) => ({
     name,
-    argv: [...prefix, ...args, ...shared],
+    argv: [...prefix2, ...args, ...shared],
     phase,
     containerOutput
   });
@@ -66482,8 +66879,8 @@ function kamalCommandOf(argv) {
   return argv.slice(at2 + 1).find((arg) => !arg.startsWith("-")) ?? null;
 }
 function kamalDestinationOf(argv) {
-  const prefix = kamalPrefix(argv);
-  const shared = prefix ? sharedOptions(argv.slice(prefix.length)) : [];
+  const prefix2 = kamalPrefix(argv);
+  const shared = prefix2 ? sharedOptions(argv.slice(prefix2.length)) : [];
   const at2 = shared.indexOf("-d");
   return at2 === -1 ? null : shared[at2 + 1] ?? null;
 }

@@ -175,16 +175,17 @@ export class LogFactsCollector {
     if (raw.length > 2000) return;
     let line = raw.replace(/\r$/, "");
     if (this.runnerStamped === null && line.replace(/^\uFEFF/, "").trim() !== "") this.runnerStamped = RUNNER_TIME.test(line);
-    let runnerAt: number | null = null;
+    // The runner's time is parsed only for the few lines that use it (a boot's start, a listening line).
+    let runnerStamp: string | null = null;
     if (this.runnerStamped) {
       const stamp = RUNNER_TIME.exec(line);
       if (stamp?.[1]) {
-        runnerAt = parseTime(stamp[1]);
+        runnerStamp = stamp[1];
         line = line.slice(stamp[0].length);
       }
     }
     line = line.replace(/^\uFEFF/, "").replace(ANSI, "");
-    const appAt = this.timeline(line, runnerAt);
+    const appAt = this.timeline(line, runnerStamp);
     if (this.kamalCommand === null) {
       const command = KAMAL_COMMAND.exec(line);
       if (command?.[1] && !/Running|INFO|DEBUG/.test(line.slice(0, command.index))) this.kamalCommand = command[1].trim();
@@ -195,6 +196,7 @@ export class LogFactsCollector {
       const port = match?.[1] ? Number(match[1]) : 0;
       if (port > 0 && port < 65536) {
         // A runner's time is the boot's only while the boot runs, not when Kamal prints the logs afterwards.
+        const runnerAt = runnerStamp === null ? null : parseTime(runnerStamp);
         const runner = runnerAt !== null && !this.gaveUp && this.dump === "before" ? runnerAt : null;
         const at = appAt ?? runner;
         this.listening.push({ port, line: this.line, source: this.source, text: (APP_TIME.exec(line)?.[2] ?? line).trim(), at, clock: appAt !== null ? "app" : runner !== null ? "runner" : null });
@@ -204,7 +206,7 @@ export class LogFactsCollector {
   }
 
   /** Follows the boot's times; returns the app's own time of this line, if it has one. */
-  private timeline(line: string, runnerAt: number | null): number | null {
+  private timeline(line: string, runnerStamp: string | null): number | null {
     if (this.dump === "in" || this.dump === "await") {
       const app = APP_TIME.exec(line);
       const at = app?.[1] ? parseTime(app[1]) : null;
@@ -227,7 +229,10 @@ export class LogFactsCollector {
       const timeout = PROXY_DEPLOY.exec(line);
       if (timeout?.[1]) this.deployTimeout = Number(timeout[1]);
     }
-    if (runnerAt !== null && !this.runnerStart && DOCKER_RUN.test(line)) this.runnerStart = { line: this.line, source: this.source, text: line.trim(), at: runnerAt };
+    if (runnerStamp !== null && !this.runnerStart && DOCKER_RUN.test(line)) {
+      const runnerAt = parseTime(runnerStamp);
+      if (runnerAt !== null) this.runnerStart = { line: this.line, source: this.source, text: line.trim(), at: runnerAt };
+    }
     return null;
   }
 }

@@ -16,7 +16,8 @@ import type { Counts, DeploySummary, EvidenceLine, Finding, JobRef, Outcome, Rep
 import { RulePrefilter } from "../rules/prefilter.js";
 import type { Category, CommandKind, LineKind, Phase } from "../vocabulary.js";
 import { ProvenanceTracker, commandKind } from "./provenance.js";
-import { KeyLineTracker, isBoilerplate, withoutStreamPrefix, type KeyLine } from "./keyline.js";
+import { ERROR_WORDS, KeyLineTracker, isBoilerplate, withoutStreamPrefix, type KeyLine } from "./keyline.js";
+import { OutputReader, RawLines } from "./triage.js";
 import { inferredFor, inferredWords, stoppedWords } from "./infer.js";
 import { fingerprint } from "./fingerprint.js";
 import { withLock } from "./lock.js";
@@ -24,7 +25,7 @@ import { withLock } from "./lock.js";
 export const MAX_UNMATCHED = 20;
 const MAX_UNMATCHED_CANDIDATES = 400;
 const SEVERITY_WEIGHT = { error: 300, warning: 200, info: 100 } as const;
-const INTERESTING = /\b(?:error|fatal|failed|failure|exception|denied|refused|cannot|can't|unable|not found|no such|invalid|missing|timed? ?out|unauthorized|forbidden|panic|aborted|killed)\b/i;
+export const INTERESTING = /\b(?:error|fatal|failed|failure|exception|denied|refused|cannot|can't|unable|not found|no such|invalid|missing|timed? ?out|unauthorized|forbidden|panic|aborted|killed)\b/i;
 /** Lines that read like errors but never are: empty payloads, container ids, docker's login chatter, rescued failures. */
 const BORING =
   /^\s*(?:docker|[\w./-]+) (?:stdout|stderr): (?:Nothing written|[0-9a-f]{12,64})$|^\s*$|Finished in .* \(failed\)\.$|WARNING! Using --password via the CLI is insecure|WARNING! Your password will be stored unencrypted|Configure a credential helper to remove this warning|^(?:\S+ (?:stdout|stderr): )?Login Succeeded$/;
@@ -63,6 +64,12 @@ export interface AnalysisOptions {
   command?: string | null;
   /** The destination (`-d`), when known from outside the log: the lock's commands are for it. */
   destination?: string | null;
+  /**
+   * false: every line goes the full way (normalize, parse, model, rules), also the lines of
+   * command output core/triage.ts would take without reading them. For tests: the report is
+   * the same either way.
+   */
+  triage?: boolean;
 }
 
 interface Candidate extends UnmatchedLine {
@@ -90,6 +97,10 @@ class DeployState {
   failing: CommandKind | null = null;
   /** The deploy's last line, kept as it came: where a log that stops mid-step stops. */
   last: ParsedLine | null = null;
+  /** Or that last line kept raw (core/triage.ts took it), read only if it is needed. */
+  lastRaw: string | null = null;
+  lastRawLine = 0;
+  lastRawLines: RawLines | null = null;
 
   constructor(options: AnalysisOptions, prefilter: RulePrefilter) {
     this.engine = new RuleEngine(options.rules, prefilter);
@@ -119,10 +130,19 @@ export class Analysis {
   private evidence = false;
   private collected: SourceMeta["collected"] | null = null;
   private lineHosts: SourceMeta["lineHosts"] = null;
+  private readonly triage: boolean;
+  private readonly output: OutputReader;
+  /** The current source's lines kept raw (made with the first one). */
+  private rawLines: RawLines | null = null;
+  /** The last command id a kept line had, and its command's kind: output comes in runs. */
+  private lastId = "";
+  private lastIdKind: CommandKind | null = null;
 
   constructor(private readonly options: AnalysisOptions) {
-    this.prefilter = new RulePrefilter(options.rules);
+    this.prefilter = new RulePrefilter(options.rules, ERROR_WORDS);
     this.active = new DeployState(options, this.prefilter);
+    this.triage = options.triage !== false;
+    this.output = new OutputReader(this.prefilter);
   }
 
   private get model(): DeployModel {
@@ -159,6 +179,8 @@ export class Analysis {
     this.sources.push(this.current);
     this.normalizer = new Normalizer();
     this.parser = new LineParser(meta.name);
+    this.rawLines = null;
+    this.lastId = "";
     this.collected = meta.collected ?? null;
     this.lineHosts = meta.lineHosts ?? null;
     this.engine.sourceWideNear = meta.collected?.containerOutput === true;
@@ -167,6 +189,10 @@ export class Analysis {
   /** Feeds one raw line (without its line end) of the current source. */
   line(raw: string): void {
     if (!this.current || !this.normalizer || !this.parser) this.beginSource({ name: "stdin" });
+    // Lines with a host of their own (OTLP records) are read the full way: the host is a fact.
+    if (this.triage && !this.evidence && this.lineHosts === null && this.skipped(raw)) return;
+    // A line read the full way may start a command under any id: the kind remembered is stale.
+    this.lastId = "";
     const normalized = (this.normalizer as Normalizer).normalize(raw);
     const parsed = (this.parser as LineParser).parse(normalized);
     const exact = this.lineHosts?.(normalized.line) ?? null;
@@ -182,10 +208,51 @@ export class Analysis {
       this.keyLines.observe(parsed, provenance);
       this.count(parsed);
       this.engine.consume(parsed, this.model.phaseOf(parsed), provenance);
-      if (parsed.kind !== "runner" && NOT_BLANK.test(parsed.text)) this.active.last = parsed;
+      if (parsed.kind !== "runner" && NOT_BLANK.test(parsed.text)) {
+        this.active.last = parsed;
+        this.active.lastRaw = null;
+      }
     }
     this.maybeCandidate(parsed);
     (this.current as SourceSummary).lines = normalized.line;
+  }
+
+  /**
+   * A line of command output no rule looks for and that does not read like an error
+   * (core/triage.ts): only what the full way would change for it changes, without reading its
+   * text — the line number, the last timestamp, the debug count, the recent lines (raw), the
+   * command's last output (raw). False: the line goes the full way.
+   */
+  private skipped(raw: string): boolean {
+    const normalizer = this.normalizer as Normalizer;
+    const wrapped = normalizer.skippable;
+    if (wrapped === null || !this.engine.idle) return false;
+    const out = this.output;
+    if (!out.read(raw, wrapped)) return false;
+    const state = this.active;
+    let lines = this.rawLines;
+    if (lines === null) {
+      lines = new RawLines((this.current as SourceSummary).name, wrapped);
+      this.rawLines = lines;
+      state.engine.rawLines = lines;
+    }
+    const stamp = out.stampLength > 0 ? raw.slice(0, out.stampLength) : null;
+    const line = normalizer.skipped(stamp);
+    (this.parser as LineParser).skippedOutput();
+    if (stamp !== null) state.model.noteTime(stamp);
+    if (!raw.startsWith(this.lastId, out.idAt) || this.lastId.length === 0) {
+      this.lastId = raw.slice(out.idAt, out.idAt + 8);
+      this.lastIdKind = state.provenance.kindOf(this.lastId);
+    }
+    state.keyLines.outputSkipped(raw, line, lines, out.printed, this.lastIdKind);
+    state.counts.debug++;
+    state.engine.skipped(line, raw);
+    state.last = null;
+    state.lastRaw = raw;
+    state.lastRawLine = line;
+    state.lastRawLines = lines;
+    (this.current as SourceSummary).lines = line;
+    return true;
   }
 
   endSource(): void {
@@ -397,7 +464,8 @@ export class Analysis {
     const evidenceLines: EvidenceLine[] = [];
     if (key) evidenceLines.push({ line: key.line, text: key.text });
     if (running && running.source === source && !evidenceLines.some((e) => e.line === running.line)) evidenceLines.push({ line: running.line, text: `Running ${running.command}` });
-    const last = this.active.last;
+    const state = this.active;
+    const last = state.last ?? (state.lastRaw !== null && state.lastRawLines !== null ? state.lastRawLines.parsed(state.lastRaw, state.lastRawLine) : null);
     if (last && last.source === source && !evidenceLines.some((e) => e.line === last.line)) evidenceLines.push({ line: last.line, text: detach(last.text.slice(0, 2000)) });
     const line = evidenceLines[0]?.line ?? 0;
     return {

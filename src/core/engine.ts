@@ -10,6 +10,7 @@ import { detach } from "./strings.js";
 import type { EvidenceLine, FindingOrigin } from "./report.js";
 import { LINE_KINDS, type CommandKind, type LineKind, type Phase } from "../vocabulary.js";
 import type { LineProvenance } from "./provenance.js";
+import type { RawLines } from "./triage.js";
 
 /** Evidence lines a finding keeps (pretty and markdown show fewer unless --verbose). */
 const MAX_EVIDENCE = 40;
@@ -81,7 +82,11 @@ export class RuleEngine {
   /** The last RECENT_LINES lines, as a ring (no allocation per line): numbers and texts. */
   private readonly recentLines = new Int32Array(RECENT_LINES);
   private readonly recentTexts: string[] = new Array<string>(RECENT_LINES).fill("");
+  /** 1 where the ring holds a raw line (`skipped`), read through `rawLines` only when needed. */
+  private readonly recentRaw = new Uint8Array(RECENT_LINES);
   private recentCount = 0;
+  /** The current source's raw lines (set with the first line kept raw). */
+  rawLines: RawLines | null = null;
   private readonly nearSeen = new Map<string, NearMemory[]>();
   private pending: Pending[] = [];
   private readonly collecting: Hit[] = [];
@@ -129,6 +134,24 @@ export class RuleEngine {
     const slot = this.recentCount % RECENT_LINES;
     this.recentLines[slot] = p.line;
     this.recentTexts[slot] = p.text;
+    this.recentRaw[slot] = 0;
+    this.recentCount++;
+  }
+
+  /**
+   * Nothing here can look at the next line unless a rule's literal is in it: no rule without a
+   * literal, no forward `near` condition waiting, no evidence being collected after a match.
+   */
+  get idle(): boolean {
+    return this.pending.length === 0 && this.collecting.length === 0 && this.prefilter.ungated === 0;
+  }
+
+  /** A line that core/triage.ts took while `idle`: no rule can match it; it joins the recent lines raw. */
+  skipped(line: number, raw: string): void {
+    const slot = this.recentCount % RECENT_LINES;
+    this.recentLines[slot] = line;
+    this.recentTexts[slot] = raw;
+    this.recentRaw[slot] = 1;
     this.recentCount++;
   }
 
@@ -137,6 +160,7 @@ export class RuleEngine {
     this.pending = [];
     this.collecting.length = 0;
     this.recentCount = 0;
+    this.rawLines = null;
     this.nearSeen.clear();
     this.sourceWideNear = false;
   }
@@ -199,7 +223,13 @@ export class RuleEngine {
     const out: EvidenceLine[] = [];
     for (let i = this.recentCount - count; i < this.recentCount; i++) {
       const slot = i % RECENT_LINES;
-      out.push({ line: this.recentLines[slot] as number, text: this.recentTexts[slot] as string });
+      let text = this.recentTexts[slot] as string;
+      if (this.recentRaw[slot] === 1) {
+        text = (this.rawLines as RawLines).text(text);
+        this.recentTexts[slot] = text;
+        this.recentRaw[slot] = 0;
+      }
+      out.push({ line: this.recentLines[slot] as number, text });
     }
     return out;
   }

@@ -6,9 +6,20 @@ import type { ParsedLine } from "./parse.js";
 import type { EvidenceLine, FindingOrigin } from "./report.js";
 import type { LineProvenance } from "./provenance.js";
 import { detach } from "./strings.js";
+import type { RawLines } from "./triage.js";
 import type { CommandKind } from "../vocabulary.js";
 
-const ERRORISH = /\b(?:error|fatal|failed|failure|exception|denied|refused|cannot|can't|unable|not found|no such|invalid|missing|timed? ?out|unauthorized|forbidden|panic|aborted|killed|conflict|already in use|permission)\b/i;
+export const ERRORISH = /\b(?:error|fatal|failed|failure|exception|denied|refused|cannot|can't|unable|not found|no such|invalid|missing|timed? ?out|unauthorized|forbidden|panic|aborted|killed|conflict|already in use|permission)\b/i;
+/**
+ * One of these (any case) is in every line ERRORISH matches, and in every line the analysis's
+ * "reads like an error" test (INTERESTING, a subset of ERRORISH's words) matches: a line of
+ * command output with none of them, and no rule's literal, needs no look (core/triage.ts).
+ */
+export const ERROR_WORDS: readonly string[] = [
+  "error", "fatal", "failed", "failure", "exception", "denied", "refused", "cannot", "can't", "unable", "not found", "no such",
+  "invalid", "missing", "timed out", "timedout", "time out", "timeout", "unauthorized", "forbidden", "panic", "aborted", "killed",
+  "conflict", "already in use", "permission",
+];
 /** Lines that read like errors but explain nothing. */
 const BOILERPLATE = /Nothing written|See '[^']*--help'|Run '[^']*--help' for more|^\s*(?:\S+ (?:stdout|stderr): )?Usage: |^\s*(?:\S+ (?:stdout|stderr): )?[0-9a-f]{12,64}$|Finished in .* \(failed\)|WARNING! Using --password|^\s*$|Tasks: TOP =>|\(See full trace by running task with --trace\)/;
 const BUILD_SOLVE = /^(?:\S+ (?:stdout|stderr): )?ERROR: failed to (?:solve|build)/;
@@ -64,6 +75,10 @@ export class KeyLineTracker {
    * what explains it (`{"TOKEN":""}` from a secrets fetch, a command that stopped mid-output).
    */
   private lastOutput: ParsedLine | null = null;
+  /** Or that line kept raw (`outputSkipped`), read only if it is needed. */
+  private lastOutputRaw: string | null = null;
+  private lastOutputLine = 0;
+  private lastOutputLines: RawLines | null = null;
   private lastOutputText = "";
   private lastOutputCommand: CommandKind | null = null;
   private lastOutputOrigin: FindingOrigin["text"] = "text";
@@ -85,6 +100,7 @@ export class KeyLineTracker {
     if ((kind === "command-output" || provenance.origin === "shell") && provenance.command !== null && text.length > 0) {
       // Fields, not an object: this runs on every output line.
       this.lastOutput = p;
+      this.lastOutputRaw = null;
       this.lastOutputText = text;
       this.lastOutputCommand = provenance.command;
       this.lastOutputOrigin = provenance.origin;
@@ -105,6 +121,20 @@ export class KeyLineTracker {
     }
     if (this.errorLine !== null && this.afterError === null && p.source === this.errorLine.source && ERRORISH.test(text)) this.afterError = key();
     if (this.firstOtherError === null && ERRORISH.test(text)) this.firstOtherError = key();
+  }
+
+  /**
+   * A line of command output that core/triage.ts took (no word in it reads like an error, so
+   * nothing but the last output changes), kept raw: `printed`, its message is not empty.
+   */
+  outputSkipped(raw: string, line: number, lines: RawLines, printed: boolean, command: CommandKind | null): void {
+    if (!printed || command === null) return;
+    this.lastOutput = null;
+    this.lastOutputRaw = raw;
+    this.lastOutputLine = line;
+    this.lastOutputLines = lines;
+    this.lastOutputCommand = command;
+    this.lastOutputOrigin = command === "build" ? "build" : "kamal";
   }
 
   /** The key line, given the failing command (its id and kind) when known. */
@@ -134,15 +164,20 @@ export class KeyLineTracker {
 
   /** What the failing command printed last, when it printed no line that reads like an error. */
   private failingOutput(failedId: string | null, failing: CommandKind | null): KeyLine | null {
-    const p = this.lastOutput;
-    if (p === null || BOILERPLATE.test(this.lastOutputText)) return null;
+    let p = this.lastOutput;
+    let text = this.lastOutputText;
+    if (p === null && this.lastOutputRaw !== null && this.lastOutputLines !== null) {
+      p = this.lastOutputLines.parsed(this.lastOutputRaw, this.lastOutputLine);
+      text = p.message;
+    }
+    if (p === null || BOILERPLATE.test(text)) return null;
     const own = failedId !== null ? p.id === failedId : failing !== null && this.lastOutputCommand === failing;
     if (!own) return null;
     return {
       source: p.source,
       line: p.line,
       text: detach(p.text.slice(0, 2000)),
-      message: detach(this.lastOutputText.slice(0, 2000)),
+      message: detach(text.slice(0, 2000)),
       origin: { command: this.lastOutputCommand, text: this.lastOutputOrigin },
     };
   }

@@ -168,11 +168,14 @@ export class DeployModel {
         if (p.runnerExitCode !== null) this.runnerExitCode = p.runnerExitCode;
         break;
     }
-    if (time !== null) {
-      if (this.currentPhase && this.currentPhase.startTime === null) this.currentPhase.startTime = Date.parse(time);
-      // One reference, not one per phase: a timestamp is a slice of a whole read chunk.
-      this.lastStamp = time;
-    }
+    if (time !== null) this.noteTime(time);
+  }
+
+  /** A line's runner timestamp; all a line of plain command output changes here (core/triage.ts). */
+  noteTime(time: string): void {
+    if (this.currentPhase && this.currentPhase.startTime === null) this.currentPhase.startTime = Date.parse(time);
+    // One reference, not one per phase: a timestamp is a slice of a whole read chunk.
+    this.lastStamp = time;
   }
 
   private onTopError(p: ParsedLine): void {

@@ -58,6 +58,26 @@ export class Normalizer {
   private lastTimestamp: string | null = null;
   private inEcho = false;
 
+  /** `wrapped`: decided already (a copy of another source's normalizer, see core/triage.ts). */
+  constructor(wrapped: boolean | null = null) {
+    this.wrapped = wrapped;
+  }
+
+  /**
+   * Whether the source carries runner timestamps, once decided, while no runner echo is open:
+   * then a line of command output changes nothing here but the line number and the last
+   * timestamp (`skipped`). Null otherwise.
+   */
+  get skippable(): boolean | null {
+    return this.inEcho ? null : this.wrapped;
+  }
+
+  /** Counts a line `triage.ts` took as command output; its timestamp, when it has one. */
+  skipped(timestamp: string | null): number {
+    if (timestamp !== null) this.lastTimestamp = timestamp;
+    return ++this.lineNumber;
+  }
+
   get lines(): number {
     return this.lineNumber;
   }

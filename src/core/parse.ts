@@ -120,6 +120,12 @@ export class LineParser {
     return copy;
   }
 
+  /** A line of SSHKit command output `triage.ts` took (`DEBUG [id] …`): it ends an error block and a dump. */
+  skippedOutput(): void {
+    this.inErrorBlock = false;
+    this.dumping = false;
+  }
+
   parse(n: NormalizedLine): ParsedLine {
     const parsed = blank(this.source, n);
     if (n.marker !== null || n.echo) {

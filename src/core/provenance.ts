@@ -159,6 +159,11 @@ export class ProvenanceTracker {
     return out;
   }
 
+  /** The kind of the command with this SSHKit id (what `observe` gives its output lines). */
+  kindOf(id: string): CommandKind | null {
+    return this.kinds.get(id) ?? null;
+  }
+
   /** The kind of the command typed at the last pasted shell prompt, while its output lasts. */
   pastedCommand(): CommandKind | null {
     return this.shellCommand;

@@ -22,6 +22,11 @@ export interface RuleGates {
  */
 export const MAX_GATE_LENGTH = 16;
 
+/** `cleanScan`: the text holds a literal once its colour codes are removed. */
+export const HIT = -1;
+/** `cleanScan`: it cannot say (an escape other than a colour code, a C1 CSI, a line separator). */
+export const UNDECIDED = -2;
+
 /**
  * Aho–Corasick over the literals, ASCII and case-folded. The transition table is dense but
  * narrow: characters are mapped to classes (the ~50 characters that occur in some literal, plus
@@ -117,6 +122,39 @@ export class LiteralAutomaton {
       }
     }
   }
+
+  /**
+   * Scans `text` from `from` to `to`, read as the normalizer will leave it (colour codes,
+   * `ESC [ digits ; m`, removed), starting in `state` (0: a line's start), and stops at the first
+   * literal: HIT then, else the state it ends in (≥ 0), which a scan of what follows can start
+   * from. UNDECIDED where the normalizer would do more than remove colour codes (another escape,
+   * a C1 CSI: strip-ansi) or where U+2028/U+2029 would end a regex's `.`.
+   */
+  cleanScan(text: string, from: number, to: number, state: number): number {
+    const next = this.next;
+    const classOf = this.classOf;
+    for (let i = from; i < to; i++) {
+      const c = text.charCodeAt(i);
+      if (c < ASCII) {
+        if (c === 27) {
+          // A colour code is skipped whole, the state kept: the normalizer joins what is around it.
+          let j = i + 1;
+          if (text.charCodeAt(j) !== 91) return UNDECIDED;
+          let d = text.charCodeAt(++j);
+          while ((d >= 48 && d <= 57) || d === 59) d = text.charCodeAt(++j);
+          if (d !== 109) return UNDECIDED;
+          i = j;
+          continue;
+        }
+        state = next[state + (classOf[c] as number)] as number;
+        if (state < 0) return HIT;
+      } else {
+        if (c === 0x9b || c === 0x2028 || c === 0x2029) return UNDECIDED;
+        state = 0;
+      }
+    }
+    return state;
+  }
 }
 
 function fold(c: number): number {
@@ -140,7 +178,12 @@ export class RulePrefilter {
   private readonly selected: number[] = [];
   private readonly found: number[] = [];
 
-  constructor(rules: readonly CompiledRule[]) {
+  /**
+   * `extra`: more literals (lower case) for `cleanScan` to find that select no rule — the words
+   * that make a line read like an error (core/keyline.ts), so one scan tells whether a line can
+   * matter at all.
+   */
+  constructor(rules: readonly CompiledRule[], extra: readonly string[] = []) {
     const ids = new Map<string, number>();
     const users: number[][] = [];
     const gateOf = (pattern: CompiledPattern, rule: number): Gate => {
@@ -165,10 +208,25 @@ export class RulePrefilter {
       if ((compiled.near !== null && gates.near === null) || gates.patterns.some((g) => g === null)) this.always.push(index);
       return gates;
     });
+    for (const literal of extra) {
+      const key = literal.slice(0, MAX_GATE_LENGTH).toLowerCase();
+      if (!ids.has(key)) {
+        ids.set(key, ids.size);
+        users.push([]);
+      }
+    }
     this.automaton = new LiteralAutomaton([...ids.keys()]);
     this.rulesOf = users.map((list) => Int32Array.from(list));
     this.literalSeen = new Int32Array(ids.size);
     this.ruleSeen = new Int32Array(rules.length);
+  }
+
+  /**
+   * Does the line's text from `from` to `to`, colour codes removed, hold a literal of some rule or
+   * an extra literal? HIT, UNDECIDED or the state to go on from (see LiteralAutomaton.cleanScan).
+   */
+  cleanScan(text: string, from: number, to: number, state: number): number {
+    return this.automaton.cleanScan(text, from, to, state);
   }
 
   /** Number of rules that run their regexes on every line (no literal to gate them). */
