@@ -18,8 +18,13 @@ const LOG = [
   "2026-11-20T10:00:02.2000000Z ##[error]Process completed with exit code 1.",
 ].join("\n");
 
+// The same failure, deployed with `kamal deploy -d staging` (the step's command in the job log).
+const STAGING_LOG = ["2026-11-20T10:00:00.0000000Z ##[group]Run kamal deploy -d staging", "2026-11-20T10:00:00.1000000Z kamal deploy -d staging", "2026-11-20T10:00:00.2000000Z ##[endgroup]", LOG].join("\n");
+
 let server: GitHubServer;
+let jobLog = LOG;
 beforeEach(async () => {
+  jobLog = LOG;
   server = await startGitHubServer();
   return () => server.close();
 });
@@ -44,7 +49,7 @@ function routes(earlier: Array<{ run: ReturnType<typeof listed>; memory: RunMemo
   });
   server.route("GET", /^\/signed\/job-102\.txt/, (_req, res) => {
     res.writeHead(200, { "content-type": "text/plain" });
-    res.end(LOG);
+    res.end(jobLog);
   });
   const runs = [current, ...earlier.map((e) => e.run)];
   server.route("GET", /^\/repos\/acme\/shop\/actions\/workflows\/7\/runs/, (_req, res) => sendJson(res, 200, { total_count: runs.length, workflow_runs: runs }));
@@ -68,8 +73,8 @@ async function rootFingerprint(): Promise<string> {
   return report.findings.find((f) => f.rootCause)?.fingerprint ?? "";
 }
 
-const memoryOfRun = (id: number, fingerprint: string): RunMemory => ({
-  v: 1, run: { id, attempt: 1 }, sha: sha(id), destination: null, outcome: "failed", fingerprints: [fingerprint],
+const memoryOfRun = (id: number, fingerprint: string, destination: string | null = null): RunMemory => ({
+  v: 1, run: { id, attempt: 1 }, sha: sha(id), destination, outcome: "failed", fingerprints: [fingerprint],
   rootCause: { ruleId: fingerprint.split(":")[0] ?? "", category: "registry-auth", title: "denied" }, at: "2026-11-10T09:06:00Z",
 });
 
@@ -120,6 +125,27 @@ describe("memory across runs", () => {
     expect(memory).toMatchObject({ run: { id: 42, attempt: 1 }, sha: "c0ffee".padEnd(40, "0"), outcome: "failed" });
     expect(memory?.fingerprints[0]).toBe(fingerprint);
     expect(summary).not.toContain(TOKEN);
+  });
+
+  it("the destination of the log's kamal command: annotate records it, run judges only that destination's runs", async () => {
+    const fingerprint = await rootFingerprint();
+    jobLog = STAGING_LOG;
+    const posted: Array<{ output: { summary: string } }> = [];
+    routes([], posted);
+    const env = githubEnv(TOKEN, { GITHUB_API_URL: server.url });
+    await run(["annotate", "42", "--check-run", "--history", "0"], memoryIO({ env }));
+    expect(parseMarkers(posted[0]?.output.summary ?? "")[0]).toMatchObject({ run: { id: 42 }, destination: "staging" });
+
+    // Two earlier failures the same way, one on production: only the staging one is this deploy's history.
+    routes([
+      { run: listed(41, "failure", 12), memory: memoryOfRun(41, fingerprint, "production") },
+      { run: listed(40, "failure", 11), memory: memoryOfRun(40, fingerprint, "staging") },
+    ]);
+    const json = memoryIO({ env });
+    await run(["run", "42", "--format", "json"], json);
+    const report = JSON.parse(json.out()) as { memory: { runs: Array<{ id: number }>; summary: string } };
+    expect(report.memory.runs.map((r) => r.id)).toEqual([40]);
+    expect(report.memory.summary).toContain("staging deploys");
   });
 
   it("rejects a --history that is not a number from 0 to 100 with one line and the usage exit code", async () => {

@@ -47967,7 +47967,7 @@ ${marker}
 function withMemory(text2, report, run2, options2 = {}) {
   if (options2.memory === false) return `${text2.replace(/\n*$/, "")}
 `;
-  const destination = report.deploy.command ? configArgs(report.deploy.command).destination : null;
+  const destination = options2.destination ?? null;
   const marker = renderMarker(memoryOf(report, { id: run2.id, attempt: run2.run_attempt ?? 1, sha: run2.head_sha, destination }));
   return `${text2.replace(/\n*$/, "")}
 
@@ -48041,7 +48041,6 @@ var CHECK_NAME, MAX_CHECK_SUMMARY, ANNOTATIONS_PER_REQUEST, MAX_COMMENT, MAX_TIT
 var init_annotate = __esm({
   "src/github/annotate.ts"() {
     "use strict";
-    init_core();
     init_github();
     init_markdown();
     init_marker();
@@ -48298,7 +48297,7 @@ async function judgeRun(client, target, run2, report, options2) {
   const listed = run2;
   const workflow = listed.workflow_id ?? listed.path?.replace(/@.*$/, "").split("/").pop();
   if (workflow === void 0) return report;
-  const destination = report.deploy.command ? configArgs(report.deploy.command).destination : null;
+  const destination = options2.destination ?? null;
   try {
     const history = await collectHistory(client, {
       owner: target.owner,
@@ -48339,7 +48338,6 @@ async function judgeRun(client, target, run2, report, options2) {
 var init_judge = __esm({
   "src/memory/judge.ts"() {
     "use strict";
-    init_core();
     init_client();
     init_classify();
     init_collect();
@@ -66446,13 +66444,14 @@ function historyOption() {
     return Number(value);
   });
 }
-async function judge(client, target, run2, report, options2, io, analysis) {
+async function judge(client, target, run2, report, options2, io, analysis, destination = null) {
   if (options2.history <= 0) return report;
   const [{ judgeRun: judgeRun2 }, { openCache: openCache2 }] = await Promise.all([Promise.resolve().then(() => (init_judge(), judge_exports)), Promise.resolve().then(() => (init_cache(), cache_exports))]);
   return judgeRun2(client, target, run2, report, {
     limit: options2.history,
     analysis,
     cache: openCache2(io.env, options2.cache !== false),
+    destination,
     note: (line) => io.stderr.write(`kamal-doctor: ${line}
 `)
   });
@@ -66500,8 +66499,9 @@ function registerAnnotate(program2, io, setExit) {
       const diagnosis = await gh.diagnoseRun(client, target, { rules, toolVersion: VERSION, tap: config2.tap });
       const { logs, unreadable, notes } = diagnosis;
       const checked = diagnosis.report && await config2.check(diagnosis.report, logs);
-      const locked = checked && await doctorRunLock(client, logs.target, logs.run, checked, lockDestination(options2.destination, checked, config2.facts().kamalCommand), io);
-      let report = locked && await judge(client, logs.target, logs.run, locked, options2, io, { rules, toolVersion: VERSION });
+      const destination = checked ? lockDestination(options2.destination, checked, config2.facts().kamalCommand) : options2.destination ?? null;
+      const locked = checked && await doctorRunLock(client, logs.target, logs.run, checked, destination, io);
+      let report = locked && await judge(client, logs.target, logs.run, locked, options2, io, { rules, toolVersion: VERSION }, destination);
       for (const log of unreadable) io.stderr.write(`${gh.describeUnreadable(log)}
 `);
       for (const note of notes) io.stderr.write(`kamal-doctor: ${note}
@@ -66525,7 +66525,7 @@ function registerAnnotate(program2, io, setExit) {
         setExit(EXIT.OK);
         return;
       }
-      const planned = { memory: remember };
+      const planned = { memory: remember, destination };
       const { posted } = reportsForOutput(report, { redact: options2.redact }, io.env);
       const shown = posted();
       writeStepSummary(posted, { summary: options2.summary, verbose: options2.verbose }, io);
@@ -67603,8 +67603,9 @@ function registerRun(program2, io, setExit) {
       });
       progress.done();
       const checked = analysed && await config2.check(analysed, logs);
-      const locked = checked && await doctorRunLock(client, logs.target, logs.run, checked, lockDestination(options2.destination, checked, config2.facts().kamalCommand), io);
-      const report = locked && await judge(client, target, logs.run, locked, options2, io, { rules, toolVersion: VERSION });
+      const destination = checked && lockDestination(options2.destination, checked, config2.facts().kamalCommand);
+      const locked = checked && await doctorRunLock(client, logs.target, logs.run, checked, destination, io);
+      const report = locked && await judge(client, target, logs.run, locked, options2, io, { rules, toolVersion: VERSION }, destination);
       for (const log of unreadable) io.stderr.write(`${gh.describeUnreadable(log)}
 `);
       for (const note of notes) io.stderr.write(`kamal-doctor: ${note}

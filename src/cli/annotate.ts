@@ -89,8 +89,10 @@ export function registerAnnotate(program: Command, io: CliIO, setExit: (code: nu
         const diagnosis = await gh.diagnoseRun(client, target, { rules, toolVersion: VERSION, tap: config.tap });
         const { logs, unreadable, notes } = diagnosis;
         const checked = diagnosis.report && (await config.check(diagnosis.report, logs));
-        const locked = checked && (await doctorRunLock(client, logs.target, logs.run, checked, lockDestination(options.destination, checked, config.facts().kamalCommand), io));
-        let report: Report | null = locked && (await judge(client, logs.target, logs.run, locked, options, io, { rules, toolVersion: VERSION }));
+        // The destination (-d, the config's, else the log's kamal command's): the lock's commands and the history are its.
+        const destination = checked ? lockDestination(options.destination, checked, config.facts().kamalCommand) : (options.destination ?? null);
+        const locked = checked && (await doctorRunLock(client, logs.target, logs.run, checked, destination, io));
+        let report: Report | null = locked && (await judge(client, logs.target, logs.run, locked, options, io, { rules, toolVersion: VERSION }, destination));
         for (const log of unreadable) io.stderr.write(`${gh.describeUnreadable(log)}\n`);
         for (const note of notes) io.stderr.write(`kamal-doctor: ${note}\n`);
         const runName = `run ${logs.target.runId} (attempt ${logs.attempt}) of ${logs.target.owner}/${logs.target.repo}`;
@@ -114,7 +116,7 @@ export function registerAnnotate(program: Command, io: CliIO, setExit: (code: nu
           setExit(EXIT.OK);
           return;
         }
-        const planned = { memory: remember };
+        const planned = { memory: remember, destination };
         // Everything posted is redacted: what reaches GitHub is public to everyone who can read the repository.
         const { posted } = reportsForOutput(report, { redact: options.redact }, io.env);
         const shown = posted();

@@ -28,6 +28,7 @@ export async function judge(
   options: { history: number; cache?: boolean },
   io: CliIO,
   analysis: Pick<AnalysisOptions, "rules" | "toolVersion">,
+  destination: string | null = null,
 ): Promise<Report> {
   if (options.history <= 0) return report;
   const [{ judgeRun }, { openCache }] = await Promise.all([import("../memory/judge.js"), import("../memory/cache.js")]);
@@ -35,6 +36,7 @@ export async function judge(
     limit: options.history,
     analysis,
     cache: openCache(io.env, options.cache !== false),
+    destination,
     note: (line) => io.stderr.write(`kamal-doctor: ${line}\n`),
   });
 }

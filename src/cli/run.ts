@@ -65,8 +65,9 @@ export function registerRun(program: Command, io: CliIO, setExit: (code: number)
       });
       progress.done();
       const checked = analysed && (await config.check(analysed, logs));
-      const locked = checked && (await doctorRunLock(client, logs.target, logs.run, checked, lockDestination(options.destination, checked, config.facts().kamalCommand), io));
-      const report = locked && (await judge(client, target, logs.run, locked, options, io, { rules, toolVersion: VERSION }));
+      const destination = checked && lockDestination(options.destination, checked, config.facts().kamalCommand);
+      const locked = checked && (await doctorRunLock(client, logs.target, logs.run, checked, destination, io));
+      const report = locked && (await judge(client, target, logs.run, locked, options, io, { rules, toolVersion: VERSION }, destination));
       // Not progress: what the report leaves out is said even with --quiet.
       for (const log of unreadable) io.stderr.write(`${gh.describeUnreadable(log)}\n`);
       for (const note of notes) io.stderr.write(`kamal-doctor: ${note}\n`);

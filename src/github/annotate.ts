@@ -6,7 +6,7 @@
 // Plans are pure (built from a redacted report) so `--dry-run` shows exactly what would be sent.
 
 import type { Octokit } from "@octokit/rest";
-import { configArgs, type Report } from "../core/index.js";
+import type { Report } from "../core/index.js";
 import { annotationsFor, type AnnotationLevel } from "../format/github.js";
 import { formatMarkdown, text } from "../format/markdown.js";
 import { renderMarker } from "../memory/marker.js";
@@ -72,6 +72,8 @@ export interface PlanOptions {
    * diagnosis of a failure (a cancelled run's lock left held), so history does not count it.
    */
   memory?: boolean;
+  /** The destination the run deployed to, when known: recorded in the memory marker. */
+  destination?: string | null;
 }
 
 export function planCheckRun(report: Report, run: AnnotatedRun, unreadable: readonly UnreadableLog[] = [], options: PlanOptions = {}): CheckRunPlan {
@@ -229,7 +231,7 @@ const MAX_MARKER = 8_000;
 /** The text with the run's memory appended (hidden): what later runs read back as this one. */
 function withMemory(text: string, report: Report, run: AnnotatedRun, options: PlanOptions = {}): string {
   if (options.memory === false) return `${text.replace(/\n*$/, "")}\n`;
-  const destination = report.deploy.command ? configArgs(report.deploy.command).destination : null;
+  const destination = options.destination ?? null;
   const marker = renderMarker(memoryOf(report, { id: run.id, attempt: run.run_attempt ?? 1, sha: run.head_sha, destination }));
   return `${text.replace(/\n*$/, "")}\n\n${marker.length <= MAX_MARKER ? marker : ""}\n`;
 }

@@ -4,7 +4,7 @@
 // run that holds the lock (the report's `lock`, looked up before). A GitHub error here is one
 // line; the diagnosis stands without a class.
 
-import { configArgs, type Report } from "../core/index.js";
+import type { Report } from "../core/index.js";
 import { GitHubError, type GitHubClient } from "../github/client.js";
 import type { WorkflowRun } from "../github/runs.js";
 import type { RunTarget } from "../github/target.js";
@@ -18,6 +18,8 @@ export interface JudgeOptions {
   limit: number;
   analysis: Pick<AnalysisOptions, "rules" | "toolVersion">;
   cache?: MemoryCache | null;
+  /** The destination (`-d`) the run deployed to, when known: only its runs are this one's history. */
+  destination?: string | null;
   note: (line: string) => void;
 }
 
@@ -28,7 +30,7 @@ export async function judgeRun(client: GitHubClient, target: RunTarget, run: Wor
   const listed = run as WorkflowRun & { workflow_id?: number; path?: string };
   const workflow = listed.workflow_id ?? listed.path?.replace(/@.*$/, "").split("/").pop();
   if (workflow === undefined) return report;
-  const destination = report.deploy.command ? configArgs(report.deploy.command).destination : null;
+  const destination = options.destination ?? null;
   try {
     const history = await collectHistory(client, {
       owner: target.owner,
