@@ -57,6 +57,16 @@ describe("the package as shipped", () => {
     expect(rootCause(ruled.out)).toBe("disk-full");
   });
 
+  it("answers --version without loading the program: the same answer commander gives", async () => {
+    const manifest = JSON.parse(readFileSync(path.join(root, "package.json"), "utf8")) as { version: string };
+    for (const flag of ["--version", "-V"]) expect(await kd([flag])).toEqual({ code: 0, out: `${manifest.version}\n`, err: "" });
+    // Among other arguments it is the program's option: commander answers, the same way.
+    expect(await kd(["--version", "--no-color"])).toMatchObject({ code: 0, out: `${manifest.version}\n` });
+    // The entry evaluates the program only outside that one case.
+    const entry = readFileSync(path.join(root, "dist", "kamal-doctor.js"), "utf8");
+    expect(entry).not.toMatch(/^import[^;]*from\s*"\.\/main-/m);
+  });
+
   it("talks to GitHub (Octokit loaded on demand), with no node_modules", async () => {
     const server = await startGitHubServer();
     try {
@@ -80,7 +90,12 @@ describe("the package as shipped", () => {
       for (const match of code.matchAll(/^(?:import|export)\s[^;]*?from\s*"\.\/([^"]+)";|^import\s*"\.\/([^"]+)";/gm)) visit((match[1] ?? match[2]) as string);
     };
     visit("kamal-doctor.js");
-    expect(loaded.size).toBeGreaterThan(1);
+    // `--version` alone stops there; anything else loads the program, which the entry imports.
+    const program = /await import\("\.\/(main-[\w-]+\.js)"\)/.exec(readFileSync(path.join(root, "dist", "kamal-doctor.js"), "utf8"))?.[1];
+    expect(program).toBeDefined();
+    const beforeProgram = loaded.size;
+    visit(program as string);
+    expect(loaded.size).toBeGreaterThan(beforeProgram);
     const bundled = [...loaded].flatMap((file) => [...readFileSync(path.join(root, "dist", file), "utf8").matchAll(/^\/\/ (?:\S*\/)?node_modules\/((?:@[^/]+\/)?[^/]+)\//gm)].map((m) => m[1]));
     expect(bundled).toContain("commander");
     expect(bundled).not.toContain("zod");

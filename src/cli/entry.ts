@@ -1,5 +1,5 @@
 // The bundled entry point: runs the CLI on the real process and sets its exit code.
-import { run } from "./main.js";
+import { VERSION } from "../version.js";
 
 // `kamal-doctor big.log | head` (or `exec … 2>&1 | head`) closes the pipe early: that is not an
 // error. What is left to print has nowhere to go, but the work goes on: a wrapped deploy is not
@@ -13,4 +13,13 @@ process.stdout.on("error", (error: NodeJS.ErrnoException) => {
 });
 process.stderr.on("error", () => {});
 
-process.exitCode = await run(process.argv.slice(2));
+// `kamal-doctor --version` alone is answered before the program is loaded (what commander would
+// print for it: the version and a line end); anything else, `--version` among other arguments
+// too, goes through the program.
+const argv = process.argv.slice(2);
+if (argv.length === 1 && (argv[0] === "--version" || argv[0] === "-V")) {
+  process.stdout.write(`${VERSION}\n`);
+} else {
+  const { run } = await import("./main.js");
+  process.exitCode = await run(argv);
+}
