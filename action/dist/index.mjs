@@ -66094,7 +66094,7 @@ var init_lib = __esm({
 // src/mcp/server.ts
 var server_exports = {};
 __export(server_exports, {
-  createServer: () => createServer2,
+  createServer: () => createServer,
   serveStdio: () => serveStdio,
   summarize: () => summarize
 });
@@ -66137,7 +66137,7 @@ function ruleView(rule) {
     patterns: rule.match.any
   };
 }
-function createServer2(env2) {
+function createServer(env2) {
   const server = new McpServer({ name: "kamal-doctor", version: VERSION });
   const redactOption = external_exports.boolean().optional().describe("Redact secrets in the report (default true).");
   server.registerTool(
@@ -66232,7 +66232,7 @@ ${text2}` }], structuredContent: { rules } };
   return server;
 }
 async function serveStdio(env2) {
-  const server = createServer2(env2);
+  const server = createServer(env2);
   const transport = new StdioServerTransport();
   const closed = new Promise((resolve2) => {
     transport.onclose = () => resolve2();
@@ -67290,7 +67290,6 @@ init_records();
 init_version();
 init_io();
 init_report_options();
-import { createServer } from "node:http";
 var LOOPBACK = /* @__PURE__ */ new Set(["127.0.0.1", "::1", "localhost"]);
 var MAX_BODY = 16 * 1024 * 1024;
 var MAX_RUN_LINES = 2e5;
@@ -67355,7 +67354,8 @@ function registerListen(program2, io, setExit) {
         }
       }
     };
-    const server = createServer((req, res) => {
+    const { createServer: createServer2 } = await import("node:http");
+    const server = createServer2((req, res) => {
       handle(req, res, receive).catch(() => reply(res, 500, { message: "internal error" }));
     });
     await new Promise((resolve2, reject) => {

@@ -3,7 +3,7 @@
 // `kamal.run_id`) and prints a diagnosis when the run's `kamal.failed` event arrives — one line
 // when `kamal.complete` does. Protobuf is not supported (415): Kamal ships JSON.
 
-import { createServer, type IncomingMessage, type ServerResponse } from "node:http";
+import type { IncomingMessage, ServerResponse } from "node:http";
 import type { Command } from "commander";
 import { Analysis, configArgs } from "../core/index.js";
 import { linesOf, recordsOf, type OtlpRecord } from "../otlp/records.js";
@@ -92,6 +92,8 @@ export function registerListen(program: Command, io: CliIO, setExit: (code: numb
       }
     };
 
+    // node:http loads only for this command: every other run starts without it.
+    const { createServer } = await import("node:http");
     const server = createServer((req, res) => {
       handle(req, res, receive).catch(() => reply(res, 500, { message: "internal error" }));
     });
