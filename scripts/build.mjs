@@ -13,12 +13,21 @@ const root = fileURLToPath(new URL("../", import.meta.url));
 await mkdir(`${root}dist`, { recursive: true });
 
 // Validate the catalogue with the very loader the CLI uses for --rules.
-const { loadRuleDir, literalTable } = await importSource({ "src/rules/load.ts": ["loadRuleDir"], "src/rules/compile.ts": ["literalTable"] });
+const { loadRuleDir, literalTable, compileRules, RulePrefilter, ERROR_WORDS } = await importSource({
+  "src/rules/load.ts": ["loadRuleDir"],
+  "src/rules/compile.ts": ["literalTable", "compileRules"],
+  "src/rules/prefilter.ts": ["RulePrefilter"],
+  "src/core/keyline.ts": ["ERROR_WORDS"],
+});
 try {
   const rules = await loadRuleDir(`${root}rules`);
   await writeFile(`${root}dist/rules.json`, JSON.stringify(rules));
   // The prefilter literals of every pattern, so start-up need not take the regexes apart.
-  await writeFile(`${root}dist/literals.json`, JSON.stringify(Object.fromEntries(literalTable(rules))));
+  const literals = literalTable(rules);
+  await writeFile(`${root}dist/literals.json`, JSON.stringify(Object.fromEntries(literals)));
+  // Their Aho–Corasick automaton, as the analysis's prefilter builds it (the rules' literals and
+  // the error words): start-up reads the table instead of building it.
+  await writeFile(`${root}dist/prefilter.bin`, new RulePrefilter(compileRules(rules, literals), ERROR_WORDS).automatonBytes());
 } catch (error) {
   for (const problem of error.problems ?? [error.message]) console.error(problem);
   process.exit(1);

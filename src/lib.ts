@@ -14,7 +14,7 @@ import { makeStyle } from "./format/style.js";
 import { GitHubError, TargetError } from "./github/errors.js";
 import type { GitHubClient, RunTarget, WorkflowRun } from "./github/index.js";
 import { redactReport } from "./report/redact.js";
-import { builtinLiterals, builtinRules } from "./rules/builtin.js";
+import { builtinLiterals, builtinRules, offerBuiltinAutomaton } from "./rules/builtin.js";
 import { compileRules, RuleCompileError, type CompiledRule } from "./rules/compile.js";
 import { RuleFileError } from "./rules/errors.js";
 import { InputError } from "./sources/errors.js";
@@ -199,6 +199,7 @@ async function loadRules(dirs: readonly string[]): Promise<CompiledRule[]> {
     const { loadRuleDir, mergeRules } = await import("./rules/load.js");
     for (const dir of dirs) rules = mergeRules(rules, await loadRuleDir(dir));
   }
+  offerBuiltinAutomaton();
   return compileRules(rules, builtinLiterals());
 }
 

@@ -7,7 +7,8 @@ import { compileRules, literalTable } from "../src/rules/compile.js";
 import { loadRuleDir } from "../src/rules/load.js";
 import { RULES_DIR } from "../src/rules/builtin.js";
 import { requiredLiterals } from "../src/rules/literals.js";
-import { LiteralAutomaton, RulePrefilter } from "../src/rules/prefilter.js";
+import { LiteralAutomaton, RulePrefilter, offerAutomaton } from "../src/rules/prefilter.js";
+import { ERROR_WORDS } from "../src/core/keyline.js";
 import { ruleSchema } from "../src/rules/schema.js";
 import { builtinCompiled } from "./support/analyze.js";
 
@@ -118,5 +119,58 @@ describe("precomputed literal table", () => {
   it("is what the build wrote to dist/literals.json (npm test builds first)", async () => {
     const built = JSON.parse(readFileSync(new URL("../dist/literals.json", import.meta.url), "utf8")) as Record<string, string[] | null>;
     expect(built).toEqual(Object.fromEntries(literalTable(await loadRuleDir(RULES_DIR))));
+  });
+});
+
+describe("the automaton written at build time", () => {
+  const scanAll = (automaton: LiteralAutomaton, texts: string[]) =>
+    texts.map((text) => {
+      const found: number[] = [];
+      automaton.scan(text, found);
+      return [found, automaton.cleanScan(text, 0, text.length, 0)];
+    });
+
+  it("reads back as the automaton it was written from: the same matches on any text", () => {
+    const word = fc.string({ unit: fc.constantFrom("a", "b", "A", "c", ":", " ", "z", "é"), minLength: 1, maxLength: 5 }).filter((w) => !w.includes("é"));
+    fc.assert(
+      fc.property(fc.uniqueArray(word, { minLength: 1, maxLength: 12 }), fc.array(fc.string({ unit: fc.constantFrom("a", "b", "B", "c", ":", " ", "é", "d", "Z", "\u001b[1m"), maxLength: 60 }), { maxLength: 8 }), (literals, texts) => {
+        const built = new LiteralAutomaton(literals);
+        const read = LiteralAutomaton.fromBytes(built.toBytes(literals), literals);
+        expect(read).not.toBeNull();
+        expect(scanAll(read as LiteralAutomaton, texts)).toEqual(scanAll(built, texts));
+      }),
+    );
+  });
+
+  it("is refused for other literals, and when cut short or not a table at all", () => {
+    const bytes = new LiteralAutomaton(["deploy", "lock"]).toBytes(["deploy", "lock"]);
+    expect(LiteralAutomaton.fromBytes(bytes, ["deploy", "lock"])).not.toBeNull();
+    // Bytes that do not start on a 4-byte boundary (a view into a larger buffer) read the same.
+    const shifted = new Uint8Array(bytes.length + 1);
+    shifted.set(bytes, 1);
+    const found: number[] = [];
+    LiteralAutomaton.fromBytes(shifted.subarray(1), ["deploy", "lock"])?.scan("Deploy lock", found);
+    expect(found).toEqual([0, 1]);
+    expect(LiteralAutomaton.fromBytes(bytes, ["deploy", "locks"])).toBeNull();
+    expect(LiteralAutomaton.fromBytes(bytes, ["deploy"])).toBeNull();
+    expect(LiteralAutomaton.fromBytes(bytes.slice(0, bytes.length - 4), ["deploy", "lock"])).toBeNull();
+    expect(LiteralAutomaton.fromBytes(new Uint8Array([1, 2, 3]), ["deploy", "lock"])).toBeNull();
+    expect(LiteralAutomaton.fromBytes(new TextEncoder().encode("\u0005\u0000\u0000\u0000{oops"), ["deploy", "lock"])).toBeNull();
+  });
+
+  it("dist/prefilter.bin is the built-in catalogue's (npm test builds first), and a prefilter offered it selects the same rules", async () => {
+    const rules = await builtinCompiled();
+    const fresh = new RulePrefilter(rules, ERROR_WORDS);
+    const bytes = readFileSync(new URL("../dist/prefilter.bin", import.meta.url));
+    expect(Buffer.compare(Buffer.from(fresh.automatonBytes()), bytes)).toBe(0);
+    offerAutomaton(new Uint8Array(bytes));
+    const offered = new RulePrefilter(rules, ERROR_WORDS);
+    // Every rule's own example lines, and lines with none of its literals.
+    const lines = rules.flatMap((compiled) => [...compiled.rule.examples.match, ...(compiled.rule.examples.noMatch ?? [])]).concat(["  INFO [1a2b3c4d] Running docker ps on 10.0.0.1", "plain text", "ERROR: failed to solve"]);
+    expect(lines.length).toBeGreaterThan(100);
+    for (const line of lines) {
+      expect([...offered.select(line)]).toEqual([...fresh.select(line)]);
+      expect(offered.cleanScan(line, 0, line.length, 0)).toBe(fresh.cleanScan(line, 0, line.length, 0));
+    }
   });
 });

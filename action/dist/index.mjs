@@ -4257,10 +4257,23 @@ var init_wording = __esm({
 });
 
 // src/rules/prefilter.ts
+function align(n) {
+  return n + 3 & ~3;
+}
+function offerAutomaton(bytes) {
+  if (!prebuilt.includes(bytes)) prebuilt.push(bytes);
+}
+function automatonFor(literals) {
+  for (const bytes of prebuilt) {
+    const found = LiteralAutomaton.fromBytes(bytes, literals);
+    if (found) return found;
+  }
+  return new LiteralAutomaton(literals);
+}
 function fold(c) {
   return c >= 65 && c <= 90 ? c + 32 : c;
 }
-var ASCII, MAX_GATE_LENGTH, HIT, UNDECIDED, LiteralAutomaton, RulePrefilter;
+var ASCII, MAX_GATE_LENGTH, HIT, UNDECIDED, LiteralAutomaton, TABLE_VERSION, LITTLE_ENDIAN, prebuilt, RulePrefilter;
 var init_prefilter = __esm({
   "src/rules/prefilter.ts"() {
     "use strict";
@@ -4268,7 +4281,7 @@ var init_prefilter = __esm({
     MAX_GATE_LENGTH = 16;
     HIT = -1;
     UNDECIDED = -2;
-    LiteralAutomaton = class {
+    LiteralAutomaton = class _LiteralAutomaton {
       /** (state + class) → next state, premultiplied by `width`; negative: literals end there. */
       next;
       /** ASCII character → class; 0 for a character in no literal. Upper case maps like lower. */
@@ -4276,7 +4289,15 @@ var init_prefilter = __esm({
       width;
       /** For each state, the literal ids that end there (own and via failure links). */
       outputs;
-      constructor(literals) {
+      /** Builds the automaton of `literals`; `table`: the one built before for the same list (`fromBytes`). */
+      constructor(literals, table) {
+        if (table) {
+          this.next = table.next;
+          this.classOf = table.classOf;
+          this.width = table.width;
+          this.outputs = table.outputs;
+          return;
+        }
         const classOf = new Uint8Array(ASCII);
         let width = 1;
         for (const literal2 of literals) {
@@ -4334,6 +4355,46 @@ var init_prefilter = __esm({
         this.width = width;
         this.outputs = own2.map((ids) => ids.length > 0 ? Int32Array.from(new Set(ids)) : null);
       }
+      /**
+       * The automaton as bytes, its literals first (what `fromBytes` checks it against): a u32 length,
+       * a JSON header (literals, width, the states where literals end and their ids), then the class
+       * map and the transition table, little-endian. The build writes the built-in catalogue's.
+       */
+      toBytes(literals) {
+        const ends = [];
+        this.outputs.forEach((ids, state) => {
+          if (ids) ends.push([state, ...ids]);
+        });
+        const header3 = Buffer.from(JSON.stringify({ v: TABLE_VERSION, literals, width: this.width, states: this.next.length / this.width, ends }), "utf8");
+        const at2 = align(4 + header3.length);
+        const bytes = new Uint8Array(at2 + ASCII + this.next.length * 4);
+        const view = new DataView(bytes.buffer);
+        view.setUint32(0, header3.length, true);
+        bytes.set(header3, 4);
+        bytes.set(this.classOf, at2);
+        this.next.forEach((value, i) => view.setInt32(at2 + ASCII + i * 4, value, true));
+        return bytes;
+      }
+      /** The table `toBytes` wrote, when it was written for exactly these literals; else null (build it). */
+      static fromBytes(bytes, literals) {
+        try {
+          const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
+          const length = view.getUint32(0, true);
+          const header3 = JSON.parse(Buffer.from(bytes.buffer, bytes.byteOffset + 4, length).toString("utf8"));
+          if (header3.v !== TABLE_VERSION || header3.literals.length !== literals.length || header3.literals.some((literal2, i) => literal2 !== literals[i])) return null;
+          const at2 = align(4 + length);
+          const cells = header3.states * header3.width;
+          if (bytes.byteLength !== at2 + ASCII + cells * 4) return null;
+          const classOf = bytes.slice(at2, at2 + ASCII);
+          const start = bytes.byteOffset + at2 + ASCII;
+          const next = !LITTLE_ENDIAN ? Int32Array.from({ length: cells }, (_, i) => view.getInt32(at2 + ASCII + i * 4, true)) : start % 4 === 0 ? new Int32Array(bytes.buffer, start, cells) : new Int32Array(bytes.slice(at2 + ASCII).buffer);
+          const outputs = new Array(header3.states).fill(null);
+          for (const [state, ...ids] of header3.ends) outputs[state] = Int32Array.from(ids);
+          return new _LiteralAutomaton(literals, { width: header3.width, classOf, next, outputs });
+        } catch {
+          return null;
+        }
+      }
       /** Appends to `found` the id of every literal occurrence in `text` (repeats included). */
       scan(text2, found) {
         const next = this.next;
@@ -4383,8 +4444,13 @@ var init_prefilter = __esm({
         return state;
       }
     };
+    TABLE_VERSION = 1;
+    LITTLE_ENDIAN = new Uint8Array(new Uint32Array([1]).buffer)[0] === 1;
+    prebuilt = [];
     RulePrefilter = class {
       automaton;
+      /** The literals of the automaton, by id (lower case, at most MAX_GATE_LENGTH characters). */
+      literals;
       /** Literal id → indices of the rules that use it. */
       rulesOf;
       /** Rules with a pattern that has no literal: candidates on every line. */
@@ -4432,7 +4498,8 @@ var init_prefilter = __esm({
             users.push([]);
           }
         }
-        this.automaton = new LiteralAutomaton([...ids.keys()]);
+        this.literals = [...ids.keys()];
+        this.automaton = automatonFor(this.literals);
         this.rulesOf = users.map((list) => Int32Array.from(list));
         this.literalSeen = new Int32Array(ids.size);
         this.ruleSeen = new Int32Array(rules.length);
@@ -4443,6 +4510,10 @@ var init_prefilter = __esm({
        */
       cleanScan(text2, from, to, state) {
         return this.automaton.cleanScan(text2, from, to, state);
+      }
+      /** The automaton as bytes (`LiteralAutomaton.toBytes`): what the build writes to dist/prefilter.bin. */
+      automatonBytes() {
+        return this.automaton.toBytes(this.literals);
       }
       /** Number of rules that run their regexes on every line (no literal to gate them). */
       get ungated() {
@@ -39349,10 +39420,19 @@ function builtinLiterals() {
   if (!existsSync(file2)) return /* @__PURE__ */ new Map();
   return new Map(Object.entries(JSON.parse(readFileSync3(file2, "utf8"))));
 }
+function offerBuiltinAutomaton() {
+  const file2 = new URL("./prefilter.bin", import.meta.url);
+  if (!existsSync(file2)) return;
+  try {
+    offerAutomaton(readFileSync3(file2));
+  } catch {
+  }
+}
 var RULES_DIR;
 var init_builtin = __esm({
   "src/rules/builtin.ts"() {
     "use strict";
+    init_prefilter();
     RULES_DIR = fileURLToPath(new URL("../../rules/", import.meta.url));
   }
 });
@@ -39450,6 +39530,7 @@ async function loadRules(dirs = []) {
     const { loadRuleDir: loadRuleDir2, mergeRules: mergeRules2 } = await Promise.resolve().then(() => (init_load(), load_exports));
     for (const dir of dirs) rules = mergeRules2(rules, await loadRuleDir2(dir));
   }
+  offerBuiltinAutomaton();
   return compileRules(rules, builtinLiterals());
 }
 function printReport(report, options2, io) {
@@ -66028,6 +66109,7 @@ async function loadRules2(dirs) {
     const { loadRuleDir: loadRuleDir2, mergeRules: mergeRules2 } = await Promise.resolve().then(() => (init_load(), load_exports));
     for (const dir of dirs) rules = mergeRules2(rules, await loadRuleDir2(dir));
   }
+  offerBuiltinAutomaton();
   return compileRules(rules, builtinLiterals());
 }
 function isPathInput(input2) {

@@ -6,7 +6,7 @@ import type { Report } from "../core/index.js";
 import { FORMATS, FORMAT_NAMES, type FormatName } from "../format/index.js";
 import { makeStyle, wantsColour } from "../format/style.js";
 import { compileRules, type CompiledRule } from "../rules/compile.js";
-import { builtinLiterals, builtinRules } from "../rules/builtin.js";
+import { builtinLiterals, builtinRules, offerBuiltinAutomaton } from "../rules/builtin.js";
 import { guardForActions, reportsForOutput, writeStepSummary } from "./actions-output.js";
 import { EXIT, type CliIO } from "./io.js";
 
@@ -56,6 +56,7 @@ export async function loadRules(dirs: readonly string[] = []): Promise<CompiledR
     const { loadRuleDir, mergeRules } = await import("../rules/load.js");
     for (const dir of dirs) rules = mergeRules(rules, await loadRuleDir(dir));
   }
+  offerBuiltinAutomaton();
   return compileRules(rules, builtinLiterals());
 }
 

@@ -1,10 +1,12 @@
 // The built-in catalogue: dist/rules.json in the built CLI (validated when it was built), the
 // YAML files under rules/ when running from source (tests, scripts). dist/literals.json holds
-// the prefilter literals of its patterns, worked out at build time too.
+// the prefilter literals of its patterns, and dist/prefilter.bin their automaton, worked out at
+// build time too.
 
 import { existsSync, readFileSync } from "node:fs";
 import { fileURLToPath } from "node:url";
 import type { LiteralTable } from "./compile.js";
+import { offerAutomaton } from "./prefilter.js";
 import type { Rule } from "./schema.js";
 
 /** Where the rule YAML lives in a source checkout. */
@@ -23,4 +25,19 @@ export function builtinLiterals(): LiteralTable {
   const file = new URL("./literals.json", import.meta.url);
   if (!existsSync(file)) return new Map();
   return new Map(Object.entries(JSON.parse(readFileSync(file, "utf8")) as Record<string, string[] | null>));
+}
+
+/**
+ * Offers the built catalogue's prefilter automaton (dist/prefilter.bin, written by the build) to
+ * the prefilter, which uses it when its literals are exactly the table's, and builds its own
+ * otherwise (`--rules`, a source checkout).
+ */
+export function offerBuiltinAutomaton(): void {
+  const file = new URL("./prefilter.bin", import.meta.url);
+  if (!existsSync(file)) return;
+  try {
+    offerAutomaton(readFileSync(file));
+  } catch {
+    // Unreadable: the prefilter builds the automaton, as from source.
+  }
 }

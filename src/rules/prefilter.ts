@@ -43,7 +43,15 @@ export class LiteralAutomaton {
   /** For each state, the literal ids that end there (own and via failure links). */
   private readonly outputs: Array<Int32Array | null>;
 
-  constructor(literals: readonly string[]) {
+  /** Builds the automaton of `literals`; `table`: the one built before for the same list (`fromBytes`). */
+  constructor(literals: readonly string[], table?: AutomatonTable) {
+    if (table) {
+      this.next = table.next;
+      this.classOf = table.classOf;
+      this.width = table.width;
+      this.outputs = table.outputs;
+      return;
+    }
     const classOf = new Uint8Array(ASCII);
     let width = 1;
     for (const literal of literals) {
@@ -105,6 +113,53 @@ export class LiteralAutomaton {
     this.outputs = own.map((ids) => (ids.length > 0 ? Int32Array.from(new Set(ids)) : null));
   }
 
+  /**
+   * The automaton as bytes, its literals first (what `fromBytes` checks it against): a u32 length,
+   * a JSON header (literals, width, the states where literals end and their ids), then the class
+   * map and the transition table, little-endian. The build writes the built-in catalogue's.
+   */
+  toBytes(literals: readonly string[]): Uint8Array {
+    const ends: number[][] = [];
+    this.outputs.forEach((ids, state) => {
+      if (ids) ends.push([state, ...ids]);
+    });
+    const header = Buffer.from(JSON.stringify({ v: TABLE_VERSION, literals, width: this.width, states: this.next.length / this.width, ends }), "utf8");
+    const at = align(4 + header.length);
+    const bytes = new Uint8Array(at + ASCII + this.next.length * 4);
+    const view = new DataView(bytes.buffer);
+    view.setUint32(0, header.length, true);
+    bytes.set(header, 4);
+    bytes.set(this.classOf, at);
+    this.next.forEach((value, i) => view.setInt32(at + ASCII + i * 4, value, true));
+    return bytes;
+  }
+
+  /** The table `toBytes` wrote, when it was written for exactly these literals; else null (build it). */
+  static fromBytes(bytes: Uint8Array, literals: readonly string[]): LiteralAutomaton | null {
+    try {
+      const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
+      const length = view.getUint32(0, true);
+      const header = JSON.parse(Buffer.from(bytes.buffer, bytes.byteOffset + 4, length).toString("utf8")) as { v: number; literals: string[]; width: number; states: number; ends: number[][] };
+      if (header.v !== TABLE_VERSION || header.literals.length !== literals.length || header.literals.some((literal, i) => literal !== literals[i])) return null;
+      const at = align(4 + length);
+      const cells = header.states * header.width;
+      if (bytes.byteLength !== at + ASCII + cells * 4) return null;
+      const classOf = bytes.slice(at, at + ASCII);
+      // Where the machine is little-endian the bytes are the table (a view, or an aligned copy); else read value by value.
+      const start = bytes.byteOffset + at + ASCII;
+      const next = !LITTLE_ENDIAN
+        ? Int32Array.from({ length: cells }, (_, i) => view.getInt32(at + ASCII + i * 4, true))
+        : start % 4 === 0
+          ? new Int32Array(bytes.buffer, start, cells)
+          : new Int32Array(bytes.slice(at + ASCII).buffer);
+      const outputs: Array<Int32Array | null> = new Array<Int32Array | null>(header.states).fill(null);
+      for (const [state, ...ids] of header.ends) outputs[state as number] = Int32Array.from(ids);
+      return new LiteralAutomaton(literals, { width: header.width, classOf, next, outputs });
+    } catch {
+      return null;
+    }
+  }
+
   /** Appends to `found` the id of every literal occurrence in `text` (repeats included). */
   scan(text: string, found: number[]): void {
     const next = this.next;
@@ -157,6 +212,37 @@ export class LiteralAutomaton {
   }
 }
 
+/** A built automaton, as `fromBytes` reads it back. */
+interface AutomatonTable {
+  width: number;
+  classOf: Uint8Array;
+  next: Int32Array;
+  outputs: Array<Int32Array | null>;
+}
+
+const TABLE_VERSION = 1;
+const LITTLE_ENDIAN = new Uint8Array(new Uint32Array([1]).buffer)[0] === 1;
+
+function align(n: number): number {
+  return (n + 3) & ~3;
+}
+
+/** Tables written before (the build's, for the built-in catalogue), tried before building one. */
+const prebuilt: Uint8Array[] = [];
+
+/** Offers a table `toBytes` wrote: a prefilter over exactly its literals uses it instead of building the automaton. */
+export function offerAutomaton(bytes: Uint8Array): void {
+  if (!prebuilt.includes(bytes)) prebuilt.push(bytes);
+}
+
+function automatonFor(literals: readonly string[]): LiteralAutomaton {
+  for (const bytes of prebuilt) {
+    const found = LiteralAutomaton.fromBytes(bytes, literals);
+    if (found) return found;
+  }
+  return new LiteralAutomaton(literals);
+}
+
 function fold(c: number): number {
   return c >= 65 && c <= 90 ? c + 32 : c;
 }
@@ -167,6 +253,8 @@ function fold(c: number): number {
  */
 export class RulePrefilter {
   private readonly automaton: LiteralAutomaton;
+  /** The literals of the automaton, by id (lower case, at most MAX_GATE_LENGTH characters). */
+  readonly literals: readonly string[];
   /** Literal id → indices of the rules that use it. */
   private readonly rulesOf: Int32Array[];
   /** Rules with a pattern that has no literal: candidates on every line. */
@@ -215,7 +303,8 @@ export class RulePrefilter {
         users.push([]);
       }
     }
-    this.automaton = new LiteralAutomaton([...ids.keys()]);
+    this.literals = [...ids.keys()];
+    this.automaton = automatonFor(this.literals);
     this.rulesOf = users.map((list) => Int32Array.from(list));
     this.literalSeen = new Int32Array(ids.size);
     this.ruleSeen = new Int32Array(rules.length);
@@ -227,6 +316,11 @@ export class RulePrefilter {
    */
   cleanScan(text: string, from: number, to: number, state: number): number {
     return this.automaton.cleanScan(text, from, to, state);
+  }
+
+  /** The automaton as bytes (`LiteralAutomaton.toBytes`): what the build writes to dist/prefilter.bin. */
+  automatonBytes(): Uint8Array {
+    return this.automaton.toBytes(this.literals);
   }
 
   /** Number of rules that run their regexes on every line (no literal to gate them). */
