@@ -29778,7 +29778,8 @@ __export(cache_exports, {
   openCache: () => openCache
 });
 import { createHash as createHash2, randomBytes } from "node:crypto";
-import { mkdir as mkdir2, readdir, readFile, rename, stat as stat2, unlink, writeFile } from "node:fs/promises";
+import { mkdirSync, readdirSync, renameSync, unlinkSync, writeFileSync } from "node:fs";
+import { readdir, readFile, stat as stat2, unlink } from "node:fs/promises";
 import path2 from "node:path";
 function cacheDir(env2) {
   const own2 = env2["KAMAL_DOCTOR_CACHE_DIR"]?.trim();
@@ -29844,21 +29845,23 @@ var init_cache = __esm({
         return entry;
       }
       /** Saves `memory` under `key`; false when it could not be written (never an error). */
-      async put(key, kind, memory, source = null) {
+      put(key, kind, memory, source = null) {
         const file2 = this.fileOf(key, kind);
-        if (file2 === null || this.dir === null) return false;
+        if (file2 === null || this.dir === null) return Promise.resolve(false);
         const entry = { key, kind, source, savedAt: (/* @__PURE__ */ new Date()).toISOString(), memory };
         const temp = `${file2}.${process.pid}.${randomBytes(4).toString("hex")}.tmp`;
         try {
-          await mkdir2(this.dir, { recursive: true, mode: 448 });
-          await writeFile(temp, `${JSON.stringify(entry)}
+          mkdirSync(this.dir, { recursive: true, mode: 448 });
+          writeFileSync(temp, `${JSON.stringify(entry)}
 `, { mode: 384 });
-          await rename(temp, file2);
-          return true;
+          renameSync(temp, file2);
+          return Promise.resolve(true);
         } catch {
-          await unlink(temp).catch(() => {
-          });
-          return false;
+          try {
+            unlinkSync(temp);
+          } catch {
+          }
+          return Promise.resolve(false);
         }
       }
       /** Every readable entry of a kind (unreadable ones are removed on the way). */
@@ -29889,7 +29892,7 @@ var init_cache = __esm({
         if (this.dir === null) return 0;
         let names2;
         try {
-          names2 = await readdir(this.dir);
+          names2 = readdirSync(this.dir);
         } catch {
           return 0;
         }

@@ -6,7 +6,8 @@
 // is ever an error of the command. It holds the redacted memory only, never a log.
 
 import { createHash, randomBytes } from "node:crypto";
-import { mkdir, readdir, readFile, rename, stat, unlink, writeFile } from "node:fs/promises";
+import { mkdirSync, readdirSync, renameSync, unlinkSync, writeFileSync } from "node:fs";
+import { readdir, readFile, stat, unlink } from "node:fs/promises";
 import path from "node:path";
 import type { RunMemory } from "./types.js";
 
@@ -89,19 +90,25 @@ export class MemoryCache {
   }
 
   /** Saves `memory` under `key`; false when it could not be written (never an error). */
-  async put(key: string, kind: CacheKind, memory: RunMemory, source: string | null = null): Promise<boolean> {
+  put(key: string, kind: CacheKind, memory: RunMemory, source: string | null = null): Promise<boolean> {
     const file = this.fileOf(key, kind);
-    if (file === null || this.dir === null) return false;
+    if (file === null || this.dir === null) return Promise.resolve(false);
     const entry: CacheEntry = { key, kind, source, savedAt: new Date().toISOString(), memory };
     const temp = `${file}.${process.pid}.${randomBytes(4).toString("hex")}.tmp`;
+    // Synchronous: a few hundred bytes, written once at the end of a run, where each
+    // asynchronous call would be a round trip through the thread pool.
     try {
-      await mkdir(this.dir, { recursive: true, mode: 0o700 });
-      await writeFile(temp, `${JSON.stringify(entry)}\n`, { mode: 0o600 });
-      await rename(temp, file);
-      return true;
+      mkdirSync(this.dir, { recursive: true, mode: 0o700 });
+      writeFileSync(temp, `${JSON.stringify(entry)}\n`, { mode: 0o600 });
+      renameSync(temp, file);
+      return Promise.resolve(true);
     } catch {
-      await unlink(temp).catch(() => {});
-      return false;
+      try {
+        unlinkSync(temp);
+      } catch {
+        // Never written, or already gone.
+      }
+      return Promise.resolve(false);
     }
   }
 
@@ -133,7 +140,7 @@ export class MemoryCache {
     if (this.dir === null) return 0;
     let names: string[];
     try {
-      names = await readdir(this.dir);
+      names = readdirSync(this.dir);
     } catch {
       return 0;
     }
