@@ -74,7 +74,7 @@ describe("action.yml", () => {
     expect(action.runs.using).toBe("node24");
     expect(action.runs.main).toBe("action/dist/index.mjs");
     expect(() => createRequire(path.join(actionDir, action.runs.main)).resolve("commander")).toThrow();
-    expect(Object.keys(action.outputs)).toEqual(["outcome", "root-cause", "category", "title", "fix", "log-url"]);
+    expect(Object.keys(action.outputs)).toEqual(["outcome", "root-cause", "category", "title", "fix", "log-url", "lock-state"]);
     expect(Object.keys(action.inputs)).toEqual(["command", "collect", "log-file", "run-id", "outputs", "token", "rules", "redact", "fail-on-failure"]);
   });
 });
@@ -94,6 +94,17 @@ describe("the bundled action", () => {
     expect(r.outputs["title"]).not.toBe("");
     expect(r.outputs["fix"]).not.toBe("");
     expect(r.outputs["log-url"]).toBe("");
+    expect(r.outputs["lock-state"]).toBe("");
+  });
+
+  it("log-file of a deploy that found the lock held: lock-state, and the lock's advice as the fix", async () => {
+    const r = await runAction({ "log-file": "fixtures/kamal1/deploy-lock-held.log", outputs: "summary" });
+    expect(r.code).toBe(0);
+    expect(r.outputs["root-cause"]).toBe("deploy-lock-held");
+    // From the log alone whether its holder still runs is not known (with run-id: held or stale).
+    expect(r.outputs["lock-state"]).toBe("unknown");
+    // Taken by hand ("Manual deploy in progress"): ask its holder first, not the rule's generic step.
+    expect(r.outputs["fix"]).toMatch(/^The lock was taken on purpose .*ask Sam Ortiz before releasing it/);
   });
 
   it("log-file without annotations or summary prints the guarded report; fail-on-failure fails the step", async () => {

@@ -67891,13 +67891,15 @@ function actionInput(env2, name) {
 function reportOutputs(report) {
   const root = report.findings.find((finding3) => finding3.rootCause) ?? null;
   const flat = (text2) => (text2 ?? "").replace(/[\r\n]+/g, " ");
+  const lock = report.lock ?? null;
   return {
     outcome: report.outcome,
     "root-cause": root?.ruleId ?? "",
     category: root?.category ?? "",
     title: flat(root?.title),
-    fix: flat(root?.remediation[0]),
-    "log-url": root?.url ?? ""
+    fix: flat((lock && root ? lock.advice[0] : void 0) ?? root?.remediation[0]),
+    "log-url": root?.url ?? "",
+    "lock-state": lock?.state ?? ""
   };
 }
 function outputFileText(outputs, delimiter = `ghadelimiter_${randomUUID()}`) {

@@ -18,17 +18,23 @@ export function actionInput(env: Env, name: string): string {
   return (env[`INPUT_${name.replace(/ /g, "_").toUpperCase()}`] ?? "").trim();
 }
 
-/** The step outputs of a report: the root cause's id, category, title, first fix and deep link. */
+/**
+ * The step outputs of a report: the root cause's id, category, title, first fix and deep link,
+ * and the deploy lock's state. Where the lock is in question its advice is the fix (what the
+ * reports show too: the rule's steps made true for this holder, run and destination).
+ */
 export function reportOutputs(report: JsonReport): Record<string, string> {
   const root = report.findings.find((finding) => finding.rootCause) ?? null;
   const flat = (text: string | null | undefined) => (text ?? "").replace(/[\r\n]+/g, " ");
+  const lock = report.lock ?? null;
   return {
     outcome: report.outcome,
     "root-cause": root?.ruleId ?? "",
     category: root?.category ?? "",
     title: flat(root?.title),
-    fix: flat(root?.remediation[0]),
+    fix: flat((lock && root ? lock.advice[0] : undefined) ?? root?.remediation[0]),
     "log-url": root?.url ?? "",
+    "lock-state": lock?.state ?? "",
   };
 }
 
