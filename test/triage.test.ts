@@ -137,7 +137,7 @@ describe("triage of command output", () => {
         part("38a907d0", "5e6f7a8b", "0badcafe"),
         sgr,
         part("] "),
-        fc.array(fc.tuple(sgr, part("	Download complete", "x", " ", "Pulling fs layer", "#7 44.350 Installing nokogiri", "")), { maxLength: 4 }),
+        fc.array(fc.tuple(sgr, part("	Download complete", "x", " ", "Pulling fs layer", "#7 44.350 Installing nokogiri", "", 'Started GET "/up" for 10.0.0.1', "Completed 200 OK in 3ms", "Processing by Rails::HealthController#show", "manifest for ")), { maxLength: 4 }),
       )
       .map(([stamp, a, space, b, level, c, open, d, id, e, close, message]) => `${stamp}${a}${space}${b}${level}${c}${open}${d}${id}${e}${close}${message.flat().join("")}`);
     const line = fc.oneof({ weight: 6, arbitrary: output }, { weight: 1, arbitrary: fc.array(piece, { minLength: 0, maxLength: 9 }).map((parts) => parts.join("")) });
