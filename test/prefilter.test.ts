@@ -66,6 +66,27 @@ describe("LiteralAutomaton", () => {
     expect(found.filter((id) => id === 2)).toHaveLength(3);
   });
 
+  it("scans a one-byte line's Latin-1 bytes as it scans the string, colour codes and stops included", () => {
+    const unit = fc.constantFrom("a", "b", "B", "c", ":", " ", "é", "\x9b", "\x1b", "[", "0", ";", "m", "2K", "Z");
+    fc.assert(
+      fc.property(
+        fc.uniqueArray(fc.string({ unit: fc.constantFrom("a", "b", "c", ":", " ", "m"), minLength: 1, maxLength: 4 }), { minLength: 1, maxLength: 8 }),
+        fc.string({ unit, maxLength: 40 }),
+        fc.nat(40),
+        fc.constantFrom("\n", "\r"),
+        (literals, text, cut, end) => {
+          const automaton = new LiteralAutomaton(literals);
+          const from = Math.min(cut, text.length);
+          const bytes = Buffer.from(`::${text}${end}abc`, "latin1");
+          expect(automaton.cleanScanBytes(bytes, 2, 2 + from, 0)).toBe(automaton.cleanScan(text, 0, from, 0));
+          const state = automaton.cleanScan(text, 0, from, 0);
+          if (state >= 0) expect(automaton.cleanScanBytes(bytes, 2 + from, 2 + text.length, state)).toBe(automaton.cleanScan(text, from, text.length, state));
+        },
+      ),
+      { numRuns: 2000 },
+    );
+  });
+
   it("refuses a literal beyond ASCII, which the scan could never find", () => {
     expect(() => new LiteralAutomaton(["café"])).toThrow(/ASCII/);
   });

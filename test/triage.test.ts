@@ -11,16 +11,24 @@ import { INTERESTING } from "../src/core/analysis.js";
 import { ERRORISH, ERROR_WORDS } from "../src/core/keyline.js";
 import { LineSplitter } from "../src/core/lines.js";
 import type { Report } from "../src/core/report.js";
-import { stampLength } from "../src/core/triage.js";
+import { stampLength, stampLengthBytes } from "../src/core/triage.js";
 import { builtinCompiled } from "./support/analyze.js";
 import { logsUnder } from "./support/logs.js";
 
 const root = path.resolve(import.meta.dirname, "..");
 const logs = [...logsUnder(path.join(root, "fixtures")), ...logsUnder(path.join(root, "../shared/corpus"))];
 
-async function report(text: string, triage: boolean, chunk = text.length + 1): Promise<Report> {
-  const analysis = new Analysis({ rules: await builtinCompiled(), toolVersion: "0.0.0-test", triage });
+/**
+ * false: every line the full way; true: the triage, lines fed one by one (it reads strings);
+ * "bytes": the triage, text fed in chunks (`push`: one-byte chunks are read as Latin-1 bytes).
+ */
+async function report(text: string, triage: boolean | "bytes", chunk = text.length + 1): Promise<Report> {
+  const analysis = new Analysis({ rules: await builtinCompiled(), toolVersion: "0.0.0-test", triage: triage !== false });
   analysis.beginSource({ name: "deploy.log" });
+  if (triage === "bytes") {
+    for (let at = 0; at < text.length; at += chunk) analysis.push(text.slice(at, at + chunk));
+    return analysis.finish();
+  }
   const splitter = new LineSplitter((line) => analysis.line(line));
   for (let at = 0; at < text.length; at += chunk) splitter.push(text.slice(at, at + chunk));
   splitter.end();
@@ -37,6 +45,8 @@ describe("triage of command output", () => {
     const reference = await report(text, false);
     expect(await report(text, true)).toEqual(reference);
     expect(await report(text, true, 97)).toEqual(reference);
+    expect(await report(text, "bytes")).toEqual(reference);
+    expect(await report(text, "bytes", 97)).toEqual(reference);
   });
 
   it.each(["default", "hard"])("gives the full way's report on the bench's %s shape", async (shape) => {
@@ -45,10 +55,14 @@ describe("triage of command output", () => {
     const out = path.join(mkdtempSync(path.join(tmpdir(), "kd-triage-")), `${shape}.log`);
     await generate({ out, lines: 30_000, shape });
     const text = readFileSync(out, "utf8");
-    expect(await report(text, true)).toEqual(await report(text, false));
+    const reference = await report(text, false);
+    expect(await report(text, true)).toEqual(reference);
+    expect(await report(text, "bytes", 65_536)).toEqual(reference);
     // Cut off before the failure: a log that stops while commands still run.
     const cut = text.slice(0, text.lastIndexOf("\n", Math.floor(text.length * 0.6)) + 1);
-    expect(await report(cut, true)).toEqual(await report(cut, false));
+    const cutReference = await report(cut, false);
+    expect(await report(cut, true)).toEqual(cutReference);
+    expect(await report(cut, "bytes", 4096)).toEqual(cutReference);
   });
 
   it("gives the full way's report on random lines of the shapes it decides on", async () => {
@@ -123,7 +137,7 @@ describe("triage of command output", () => {
         part("38a907d0", "5e6f7a8b", "0badcafe"),
         sgr,
         part("] "),
-        fc.array(fc.tuple(sgr, part("	Download complete", "x", " ", "Pulling fs layer", "#7 44.350 Installing nokogiri", "")), { maxLength: 4 }),
+        fc.array(fc.tuple(sgr, part("	Download complete", "x", " ", "Pulling fs layer", "#7 44.350 Installing nokogiri", "", 'Started GET "/up" for 10.0.0.1', "Completed 200 OK in 3ms", "Processing by Rails::HealthController#show", "manifest for ")), { maxLength: 4 }),
       )
       .map(([stamp, a, space, b, level, c, open, d, id, e, close, message]) => `${stamp}${a}${space}${b}${level}${c}${open}${d}${id}${e}${close}${message.flat().join("")}`);
     const line = fc.oneof({ weight: 6, arbitrary: output }, { weight: 1, arbitrary: fc.array(piece, { minLength: 0, maxLength: 9 }).map((parts) => parts.join("")) });
@@ -131,7 +145,10 @@ describe("triage of command output", () => {
     await fc.assert(
       fc.asyncProperty(start, fc.array(line, { minLength: 1, maxLength: 60 }), async (head, lines) => {
         const text = head + lines.join("\n");
-        expect(await report(text, true)).toEqual(await report(text, false));
+        const reference = await report(text, false);
+        expect(await report(text, true)).toEqual(reference);
+        expect(await report(text, "bytes")).toEqual(reference);
+        expect(await report(text, "bytes", 61)).toEqual(reference);
       }),
       { numRuns: 400 },
     );
@@ -143,7 +160,12 @@ describe("triage of command output", () => {
     const stamped = fc.tuple(fc.integer({ min: 0, max: 12 }), text).map(([digits, rest]) => `2026-01-15T09:30:00${digits > 0 ? "." + "7".repeat(digits - 1) : ""}${rest}`);
     fc.assert(
       fc.property(fc.oneof(text, stamped), (raw) => {
-        expect(stampLength(raw)).toBe(RUNNER_TIMESTAMP.exec(raw)?.[1]?.length ?? -1);
+        const expected = RUNNER_TIMESTAMP.exec(raw)?.[1]?.length ?? -1;
+        expect(stampLength(raw)).toBe(expected);
+        // As bytes: somewhere in a chunk, followed by the line's end.
+        const bytes = Buffer.from(`xyz${raw}\n2026`, "latin1");
+        expect(stampLengthBytes(bytes, 3, raw.length)).toBe(expected);
+        expect(stampLengthBytes(Buffer.from(`${raw}\r`, "latin1"), 0, raw.length)).toBe(expected);
       }),
       { numRuns: 2000 },
     );

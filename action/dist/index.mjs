@@ -4443,6 +4443,36 @@ var init_prefilter = __esm({
         }
         return state;
       }
+      /**
+       * `cleanScan` over bytes: the same scan of a one-byte string (no character above U+00FF)
+       * written to `bytes` as Latin-1, one byte per character, so `bytes[i]` is `text.charCodeAt(i)`.
+       * Reading at or past `to` (an escape's tail) must find the line's own bytes or its line end,
+       * which no escape can take, as `charCodeAt` past a line's end finds nothing.
+       */
+      cleanScanBytes(bytes, from, to, state) {
+        const next = this.next;
+        const classOf = this.classOf;
+        for (let i = from; i < to; i++) {
+          const c = bytes[i];
+          if (c < ASCII) {
+            if (c === 27) {
+              let j = i + 1;
+              if (bytes[j] !== 91) return UNDECIDED;
+              let d = bytes[++j];
+              while (d >= 48 && d <= 57 || d === 59) d = bytes[++j];
+              if (d !== 109) return UNDECIDED;
+              i = j;
+              continue;
+            }
+            state = next[state + classOf[c]];
+            if (state < 0) return HIT;
+          } else {
+            if (c === 155) return UNDECIDED;
+            state = 0;
+          }
+        }
+        return state;
+      }
     };
     TABLE_VERSION = 1;
     LITTLE_ENDIAN = new Uint8Array(new Uint32Array([1]).buffer)[0] === 1;
@@ -4514,6 +4544,10 @@ var init_prefilter = __esm({
       /** The automaton as bytes (`LiteralAutomaton.toBytes`): what the build writes to dist/prefilter.bin. */
       automatonBytes() {
         return this.automaton.toBytes(this.literals);
+      }
+      /** `cleanScan` of a one-byte line written to `bytes` as Latin-1 (LiteralAutomaton.cleanScanBytes). */
+      cleanScanBytes(bytes, from, to, state) {
+        return this.automaton.cleanScanBytes(bytes, from, to, state);
       }
       /** Number of rules that run their regexes on every line (no literal to gate them). */
       get ungated() {
@@ -5162,8 +5196,8 @@ var init_lines = __esm({
       }
       emit(chunk2, start, end) {
         if (this.pending.length === 0 && !this.overflowing) {
-          const piece = end - start > this.maxLineLength ? this.cut(chunk2.slice(start, start + this.maxLineLength)) : chunk2.slice(start, end);
-          this.sink(piece);
+          if (end - start > this.maxLineLength) this.sink(this.cut(chunk2.slice(start, start + this.maxLineLength)), -1);
+          else this.sink(chunk2.slice(start, end), start);
           return;
         }
         this.append(chunk2.slice(start, end));
@@ -5185,7 +5219,7 @@ var init_lines = __esm({
       }
       flush() {
         if (this.overflowing) this.truncatedLines++;
-        this.sink(this.pending);
+        this.sink(this.pending, -1);
         this.pending = "";
         this.overflowing = false;
       }
@@ -5983,6 +6017,19 @@ function stampLength(raw) {
   }
   return raw.charCodeAt(i) === 90 ? i + 1 : -1;
 }
+function stampLengthBytes(bytes, at2, length) {
+  if (length < 20) return -1;
+  if (!digit(bytes[at2]) || !digit(bytes[at2 + 1]) || !digit(bytes[at2 + 2]) || !digit(bytes[at2 + 3]) || bytes[at2 + 4] !== 45 || !digit(bytes[at2 + 5]) || !digit(bytes[at2 + 6]) || bytes[at2 + 7] !== 45 || !digit(bytes[at2 + 8]) || !digit(bytes[at2 + 9]) || bytes[at2 + 10] !== 84 || !digit(bytes[at2 + 11]) || !digit(bytes[at2 + 12]) || bytes[at2 + 13] !== 58 || !digit(bytes[at2 + 14]) || !digit(bytes[at2 + 15]) || bytes[at2 + 16] !== 58 || !digit(bytes[at2 + 17]) || !digit(bytes[at2 + 18]))
+    return -1;
+  let i = at2 + 19;
+  if (bytes[i] === 46) {
+    let j = i + 1;
+    while (j - i <= 9 && digit(bytes[j])) j++;
+    if (j === i + 1 || bytes[j] !== 90) return -1;
+    i = j;
+  }
+  return bytes[i] === 90 ? i + 1 - at2 : -1;
+}
 function digit(c) {
   return c >= 48 && c <= 57;
 }
@@ -6055,15 +6102,28 @@ var init_triage = __esm({
       after = "";
       id = "";
       state = 0;
-      read(raw, wrapped) {
+      bytes = null;
+      base = 0;
+      /** The literal scan of `raw` from `from` to `to` (`RulePrefilter.cleanScan`), over the bytes when there are. */
+      scan(raw, from, to, state) {
+        const bytes = this.bytes;
+        return bytes === null ? this.prefilter.cleanScan(raw, from, to, state) : this.prefilter.cleanScanBytes(bytes, this.base + from, this.base + to, state);
+      }
+      /**
+       * `bytes`: null, or the line written as Latin-1 at `at` (a one-byte string, followed by its
+       * line end): the timestamp and the literal scans then read bytes, which is quicker than
+       * `charCodeAt`, and decide the same.
+       */
+      read(raw, wrapped, bytes = null, at2 = 0) {
+        this.bytes = bytes;
+        this.base = at2;
         let from = 0;
         let stamp = 0;
         if (wrapped) {
-          stamp = stampLength(raw);
+          stamp = bytes === null ? stampLength(raw) : stampLengthBytes(bytes, at2, raw.length);
           if (stamp === -1) return false;
           from = raw.charCodeAt(stamp) === 32 ? stamp + 1 : stamp;
         }
-        const prefilter = this.prefilter;
         let idAt;
         let message;
         let state;
@@ -6072,7 +6132,7 @@ var init_triage = __esm({
           idAt = from + before.length;
           message = idAt + 8 + this.after.length;
           if (!raw.startsWith(this.id, idAt)) {
-            const scanned = prefilter.cleanScan(raw, from, message, 0);
+            const scanned = this.scan(raw, from, message, 0);
             if (scanned < 0) return false;
             this.id = detach(raw.slice(idAt, idAt + 8));
             this.state = scanned;
@@ -6083,18 +6143,18 @@ var init_triage = __esm({
           if (idAt === -1 || !hex8(raw, idAt)) return false;
           const i = readWord(raw, idAt + 8, "]");
           if (i === -1) return false;
-          const at2 = skipColours(raw, i);
-          if (at2 === -1) return false;
-          if (at2 === raw.length) {
-            if (prefilter.cleanScan(raw, from, raw.length, 0) < 0) return false;
+          const at3 = skipColours(raw, i);
+          if (at3 === -1) return false;
+          if (at3 === raw.length) {
+            if (this.scan(raw, from, raw.length, 0) < 0) return false;
             this.stampLength = stamp;
             this.idAt = idAt;
             this.printed = false;
             return true;
           }
-          if (raw.charCodeAt(at2) !== 32) return false;
-          message = at2 + 1;
-          state = prefilter.cleanScan(raw, from, message, 0);
+          if (raw.charCodeAt(at3) !== 32) return false;
+          message = at3 + 1;
+          state = this.scan(raw, from, message, 0);
           if (state < 0) return false;
           this.before = detach(raw.slice(from, idAt));
           this.after = detach(raw.slice(idAt + 8, message));
@@ -6106,20 +6166,20 @@ var init_triage = __esm({
         const c = raw.charCodeAt(first);
         if (c === 82 ? readWord(raw, message, "Running ") !== -1 : c === 70 ? readWord(raw, message, "Finished in ") !== -1 : c === 67 && readWord(raw, message, "Command: ") !== -1) return false;
         let printed = false;
-        for (let at2 = first; ; ) {
-          at2 = skipColours(raw, at2);
-          if (at2 === -1) return false;
-          if (at2 >= raw.length) break;
-          const d = raw.charCodeAt(at2);
+        for (let at3 = first; ; ) {
+          at3 = skipColours(raw, at3);
+          if (at3 === -1) return false;
+          if (at3 >= raw.length) break;
+          const d = raw.charCodeAt(at3);
           if (d === 32 || d === 9) {
-            at2++;
+            at3++;
             continue;
           }
           if (d <= 32 || d >= 127) return false;
           printed = true;
           break;
         }
-        if (prefilter.cleanScan(raw, message, raw.length, state) < 0) return false;
+        if (this.scan(raw, message, raw.length, state) < 0) return false;
         this.stampLength = stamp;
         this.idAt = idAt;
         this.printed = printed;
@@ -6602,9 +6662,7 @@ var init_lock = __esm({
 function analyzeText(name, text2, options2) {
   const analysis = new Analysis(options2);
   analysis.beginSource({ name });
-  const splitter = new LineSplitter((line) => analysis.line(line));
-  splitter.push(text2);
-  splitter.end();
+  analysis.push(text2);
   return analysis.finish();
 }
 function recategorization(hit, failing) {
@@ -6634,7 +6692,7 @@ function candidatePriority(p, sinceHeader) {
 function shape(text2) {
   return text2.replace(/\d{4}-\d{2}-\d{2}[T ][\d:.]+Z?/g, "T").replace(/\b[0-9a-f]{7,64}\b/gi, "H").replace(/\d+/g, "0").trim();
 }
-var MAX_UNMATCHED, MAX_UNMATCHED_CANDIDATES, SEVERITY_WEIGHT, INTERESTING, BORING, NOT_BLANK, PAYLOAD_HEADER, DeployState, OUTCOME_WEIGHT, Analysis;
+var MAX_UNMATCHED, WIDE, MAX_UNMATCHED_CANDIDATES, SEVERITY_WEIGHT, INTERESTING, BORING, NOT_BLANK, PAYLOAD_HEADER, DeployState, OUTCOME_WEIGHT, Analysis;
 var init_analysis = __esm({
   "src/core/analysis.ts"() {
     "use strict";
@@ -6654,6 +6712,7 @@ var init_analysis = __esm({
     init_fingerprint();
     init_lock();
     MAX_UNMATCHED = 20;
+    WIDE = /[^\x00-\xff]/;
     MAX_UNMATCHED_CANDIDATES = 400;
     SEVERITY_WEIGHT = { error: 300, warning: 200, info: 100 };
     INTERESTING = /\b(?:error|fatal|failed|failure|exception|denied|refused|cannot|can't|unable|not found|no such|invalid|missing|timed? ?out|unauthorized|forbidden|panic|aborted|killed)\b/i;
@@ -6706,6 +6765,11 @@ var init_analysis = __esm({
       collected = null;
       lineHosts = null;
       triage;
+      /** The current source's splitter, for text fed with `push`. */
+      splitter = null;
+      /** While a chunk is pushed: its characters as Latin-1 bytes (a one-byte chunk), else null. */
+      bytes = null;
+      scratch = Buffer.allocUnsafe(0);
       output;
       /** The current source's lines kept raw (made with the first one). */
       rawLines = null;
@@ -6751,10 +6815,30 @@ var init_analysis = __esm({
         this.lineHosts = meta3.lineHosts ?? null;
         this.engine.sourceWideNear = meta3.collected?.containerOutput === true;
       }
+      /**
+       * Feeds the current source's decoded text, in chunks of any size (lines may span chunks): as
+       * `line` for each line, but a chunk of one-byte text is also written out as Latin-1 bytes, which
+       * the triage reads quicker than the string (the bytes are the characters, one each).
+       */
+      push(chunk2) {
+        if (!this.current || !this.normalizer || !this.parser) this.beginSource({ name: "stdin" });
+        if (this.splitter === null) this.splitter = new LineSplitter((line, at2) => this.lineAt(line, at2));
+        if (this.triage && !WIDE.test(chunk2)) {
+          if (this.scratch.length < chunk2.length) this.scratch = Buffer.allocUnsafe(chunk2.length);
+          this.scratch.write(chunk2, 0, "latin1");
+          this.bytes = this.scratch;
+        }
+        this.splitter.push(chunk2);
+        this.bytes = null;
+      }
       /** Feeds one raw line (without its line end) of the current source. */
       line(raw) {
+        this.lineAt(raw, -1);
+      }
+      /** `at`: where the line starts in `bytes` (the chunk being pushed), else -1. */
+      lineAt(raw, at2) {
         if (!this.current || !this.normalizer || !this.parser) this.beginSource({ name: "stdin" });
-        if (this.triage && !this.evidence && this.lineHosts === null && this.skipped(raw)) return;
+        if (this.triage && !this.evidence && this.lineHosts === null && this.skipped(raw, at2)) return;
         this.lastId = "";
         const normalized = this.normalizer.normalize(raw);
         const parsed2 = this.parser.parse(normalized);
@@ -6784,12 +6868,12 @@ var init_analysis = __esm({
        * text — the line number, the last timestamp, the debug count, the recent lines (raw), the
        * command's last output (raw). False: the line goes the full way.
        */
-      skipped(raw) {
+      skipped(raw, at2) {
         const normalizer = this.normalizer;
         const wrapped = normalizer.skippable;
         if (wrapped === null || !this.engine.idle) return false;
         const out = this.output;
-        if (!out.read(raw, wrapped)) return false;
+        if (!out.read(raw, wrapped, at2 === -1 ? null : this.bytes, at2)) return false;
         const state = this.active;
         let lines = this.rawLines;
         if (lines === null) {
@@ -6816,6 +6900,10 @@ var init_analysis = __esm({
         return true;
       }
       endSource() {
+        if (this.splitter !== null) {
+          this.splitter.end();
+          this.splitter = null;
+        }
         this.engine.endSource();
         this.current = null;
         this.normalizer = null;
@@ -7203,9 +7291,7 @@ async function diagnose(sources, options2) {
   const analysis = new Analysis(options2);
   for await (const source of sources) {
     analysis.beginSource(source);
-    const splitter = new LineSplitter((line) => analysis.line(line));
-    for await (const chunk2 of source.text) splitter.push(chunk2);
-    splitter.end();
+    for await (const chunk2 of source.text) analysis.push(chunk2);
     analysis.endSource();
   }
   return analysis.finish();
@@ -7214,7 +7300,6 @@ var init_core = __esm({
   "src/core/index.ts"() {
     "use strict";
     init_analysis();
-    init_lines();
     init_analysis();
     init_examples();
     init_lines();
@@ -9146,7 +9231,7 @@ function parseTime(stamp) {
   const ms = Date.parse(stamp.replace(/(\.\d{3})\d+/, "$1"));
   return Number.isNaN(ms) ? null : ms;
 }
-var LISTEN, RUNNER_TIME, APP_TIME, CONTAINER_LOGS, DOCKER_RUN, PROXY_DEPLOY, GAVE_UP, ANSI, KAMAL_COMMAND, GATE, MAX_LISTEN, MAX_PARTIAL, LogFactsCollector;
+var LISTEN, RUNNER_TIME, APP_TIME, CONTAINER_LOGS, DOCKER_RUN, PROXY_DEPLOY, GAVE_UP, ANSI, KAMAL_COMMAND, GATE, NEEDED, MAX_LISTEN, MAX_PARTIAL, LogFactsCollector;
 var init_log_facts = __esm({
   "src/config/log-facts.ts"() {
     "use strict";
@@ -9172,6 +9257,7 @@ var init_log_facts = __esm({
     ANSI = /\x1b\[[0-9;]*[A-Za-z]/g;
     KAMAL_COMMAND = /(?:^|[\s$>])((?:bundle exec |bin\/)?kamal (?:deploy|setup|redeploy|rollback|app boot)\b[^\n]*)/;
     GATE = /listening|server|running|kamal |healthy|failed to boot|not ready/gi;
+    NEEDED = /docker logs --timestamps|failed to boot|unhealthy|become healthy|not ready after|kamal-proxy deploy|running docker run --detach|kamal |listening|uvicorn running on|server|running \S+ with /i;
     MAX_LISTEN = 8;
     MAX_PARTIAL = 8192;
     LogFactsCollector = class {
@@ -9243,7 +9329,7 @@ var init_log_facts = __esm({
               lineEnd = text2.indexOf("\n", start);
             }
           }
-          this.observe(text2.slice(start, lineEnd));
+          this.observe(text2.slice(start, lineEnd), !this.everyLine());
           start = lineEnd + 1;
         }
       }
@@ -9255,7 +9341,8 @@ var init_log_facts = __esm({
         const boot = this.appFirst ? { clock: "app", start: this.appFirst, last: this.appLast, restarted: this.restarted } : this.runnerStart ? { clock: "runner", start: this.runnerStart, last: null, restarted: false } : null;
         return { listening: [...this.listening], kamalCommand: this.kamalCommand, boot, deployTimeout: this.deployTimeout };
       }
-      observe(raw) {
+      /** `gated`: the line was picked by GATE, outside the container log (see NEEDED). */
+      observe(raw, gated = false) {
         this.line++;
         if (raw.length > 2e3) return;
         let line = raw.replace(/\r$/, "");
@@ -9269,6 +9356,7 @@ var init_log_facts = __esm({
           }
         }
         line = line.replace(/^\uFEFF/, "").replace(ANSI, "");
+        if (gated && !NEEDED.test(line)) return;
         const appAt = this.timeline(line, runnerStamp);
         if (this.kamalCommand === null) {
           const command = KAMAL_COMMAND.exec(line);

@@ -69,6 +69,13 @@ const KAMAL_COMMAND = /(?:^|[\s$>])((?:bundle exec |bin\/)?kamal (?:deploy|setup
  * `Running` of the commands, the app's listening line, the health check giving up).
  */
 const GATE = /listening|server|running|kamal |healthy|failed to boot|not ready/gi;
+/**
+ * What a gated line (outside the container log) must hold, its colour codes removed, for `observe`
+ * to change anything but the line count: a piece of CONTAINER_LOGS, GAVE_UP, PROXY_DEPLOY,
+ * DOCKER_RUN, KAMAL_COMMAND or a LISTEN pattern, case-folded (a superset). Most GATE hits are
+ * `running` in `docker ps`-style output, which holds none of them.
+ */
+const NEEDED = /docker logs --timestamps|failed to boot|unhealthy|become healthy|not ready after|kamal-proxy deploy|running docker run --detach|kamal |listening|uvicorn running on|server|running \S+ with /i;
 const MAX_LISTEN = 8;
 const MAX_PARTIAL = 8192;
 
@@ -151,7 +158,7 @@ export class LogFactsCollector {
           lineEnd = text.indexOf("\n", start);
         }
       }
-      this.observe(text.slice(start, lineEnd));
+      this.observe(text.slice(start, lineEnd), !this.everyLine());
       start = lineEnd + 1;
     }
   }
@@ -170,7 +177,8 @@ export class LogFactsCollector {
     return { listening: [...this.listening], kamalCommand: this.kamalCommand, boot, deployTimeout: this.deployTimeout };
   }
 
-  private observe(raw: string): void {
+  /** `gated`: the line was picked by GATE, outside the container log (see NEEDED). */
+  private observe(raw: string, gated = false): void {
     this.line++;
     if (raw.length > 2000) return;
     let line = raw.replace(/\r$/, "");
@@ -185,6 +193,7 @@ export class LogFactsCollector {
       }
     }
     line = line.replace(/^\uFEFF/, "").replace(ANSI, "");
+    if (gated && !NEEDED.test(line)) return;
     const appAt = this.timeline(line, runnerStamp);
     if (this.kamalCommand === null) {
       const command = KAMAL_COMMAND.exec(line);

@@ -23,6 +23,8 @@ import { fingerprint } from "./fingerprint.js";
 import { withLock } from "./lock.js";
 
 export const MAX_UNMATCHED = 20;
+/** A character a Latin-1 byte cannot hold: such a chunk is triaged from its string. */
+const WIDE = /[^\x00-\xff]/;
 const MAX_UNMATCHED_CANDIDATES = 400;
 const SEVERITY_WEIGHT = { error: 300, warning: 200, info: 100 } as const;
 export const INTERESTING = /\b(?:error|fatal|failed|failure|exception|denied|refused|cannot|can't|unable|not found|no such|invalid|missing|timed? ?out|unauthorized|forbidden|panic|aborted|killed)\b/i;
@@ -131,6 +133,11 @@ export class Analysis {
   private collected: SourceMeta["collected"] | null = null;
   private lineHosts: SourceMeta["lineHosts"] = null;
   private readonly triage: boolean;
+  /** The current source's splitter, for text fed with `push`. */
+  private splitter: LineSplitter | null = null;
+  /** While a chunk is pushed: its characters as Latin-1 bytes (a one-byte chunk), else null. */
+  private bytes: Uint8Array | null = null;
+  private scratch: Buffer = Buffer.allocUnsafe(0);
   private readonly output: OutputReader;
   /** The current source's lines kept raw (made with the first one). */
   private rawLines: RawLines | null = null;
@@ -186,11 +193,33 @@ export class Analysis {
     this.engine.sourceWideNear = meta.collected?.containerOutput === true;
   }
 
+  /**
+   * Feeds the current source's decoded text, in chunks of any size (lines may span chunks): as
+   * `line` for each line, but a chunk of one-byte text is also written out as Latin-1 bytes, which
+   * the triage reads quicker than the string (the bytes are the characters, one each).
+   */
+  push(chunk: string): void {
+    if (!this.current || !this.normalizer || !this.parser) this.beginSource({ name: "stdin" });
+    if (this.splitter === null) this.splitter = new LineSplitter((line, at) => this.lineAt(line, at));
+    if (this.triage && !WIDE.test(chunk)) {
+      if (this.scratch.length < chunk.length) this.scratch = Buffer.allocUnsafe(chunk.length);
+      this.scratch.write(chunk, 0, "latin1");
+      this.bytes = this.scratch;
+    }
+    this.splitter.push(chunk);
+    this.bytes = null;
+  }
+
   /** Feeds one raw line (without its line end) of the current source. */
   line(raw: string): void {
+    this.lineAt(raw, -1);
+  }
+
+  /** `at`: where the line starts in `bytes` (the chunk being pushed), else -1. */
+  private lineAt(raw: string, at: number): void {
     if (!this.current || !this.normalizer || !this.parser) this.beginSource({ name: "stdin" });
     // Lines with a host of their own (OTLP records) are read the full way: the host is a fact.
-    if (this.triage && !this.evidence && this.lineHosts === null && this.skipped(raw)) return;
+    if (this.triage && !this.evidence && this.lineHosts === null && this.skipped(raw, at)) return;
     // A line read the full way may start a command under any id: the kind remembered is stale.
     this.lastId = "";
     const normalized = (this.normalizer as Normalizer).normalize(raw);
@@ -223,12 +252,12 @@ export class Analysis {
    * text — the line number, the last timestamp, the debug count, the recent lines (raw), the
    * command's last output (raw). False: the line goes the full way.
    */
-  private skipped(raw: string): boolean {
+  private skipped(raw: string, at: number): boolean {
     const normalizer = this.normalizer as Normalizer;
     const wrapped = normalizer.skippable;
     if (wrapped === null || !this.engine.idle) return false;
     const out = this.output;
-    if (!out.read(raw, wrapped)) return false;
+    if (!out.read(raw, wrapped, at === -1 ? null : this.bytes, at)) return false;
     const state = this.active;
     let lines = this.rawLines;
     if (lines === null) {
@@ -256,6 +285,10 @@ export class Analysis {
   }
 
   endSource(): void {
+    if (this.splitter !== null) {
+      this.splitter.end();
+      this.splitter = null;
+    }
     this.engine.endSource();
     this.current = null;
     this.normalizer = null;
@@ -629,9 +662,7 @@ export class Analysis {
 export function analyzeText(name: string, text: string, options: AnalysisOptions): Report {
   const analysis = new Analysis(options);
   analysis.beginSource({ name });
-  const splitter = new LineSplitter((line) => analysis.line(line));
-  splitter.push(text);
-  splitter.end();
+  analysis.push(text);
   return analysis.finish();
 }
 

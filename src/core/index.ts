@@ -4,7 +4,6 @@
 // Adapters (CLI, GitHub, exec) build the sources; everything after that is the pure core.
 
 import { Analysis, type AnalysisOptions, type SourceMeta } from "./analysis.js";
-import { LineSplitter } from "./lines.js";
 import type { Report } from "./report.js";
 
 export { Analysis, analyzeText, type AnalysisOptions, type SourceMeta } from "./analysis.js";
@@ -36,9 +35,7 @@ export async function diagnose(sources: Iterable<TextSource> | AsyncIterable<Tex
   const analysis = new Analysis(options);
   for await (const source of sources) {
     analysis.beginSource(source);
-    const splitter = new LineSplitter((line) => analysis.line(line));
-    for await (const chunk of source.text) splitter.push(chunk);
-    splitter.end();
+    for await (const chunk of source.text) analysis.push(chunk);
     analysis.endSource();
   }
   return analysis.finish();

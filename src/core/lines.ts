@@ -5,7 +5,11 @@
 
 export const DEFAULT_MAX_LINE_LENGTH = 64 * 1024;
 
-export type LineSink = (line: string) => void;
+/**
+ * `at`: where the line starts in the chunk being pushed when it is a slice of that chunk ending at
+ * its line end (LF or CR); -1 for a line joined across chunks, cut at `maxLineLength` or the last.
+ */
+export type LineSink = (line: string, at: number) => void;
 
 export class LineSplitter {
   private pending = "";
@@ -59,8 +63,8 @@ export class LineSplitter {
 
   private emit(chunk: string, start: number, end: number): void {
     if (this.pending.length === 0 && !this.overflowing) {
-      const piece = end - start > this.maxLineLength ? this.cut(chunk.slice(start, start + this.maxLineLength)) : chunk.slice(start, end);
-      this.sink(piece);
+      if (end - start > this.maxLineLength) this.sink(this.cut(chunk.slice(start, start + this.maxLineLength)), -1);
+      else this.sink(chunk.slice(start, end), start);
       return;
     }
     this.append(chunk.slice(start, end));
@@ -85,7 +89,7 @@ export class LineSplitter {
 
   private flush(): void {
     if (this.overflowing) this.truncatedLines++;
-    this.sink(this.pending);
+    this.sink(this.pending, -1);
     this.pending = "";
     this.overflowing = false;
   }

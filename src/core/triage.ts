@@ -49,6 +49,45 @@ export function stampLength(raw: string): number {
   return raw.charCodeAt(i) === 90 /* Z */ ? i + 1 : -1;
 }
 
+/**
+ * `stampLength` of a line written to `bytes` from `at` as Latin-1 (a one-byte string), `length`
+ * characters long and followed by its line end (LF or CR), where `charCodeAt` would find nothing:
+ * neither is a digit, `.` or `Z`, so each reading stops there as the string's does.
+ */
+export function stampLengthBytes(bytes: Uint8Array, at: number, length: number): number {
+  if (length < 20) return -1;
+  if (
+    !digit(bytes[at] as number) ||
+    !digit(bytes[at + 1] as number) ||
+    !digit(bytes[at + 2] as number) ||
+    !digit(bytes[at + 3] as number) ||
+    bytes[at + 4] !== 45 ||
+    !digit(bytes[at + 5] as number) ||
+    !digit(bytes[at + 6] as number) ||
+    bytes[at + 7] !== 45 ||
+    !digit(bytes[at + 8] as number) ||
+    !digit(bytes[at + 9] as number) ||
+    bytes[at + 10] !== 84 ||
+    !digit(bytes[at + 11] as number) ||
+    !digit(bytes[at + 12] as number) ||
+    bytes[at + 13] !== 58 ||
+    !digit(bytes[at + 14] as number) ||
+    !digit(bytes[at + 15] as number) ||
+    bytes[at + 16] !== 58 ||
+    !digit(bytes[at + 17] as number) ||
+    !digit(bytes[at + 18] as number)
+  )
+    return -1;
+  let i = at + 19;
+  if (bytes[i] === 46 /* . */) {
+    let j = i + 1;
+    while (j - i <= 9 && digit(bytes[j] as number)) j++;
+    if (j === i + 1 || bytes[j] !== 90) return -1;
+    i = j;
+  }
+  return bytes[i] === 90 /* Z */ ? i + 1 - at : -1;
+}
+
 function digit(c: number): boolean {
   return c >= 48 && c <= 57;
 }
@@ -114,17 +153,32 @@ export class OutputReader {
   private id = "";
   private state = 0;
 
+  private bytes: Uint8Array | null = null;
+  private base = 0;
+
   constructor(private readonly prefilter: RulePrefilter) {}
 
-  read(raw: string, wrapped: boolean): boolean {
+  /** The literal scan of `raw` from `from` to `to` (`RulePrefilter.cleanScan`), over the bytes when there are. */
+  private scan(raw: string, from: number, to: number, state: number): number {
+    const bytes = this.bytes;
+    return bytes === null ? this.prefilter.cleanScan(raw, from, to, state) : this.prefilter.cleanScanBytes(bytes, this.base + from, this.base + to, state);
+  }
+
+  /**
+   * `bytes`: null, or the line written as Latin-1 at `at` (a one-byte string, followed by its
+   * line end): the timestamp and the literal scans then read bytes, which is quicker than
+   * `charCodeAt`, and decide the same.
+   */
+  read(raw: string, wrapped: boolean, bytes: Uint8Array | null = null, at = 0): boolean {
+    this.bytes = bytes;
+    this.base = at;
     let from = 0;
     let stamp = 0;
     if (wrapped) {
-      stamp = stampLength(raw);
+      stamp = bytes === null ? stampLength(raw) : stampLengthBytes(bytes, at, raw.length);
       if (stamp === -1) return false;
       from = raw.charCodeAt(stamp) === 32 ? stamp + 1 : stamp;
     }
-    const prefilter = this.prefilter;
     let idAt: number;
     let message: number;
     let state: number;
@@ -133,7 +187,7 @@ export class OutputReader {
       idAt = from + before.length;
       message = idAt + 8 + this.after.length;
       if (!raw.startsWith(this.id, idAt)) {
-        const scanned = prefilter.cleanScan(raw, from, message, 0);
+        const scanned = this.scan(raw, from, message, 0);
         if (scanned < 0) return false;
         this.id = detach(raw.slice(idAt, idAt + 8));
         this.state = scanned;
@@ -148,7 +202,7 @@ export class OutputReader {
       const at = skipColours(raw, i);
       if (at === -1) return false;
       if (at === raw.length) {
-        if (prefilter.cleanScan(raw, from, raw.length, 0) < 0) return false;
+        if (this.scan(raw, from, raw.length, 0) < 0) return false;
         this.stampLength = stamp;
         this.idAt = idAt;
         this.printed = false;
@@ -156,7 +210,7 @@ export class OutputReader {
       }
       if (raw.charCodeAt(at) !== 32) return false;
       message = at + 1;
-      state = prefilter.cleanScan(raw, from, message, 0);
+      state = this.scan(raw, from, message, 0);
       if (state < 0) return false;
       this.before = detach(raw.slice(from, idAt));
       this.after = detach(raw.slice(idAt + 8, message));
@@ -185,7 +239,7 @@ export class OutputReader {
       break;
     }
     // The rest of the text the rules would see.
-    if (prefilter.cleanScan(raw, message, raw.length, state) < 0) return false;
+    if (this.scan(raw, message, raw.length, state) < 0) return false;
     this.stampLength = stamp;
     this.idAt = idAt;
     this.printed = printed;

@@ -210,6 +210,37 @@ export class LiteralAutomaton {
     }
     return state;
   }
+
+  /**
+   * `cleanScan` over bytes: the same scan of a one-byte string (no character above U+00FF)
+   * written to `bytes` as Latin-1, one byte per character, so `bytes[i]` is `text.charCodeAt(i)`.
+   * Reading at or past `to` (an escape's tail) must find the line's own bytes or its line end,
+   * which no escape can take, as `charCodeAt` past a line's end finds nothing.
+   */
+  cleanScanBytes(bytes: Uint8Array, from: number, to: number, state: number): number {
+    const next = this.next;
+    const classOf = this.classOf;
+    for (let i = from; i < to; i++) {
+      const c = bytes[i] as number;
+      if (c < ASCII) {
+        if (c === 27) {
+          let j = i + 1;
+          if (bytes[j] !== 91) return UNDECIDED;
+          let d = bytes[++j] as number;
+          while ((d >= 48 && d <= 57) || d === 59) d = bytes[++j] as number;
+          if (d !== 109) return UNDECIDED;
+          i = j;
+          continue;
+        }
+        state = next[state + (classOf[c] as number)] as number;
+        if (state < 0) return HIT;
+      } else {
+        if (c === 0x9b) return UNDECIDED;
+        state = 0;
+      }
+    }
+    return state;
+  }
 }
 
 /** A built automaton, as `fromBytes` reads it back. */
@@ -321,6 +352,11 @@ export class RulePrefilter {
   /** The automaton as bytes (`LiteralAutomaton.toBytes`): what the build writes to dist/prefilter.bin. */
   automatonBytes(): Uint8Array {
     return this.automaton.toBytes(this.literals);
+  }
+
+  /** `cleanScan` of a one-byte line written to `bytes` as Latin-1 (LiteralAutomaton.cleanScanBytes). */
+  cleanScanBytes(bytes: Uint8Array, from: number, to: number, state: number): number {
+    return this.automaton.cleanScanBytes(bytes, from, to, state);
   }
 
   /** Number of rules that run their regexes on every line (no literal to gate them). */
