@@ -121,4 +121,15 @@ describe("catalogue invariants", () => {
     for (const { rule } of catalogue) expect(doc, rule.id).toContain(`### ${rule.id}\n`);
     expect(doc).toBe(renderRulesDoc(catalogue.map(({ rule }) => rule)));
   });
+
+  it("documents a recategorized context's own fix under it", () => {
+    const withSteps = catalogue.map(({ rule }) => rule).filter((rule) => rule.recategorize?.some((entry) => entry.remediation));
+    expect(withSteps.length).toBeGreaterThan(0);
+    const doc = renderRulesDoc(withSteps);
+    for (const rule of withSteps) {
+      for (const entry of rule.recategorize ?? []) {
+        for (const step of entry.remediation ?? []) expect(doc).toContain(`\n  - ${typeof step === "string" ? step : step.text}`);
+      }
+    }
+  });
 });

@@ -48,7 +48,10 @@ function section(rule: Rule): string[] {
   if (rule.context?.kinds) lines.push(`- …only on lines of kind ${rule.context.kinds.join(", ")}`);
   if (rule.context?.commands) lines.push(`- …only on lines of commands of kind ${rule.context.commands.join(", ")}`);
   if (rule.context?.origins) lines.push(`- …only on lines of origin ${rule.context.origins.join(", ")}`);
-  for (const entry of rule.recategorize ?? []) lines.push(`- …category \`${entry.category}\` when the command is ${entry.when.commands.join(" or ")}${entry.title ? ` (“${entry.title}”)` : ""}`);
+  for (const entry of rule.recategorize ?? []) {
+    lines.push(`- …category \`${entry.category}\` when the command is ${entry.when.commands.join(" or ")}${entry.title ? ` (“${entry.title}”)` : ""}${entry.remediation ? ", with its own fix:" : ""}`);
+    for (const step of entry.remediation ?? []) lines.push(`  - ${remediation(step)}`);
+  }
   lines.push("", "Fix:", "");
   for (const step of rule.remediation) lines.push(`- ${remediation(step)}`);
   lines.push("", "Example lines it matches:", "", "```text", ...exampleLines(rule.examples.match), "```", "", "And does not match:", "", "```text", ...exampleLines(rule.examples.noMatch), "```");
