@@ -65,6 +65,27 @@ describe("MemoryCache", () => {
     for (const i of [3, 4, 5]) expect((await cache.get(`k${i}`, "run"))?.memory.run.id).toBe(i);
   });
 
+  it("past the files its cap can hold, leaves a margin so that the next runs do not measure every file", async () => {
+    const dir = fresh();
+    // Room for 8 entries of the largest size (32 KiB): 10 small files are under the byte cap but over that count.
+    const cache = new MemoryCache({ dir, maxBytes: 8 * 32 * 1024 });
+    for (let i = 1; i <= 10; i++) await cache.put(`k${i}`, "run", memory(i));
+    for (let i = 1; i <= 10; i++) {
+      const when = new Date(Date.UTC(2026, 10, 1, 0, i));
+      utimesSync(path.join(dir, "v1", fileOf(cache, `k${i}`) as string), when, when);
+    }
+    // Cut to three quarters of 8, the oldest first.
+    expect(await cache.prune()).toBe(4);
+    expect(files(dir)).toHaveLength(6);
+    for (const i of [1, 2, 3, 4]) expect(await cache.get(`k${i}`, "run")).toBeNull();
+    for (const i of [5, 6, 7, 8, 9, 10]) expect((await cache.get(`k${i}`, "run"))?.memory.run.id).toBe(i);
+    // Two more are within the count again: nothing to remove.
+    await cache.put("k11", "run", memory(11));
+    await cache.put("k12", "run", memory(12));
+    expect(await cache.prune()).toBe(0);
+    expect(files(dir)).toHaveLength(8);
+  });
+
   it("is nowhere with --no-cache or without a home, and follows KAMAL_DOCTOR_CACHE_DIR, then XDG", async () => {
     expect(cacheDir({})).toBeNull();
     expect(cacheDir({ HOME: "/home/me" })).toBe("/home/me/.cache/kamal-doctor");
