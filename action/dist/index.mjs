@@ -29896,13 +29896,14 @@ function readEntry(text2, { parseMarkers: parseMarkers2, renderMarker: renderMar
   if (memory === null) return null;
   return { key: e.key, kind: e.kind, source: e.source, savedAt: e.savedAt, memory };
 }
-var DEFAULT_CACHE_BYTES, LAYOUT, MAX_ENTRY_BYTES, STALE_TEMP_MS, MemoryCache, markerReader;
+var DEFAULT_CACHE_BYTES, LAYOUT, MAX_ENTRY_BYTES, LOW_WATER, STALE_TEMP_MS, MemoryCache, markerReader;
 var init_cache = __esm({
   "src/memory/cache.ts"() {
     "use strict";
     DEFAULT_CACHE_BYTES = 50 * 1024 * 1024;
     LAYOUT = "v1";
     MAX_ENTRY_BYTES = 32 * 1024;
+    LOW_WATER = 0.75;
     STALE_TEMP_MS = 60 * 60 * 1e3;
     MemoryCache = class {
       dir;
@@ -29974,7 +29975,9 @@ var init_cache = __esm({
       }
       /**
        * Keeps the directory under the size cap: the least recently written entries go first.
-       * Temporary files left by a process that died mid-write go too. Returns how many were removed.
+       * Temporary files left by a process that died mid-write go too. A directory with more files than
+       * the cap could hold at the largest entry size is measured and cut to LOW_WATER of that count
+       * (and under the cap), so it is not measured again for a while. Returns how many were removed.
        */
       async prune() {
         if (this.dir === null) return 0;
@@ -29984,7 +29987,9 @@ var init_cache = __esm({
         } catch {
           return 0;
         }
-        if (names2.length * MAX_ENTRY_BYTES <= this.maxBytes && !names2.some((name) => name.endsWith(".tmp"))) return 0;
+        const most = Math.floor(this.maxBytes / MAX_ENTRY_BYTES);
+        if (names2.length <= most && !names2.some((name) => name.endsWith(".tmp"))) return 0;
+        const keep = names2.length > most && most >= 4 ? Math.floor(most * LOW_WATER) : Infinity;
         const files = [];
         let removed = 0;
         const infos = await Promise.all(names2.map((name) => stat2(path2.join(this.dir, name)).catch(() => null)));
@@ -30000,10 +30005,12 @@ var init_cache = __esm({
         }
         let total = files.reduce((sum, f) => sum + f.size, 0);
         files.sort((a, b) => a.mtime - b.mtime || a.file.localeCompare(b.file));
+        let count = files.length;
         for (const f of files) {
-          if (total <= this.maxBytes) break;
+          if (total <= this.maxBytes && count <= keep) break;
           if (await unlink(f.file).then(() => true, () => false)) removed++;
           total -= f.size;
+          count--;
         }
         return removed;
       }
