@@ -18,11 +18,17 @@ describe("requiredLiterals", () => {
     ["manifest for (?<ref>\\S+) not found", ["manifest for "]],
     ["Net::SSH::Disconnect|connection closed by remote host", ["Net::SSH::Disconnect", "connection closed by remote host"]],
     ["(?<exception>bin/rails aborted!)", ["bin/rails aborted!"]],
-    ["[Nn]o space left on device", ["o space left on device"]],
+    // Small classes, alternatives and optional characters are spelled out, ripgrep's way.
+    ["[Nn]o space left on device", ["No space left on device", "no space left on device"]],
     ["Deploy lock\\. Run 'kamal", ["Deploy lock. Run 'kamal"]],
-    ["colou?r is (?:red|blue)", ["r is "]],
-    ["(?:Kamal|Mrsk)::Cli::LockError", ["::Cli::LockError"]],
-    ["(?<kind>colour|color) chart", [" chart"]],
+    ["colou?r is (?:red|blue)", ["color is red", "color is blue", "colour is red", "colour is blue"]],
+    ["(?:Kamal|Mrsk)::Cli::LockError", ["Kamal::Cli::LockError", "Mrsk::Cli::LockError"]],
+    ["(?<kind>colour|color) chart", ["colour chart", "color chart"]],
+    // A part that is not spelled out in full still gives the text it starts with.
+    ["Completed (?<status>5\\d\\d) in", ["Completed 5"]],
+    ['Started (?:GET|HEAD) "/(?:up|health)\\b', ['Started GET "/up', 'Started GET "/health', 'Started HEAD "/up', 'Started HEAD "/health']],
+    // Too many to spell out: the parts on either side are the candidates.
+    ["exit [0-9a-f] (?:a|b|c|d|e|f|g|h|i|j|k|l|m|n|o|p|q) status code", [" status code"]],
   ])("%s → %j", (source, expected) => {
     expect(requiredLiterals(source)).toEqual(expected);
   });
@@ -32,14 +38,34 @@ describe("requiredLiterals", () => {
   });
 
   it("only ever requires text that every match contains", () => {
-    const atoms = ["a", "b", "ab", "x", "\\.", "[ab]", "\\d", "(?:ab|ba)", "(?:abc)?", "a+", "b*", "(bab)", "c{2}", "(?:x|)", "(?:abc|bca)+"];
+    const atoms = ["a", "b", "ab", "x", "\\.", "[ab]", "[Ab]", "\\d", "(?:ab|ba)", "(?:abc)?", "a+", "b*", "(bab)", "c{2}", "c{1,3}", "(?:x|)", "(?:abc|bca)+", "(?:a[bc]|x\\d)", "(?:b\\d+c)", "[abcx. ]{2}", "\\b", "(?=a)"];
     fc.assert(
-      fc.property(fc.array(fc.constantFrom(...atoms), { minLength: 1, maxLength: 8 }), fc.string({ unit: fc.constantFrom("a", "b", "c", "x", ".", "1", " "), maxLength: 30 }), (parts, text) => {
+      fc.property(fc.array(fc.constantFrom(...atoms), { minLength: 1, maxLength: 8 }), fc.string({ unit: fc.constantFrom("a", "b", "A", "c", "x", ".", "1", " "), maxLength: 30 }), (parts, text) => {
         const source = parts.join("");
         const match = new RegExp(source, "u").exec(text);
         const literals = requiredLiterals(source);
         if (match && literals) expect(literals.some((literal) => match[0].includes(literal))).toBe(true);
       }),
+    );
+  });
+});
+
+describe("requiredLiterals on generated matches", () => {
+  // Texts made to match each pattern (fast-check's stringMatching), not found by chance.
+  it("every match of a built-in pattern, or of a random one, holds one of its literals", () => {
+    const atoms = ["ab", "[ab]", "[Ab]", "\\d", "(?:ab|ba)", "(?:abc)?", "a+", "c{1,3}", "(?:x|)", "(?:a[bc]|x\\d)", "(?:b\\d+c)", "[abcx. ]{2}", "(?:GET|HEAD) ", "u?"];
+    fc.assert(
+      fc.property(
+        fc.array(fc.constantFrom(...atoms), { minLength: 1, maxLength: 8 }).chain((parts) => {
+          const source = parts.join("");
+          return fc.tuple(fc.constant(source), fc.stringMatching(new RegExp(`^(?:${source})$`)));
+        }),
+        ([source, text]) => {
+          const literals = requiredLiterals(source);
+          if (literals) expect(literals.some((literal) => text.includes(literal))).toBe(true);
+        },
+      ),
+      { numRuns: 300 },
     );
   });
 });

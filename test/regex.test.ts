@@ -69,9 +69,11 @@ describe("parseRegex", () => {
     );
   });
 
-  it("an astral character, a class or an escape ends a literal run; an escaped syntax character does not", () => {
+  it("an astral character, a wide class or an escape ends a literal run; an escaped syntax character or a small class does not", () => {
     expect(requiredLiterals("abc😀def")).toEqual(["abc"]);
-    expect(requiredLiterals("ab\\.cd[x]efg")).toEqual(["ab.cd"]);
+    expect(requiredLiterals("ab\\.cd[x-z0-9]efg")).toEqual(["ab.cd"]);
+    expect(requiredLiterals("ab\\.cd[x]efg")).toEqual(["ab.cdxefg"]);
+    expect(requiredLiterals("ab\\.c\\d[xy]efgh")).toEqual(["xefgh", "yefgh"]);
     expect(requiredLiterals("[]]abc")).toBeNull(); // `[]` matches nothing, the `]` after it is a syntax error
   });
 

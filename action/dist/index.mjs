@@ -3960,27 +3960,21 @@ function required(node2) {
 }
 function sequence(items) {
   const candidates = [];
-  let run2 = "";
+  let run2 = [""];
   const flush = () => {
-    if (run2.length >= MIN_LITERAL) candidates.push([run2]);
-    run2 = "";
+    candidates.push(run2);
+    run2 = [""];
   };
   for (const item of items) {
-    if (item.type === "char" && item.literal !== null) {
-      run2 += item.literal;
-      continue;
+    const part = prefixes(item);
+    const next = product(run2, part.strings);
+    if (next === null) {
+      flush();
+      run2 = part.strings;
+    } else {
+      run2 = next;
     }
-    if (item.type === "repeat" && item.body.type === "char" && item.body.literal !== null) {
-      if (item.min === 0) {
-        flush();
-      } else if (item.min === 1 && item.max === 1) {
-        run2 += item.body.literal;
-      } else {
-        run2 += item.body.literal;
-        flush();
-      }
-      continue;
-    }
+    if (part.exact) continue;
     flush();
     const group = item.type === "repeat" ? item.min === 0 ? null : item.body : item;
     if (group?.type === "group") {
@@ -3990,6 +3984,77 @@ function sequence(items) {
   }
   flush();
   return best(candidates);
+}
+function prefixes(node2) {
+  switch (node2.type) {
+    case "char": {
+      const chars = node2.literal !== null ? [node2.literal] : classChars(node2.set);
+      return chars === null ? NOTHING_KNOWN : { strings: chars, exact: true };
+    }
+    case "assert":
+    case "look":
+      return { strings: [""], exact: true };
+    case "group":
+      return prefixes(node2.body);
+    case "alt": {
+      const all = /* @__PURE__ */ new Set();
+      let exact = true;
+      for (const branch of node2.branches) {
+        const part = prefixes(branch);
+        exact &&= part.exact;
+        for (const s of part.strings) all.add(s);
+        if (all.size > MAX_STRINGS) return NOTHING_KNOWN;
+      }
+      return { strings: [...all], exact };
+    }
+    case "seq": {
+      let out = [""];
+      for (const item of node2.items) {
+        const part = prefixes(item);
+        const next = product(out, part.strings);
+        if (next === null) return { strings: out, exact: false };
+        out = next;
+        if (!part.exact) return { strings: out, exact: false };
+      }
+      return { strings: out, exact: true };
+    }
+    case "repeat": {
+      const body = prefixes(node2.body);
+      const all = /* @__PURE__ */ new Set();
+      let copies = [""];
+      for (let k = 0; ; k++) {
+        if (k >= node2.min) {
+          if (!body.exact || node2.max > 4) return node2.min === 0 ? NOTHING_KNOWN : { strings: copies, exact: false };
+          for (const s of copies) all.add(s);
+          if (all.size > MAX_STRINGS) return NOTHING_KNOWN;
+        }
+        if (k === node2.max) return { strings: [...all], exact: true };
+        const next = product(copies, body.strings);
+        if (next === null) return k < node2.min ? { strings: copies, exact: false } : NOTHING_KNOWN;
+        copies = next;
+        if (!body.exact) return { strings: copies, exact: false };
+      }
+    }
+    default:
+      return NOTHING_KNOWN;
+  }
+}
+function classChars(set2) {
+  if (set2.nonAscii) return null;
+  const chars = [];
+  for (let c = 32; c < 127; c++) {
+    if (!set2.has(c)) continue;
+    if (chars.length === MAX_CLASS) return null;
+    chars.push(String.fromCharCode(c));
+  }
+  for (let c = 0; c < 32; c++) if (set2.has(c)) return null;
+  return set2.has(127) || chars.length === 0 ? null : chars;
+}
+function product(left, right) {
+  if (left.length * right.length > MAX_STRINGS) return null;
+  const out = /* @__PURE__ */ new Set();
+  for (const a of left) for (const b of right) out.add(a + b);
+  return [...out];
 }
 function best(candidates) {
   let chosen = null;
@@ -4005,12 +4070,15 @@ function best(candidates) {
   }
   return chosen;
 }
-var MIN_LITERAL;
+var MIN_LITERAL, MAX_STRINGS, MAX_CLASS, NOTHING_KNOWN;
 var init_literals = __esm({
   "src/rules/literals.ts"() {
     "use strict";
     init_regex();
     MIN_LITERAL = 3;
+    MAX_STRINGS = 16;
+    MAX_CLASS = 4;
+    NOTHING_KNOWN = { strings: [""], exact: false };
   }
 });
 
@@ -57300,9 +57368,9 @@ var require_scope = __commonJS({
       var: new code_1.Name("var")
     };
     var Scope = class {
-      constructor({ prefixes, parent } = {}) {
+      constructor({ prefixes: prefixes2, parent } = {}) {
         this._names = {};
-        this._prefixes = prefixes;
+        this._prefixes = prefixes2;
         this._parent = parent;
       }
       toName(nameOrPrefix) {
