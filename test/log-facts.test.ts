@@ -28,6 +28,20 @@ describe("LogFactsCollector", () => {
     for (const chunk of [text.length + 1, 4096, 97, 7]) expect(collect(text, chunk, true)).toEqual(reference);
   });
 
+  it("skips a status column's `running`, not a coloured `Running` before the command", () => {
+    const text = [
+      "2026-12-01T09:13:58.0000000Z   \x1b[0;30;49mDEBUG\x1b[0m [\x1b[0;32;49m1a2b3c4d\x1b[0m] \tstorefront-web  10.0.0.7:3000  running  4f9c2d1e",
+      "2026-12-01T09:13:59.0000000Z   \x1b[0;30;49mDEBUG\x1b[0m [\x1b[0;32;49m1a2b3c4d\x1b[0m] \tstorefront-api  10.0.0.8:3000  running",
+      "2026-12-01T09:14:00.0000000Z   \x1b[0;34;49mINFO\x1b[0m [\x1b[0;32;49m5e6f7a8b\x1b[0m] Running \x1b[1;33;49mdocker run --detach --name app-web-abc app:abc\x1b[0m on \x1b[0;34;49m203.0.113.7\x1b[0m",
+      "2026-12-01T09:14:01.0000000Z   \x1b[0;34;49mINFO\x1b[0m [\x1b[0;32;49m9a8b7c6d\x1b[0m] Running\x1b[0m docker exec kamal-proxy kamal-proxy deploy app-web --target=abc:3000 --deploy-timeout=\"45s\" on 203.0.113.7",
+      "",
+    ].join("\n");
+    const reference = collect(text, text.length + 1, false);
+    expect(reference.boot?.start.line).toBe(3);
+    expect(reference.deployTimeout).toBe(45);
+    for (const chunk of [text.length + 1, 64, 5]) expect(collect(text, chunk, true)).toEqual(reference);
+  });
+
   it("times a boot whose container log holds no gate word", () => {
     const text = [
       "  INFO [1a2b3c4d] Running docker logs --timestamps --tail 100 app-web-abc 2>&1 on 203.0.113.7",

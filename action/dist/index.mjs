@@ -9324,7 +9324,7 @@ var init_log_facts = __esm({
     GAVE_UP = /Failed to boot|container is unhealthy|target failed to become healthy|container not ready after/;
     ANSI = /\x1b\[[0-9;]*[A-Za-z]/g;
     KAMAL_COMMAND = /(?:^|[\s$>])((?:bundle exec |bin\/)?kamal (?:deploy|setup|redeploy|rollback|app boot)\b[^\n]*)/;
-    GATE = /listening|server|running|kamal |healthy|failed to boot|not ready/gi;
+    GATE = /listening|server|running(?: [^\s]|\x1b)|kamal |healthy|failed to boot|not ready/gi;
     NEEDED = /docker logs --timestamps|failed to boot|unhealthy|become healthy|not ready after|kamal-proxy deploy|running docker run --detach|kamal |listening|uvicorn running on|server|running \S+ with /i;
     MAX_LISTEN = 8;
     MAX_PARTIAL = 8192;
@@ -9413,6 +9413,7 @@ var init_log_facts = __esm({
       observe(raw, gated = false) {
         this.line++;
         if (raw.length > 2e3) return;
+        if (gated && !NEEDED.test(raw.includes("\x1B") ? raw.replace(ANSI, "") : raw)) return;
         let line = raw.replace(/\r$/, "");
         if (this.runnerStamped === null && line.replace(/^\uFEFF/, "").trim() !== "") this.runnerStamped = RUNNER_TIME.test(line);
         let runnerStamp = null;
@@ -9424,7 +9425,6 @@ var init_log_facts = __esm({
           }
         }
         line = line.replace(/^\uFEFF/, "").replace(ANSI, "");
-        if (gated && !NEEDED.test(line)) return;
         const appAt = this.timeline(line, runnerStamp);
         if (this.kamalCommand === null) {
           const command = KAMAL_COMMAND.exec(line);

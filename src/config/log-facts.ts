@@ -66,9 +66,12 @@ const ANSI = /\x1b\[[0-9;]*[A-Za-z]/g;
 const KAMAL_COMMAND = /(?:^|[\s$>])((?:bundle exec |bin\/)?kamal (?:deploy|setup|redeploy|rollback|app boot)\b[^\n]*)/;
 /**
  * Every line a pattern above can match outside the container log holds one of these words (the
- * `Running` of the commands, the app's listening line, the health check giving up).
+ * `Running` of the commands, the app's listening line, the health check giving up). Each pattern
+ * that needs `running` has a space and more after it, or a colour code: the `running` of a
+ * status column (`docker ps`, `kamal-proxy list`), padded with spaces or last on its line, is
+ * no gate.
  */
-const GATE = /listening|server|running|kamal |healthy|failed to boot|not ready/gi;
+const GATE = /listening|server|running(?: [^\s]|\x1b)|kamal |healthy|failed to boot|not ready/gi;
 /**
  * What a gated line (outside the container log) must hold, its colour codes removed, for `observe`
  * to change anything but the line count: a piece of CONTAINER_LOGS, GAVE_UP, PROXY_DEPLOY,
@@ -181,6 +184,9 @@ export class LogFactsCollector {
   private observe(raw: string, gated = false): void {
     this.line++;
     if (raw.length > 2000) return;
+    // Most gated lines hold none of NEEDED: that is known before the line is taken apart (the
+    // runner's stamp, a BOM or a CR left on it only add text, so they cannot hide a match).
+    if (gated && !NEEDED.test(raw.includes("\x1b") ? raw.replace(ANSI, "") : raw)) return;
     let line = raw.replace(/\r$/, "");
     if (this.runnerStamped === null && line.replace(/^\uFEFF/, "").trim() !== "") this.runnerStamped = RUNNER_TIME.test(line);
     // The runner's time is parsed only for the few lines that use it (a boot's start, a listening line).
@@ -193,7 +199,6 @@ export class LogFactsCollector {
       }
     }
     line = line.replace(/^\uFEFF/, "").replace(ANSI, "");
-    if (gated && !NEEDED.test(line)) return;
     const appAt = this.timeline(line, runnerStamp);
     if (this.kamalCommand === null) {
       const command = KAMAL_COMMAND.exec(line);
