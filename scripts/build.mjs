@@ -38,7 +38,8 @@ try {
 // `kamal-doctor deploy.log` parses only the core. Chunks of earlier builds are removed after.
 const bundled = await build({
   // The CLI and the library (`import … from "kamal-doctor"`) share the chunks.
-  entryPoints: { "kamal-doctor": `${root}src/cli/entry.ts`, lib: `${root}src/lib.ts` },
+  // The analysis worker of a long log (src/core/parallel.ts) is an entry of its own.
+  entryPoints: { "kamal-doctor": `${root}src/cli/entry.ts`, lib: `${root}src/lib.ts`, "analysis-worker": `${root}src/core/analysis-worker.ts` },
   outdir: `${root}dist`,
   splitting: true,
   metafile: true,

@@ -14,8 +14,8 @@ import { makeStyle } from "./format/style.js";
 import { GitHubError, TargetError } from "./github/errors.js";
 import type { GitHubClient, RunTarget, WorkflowRun } from "./github/index.js";
 import { redactReport } from "./report/redact.js";
-import { builtinLiterals, builtinRules, offerBuiltinAutomaton } from "./rules/builtin.js";
-import { compileRules, RuleCompileError, type CompiledRule } from "./rules/compile.js";
+import { loadRules } from "./rules/builtin.js";
+import { RuleCompileError } from "./rules/compile.js";
 import { RuleFileError } from "./rules/errors.js";
 import { InputError } from "./sources/errors.js";
 import type { DecodedSource } from "./sources/decode.js";
@@ -193,15 +193,6 @@ function configIO(options: DiagnoseOptions, note: (message: string) => void): { 
   return { cwd, stderr: { write: (text) => note(text.replace(/^kamal-doctor: /, "").trimEnd()) } };
 }
 
-async function loadRules(dirs: readonly string[]): Promise<CompiledRule[]> {
-  let rules = await builtinRules();
-  if (dirs.length > 0) {
-    const { loadRuleDir, mergeRules } = await import("./rules/load.js");
-    for (const dir of dirs) rules = mergeRules(rules, await loadRuleDir(dir));
-  }
-  offerBuiltinAutomaton();
-  return compileRules(rules, builtinLiterals());
-}
 
 function isPathInput(input: DiagnoseInput): input is { path: string | readonly string[] } {
   return typeof input === "object" && input !== null && "path" in input;

@@ -1247,7 +1247,7 @@ var require_command = __commonJS({
   "node_modules/commander/lib/command.js"(exports) {
     var EventEmitter = __require("node:events").EventEmitter;
     var childProcess = __require("node:child_process");
-    var path15 = __require("node:path");
+    var path16 = __require("node:path");
     var fs = __require("node:fs");
     var process4 = __require("node:process");
     var { Argument: Argument2, humanReadableArgName } = require_argument();
@@ -2260,9 +2260,9 @@ Expecting one of '${allowedValues.join("', '")}'`);
         let launchWithNode = false;
         const sourceExt = [".js", ".ts", ".tsx", ".mjs", ".cjs"];
         function findFile(baseDir, baseName2) {
-          const localBin = path15.resolve(baseDir, baseName2);
+          const localBin = path16.resolve(baseDir, baseName2);
           if (fs.existsSync(localBin)) return localBin;
-          if (sourceExt.includes(path15.extname(baseName2))) return void 0;
+          if (sourceExt.includes(path16.extname(baseName2))) return void 0;
           const foundExt = sourceExt.find(
             (ext) => fs.existsSync(`${localBin}${ext}`)
           );
@@ -2280,17 +2280,17 @@ Expecting one of '${allowedValues.join("', '")}'`);
           } catch {
             resolvedScriptPath = this._scriptPath;
           }
-          executableDir = path15.resolve(
-            path15.dirname(resolvedScriptPath),
+          executableDir = path16.resolve(
+            path16.dirname(resolvedScriptPath),
             executableDir
           );
         }
         if (executableDir) {
           let localFile = findFile(executableDir, executableFile);
           if (!localFile && !subcommand._executableFile && this._scriptPath) {
-            const legacyName = path15.basename(
+            const legacyName = path16.basename(
               this._scriptPath,
-              path15.extname(this._scriptPath)
+              path16.extname(this._scriptPath)
             );
             if (legacyName !== this._name) {
               localFile = findFile(
@@ -2301,7 +2301,7 @@ Expecting one of '${allowedValues.join("', '")}'`);
           }
           executableFile = localFile || executableFile;
         }
-        launchWithNode = sourceExt.includes(path15.extname(executableFile));
+        launchWithNode = sourceExt.includes(path16.extname(executableFile));
         let proc;
         if (process4.platform !== "win32") {
           if (launchWithNode) {
@@ -3216,7 +3216,7 @@ Expecting one of '${allowedValues.join("', '")}'`);
        * @return {Command}
        */
       nameFromFilename(filename) {
-        this._name = path15.basename(filename, path15.extname(filename));
+        this._name = path16.basename(filename, path16.extname(filename));
         return this;
       }
       /**
@@ -3230,9 +3230,9 @@ Expecting one of '${allowedValues.join("', '")}'`);
        * @param {string} [path]
        * @return {(string|null|Command)}
        */
-      executableDir(path16) {
-        if (path16 === void 0) return this._executableDir;
-        this._executableDir = path16;
+      executableDir(path17) {
+        if (path17 === void 0) return this._executableDir;
+        this._executableDir = path17;
         return this;
       }
       /**
@@ -7381,2101 +7381,6 @@ var init_core = __esm({
   }
 });
 
-// src/sources/utf8.ts
-import { StringDecoder } from "node:string_decoder";
-var Utf8Decoder;
-var init_utf8 = __esm({
-  "src/sources/utf8.ts"() {
-    "use strict";
-    Utf8Decoder = class {
-      decoder = new StringDecoder("utf8");
-      atStart = true;
-      write(bytes) {
-        return this.skipBom(this.decoder.write(bytes));
-      }
-      end() {
-        return this.skipBom(this.decoder.end());
-      }
-      skipBom(text2) {
-        if (!this.atStart || text2.length === 0) return text2;
-        this.atStart = false;
-        return text2.charCodeAt(0) === 65279 ? text2.slice(1) : text2;
-      }
-    };
-  }
-});
-
-// src/sources/decode.ts
-import { TextDecoder } from "node:util";
-async function* decodeBytes(bytes, decoder) {
-  const failed = [];
-  async function* guarded() {
-    try {
-      yield* bytes;
-    } catch (error62) {
-      failed.push(error62);
-    }
-  }
-  for await (const chunk2 of guarded()) {
-    const text2 = typeof chunk2 === "string" ? chunk2 : decoder.write(chunk2);
-    if (text2.length > 0) yield text2;
-  }
-  if (failed.length > 0) {
-    const text2 = decoder.afterFailure();
-    if (text2.length > 0) yield text2;
-    throw failed[0];
-  }
-  const rest = decoder.end();
-  if (rest.length > 0) yield rest;
-}
-function looksBinary(bytes) {
-  const head = Buffer.from(bytes.buffer, bytes.byteOffset, Math.min(bytes.length, SNIFF));
-  return head.length > 0 && unreadableIn(new Utf8Decoder().write(head)) / head.length > BINARY_SHARE;
-}
-function unreadableIn(text2) {
-  UNREADABLE.lastIndex = 0;
-  if (!UNREADABLE.test(text2)) return 0;
-  return text2.match(UNREADABLE)?.length ?? 0;
-}
-function strayIn(text2) {
-  let count = 0;
-  for (let at2 = text2.indexOf("\uFFFD"); at2 !== -1; at2 = text2.indexOf("\uFFFD", at2 + 1)) count++;
-  for (let at2 = text2.indexOf("\0"); at2 !== -1; at2 = text2.indexOf("\0", at2 + 1)) count++;
-  return count;
-}
-var noProblems, SNIFF, LogDecoder, BINARY_SHARE, UNREADABLE;
-var init_decode = __esm({
-  "src/sources/decode.ts"() {
-    "use strict";
-    init_errors3();
-    init_utf8();
-    noProblems = () => ({ notes: [], partial: false });
-    SNIFF = 8192;
-    LogDecoder = class {
-      constructor(options2, problems = noProblems()) {
-        this.options = options2;
-        this.problems = problems;
-        this.decoder = options2.binary === "read" && options2.utf16 === false ? new Utf8Decoder() : null;
-      }
-      options;
-      problems;
-      decoder;
-      head = [];
-      headLength = 0;
-      bytesRead = 0;
-      unreadable = 0;
-      /** The text of these bytes ("" while the first bytes are still being gathered). */
-      write(bytes) {
-        this.bytesRead += bytes.length;
-        if (this.decoder === null) {
-          this.head.push(bytes);
-          this.headLength += bytes.length;
-          if (this.headLength < SNIFF) return "";
-          return this.startOnHead();
-        }
-        return this.counted(this.decoder.write(bytes));
-      }
-      /** The rest of the text; notes what could not be read. */
-      end() {
-        const text2 = this.decoder === null && this.headLength > 0 ? this.startOnHead() : "";
-        const rest = this.decoder ? this.counted(this.decoder.end()) : "";
-        if (this.unreadable > 0) {
-          this.problems.notes.push(`${this.options.name}: about ${this.unreadable} of ${this.bytesRead} bytes could not be read as text (NUL or invalid UTF-8); the rest is diagnosed`);
-        }
-        return text2 + rest;
-      }
-      /**
-       * When reading failed: the text of the first bytes still held back (a download that broke off
-       * early keeps what arrived), unless they are binary. A character cut by the failure stays out.
-       */
-      afterFailure() {
-        if (this.decoder !== null || this.headLength === 0) return "";
-        try {
-          return this.startOnHead();
-        } catch (error62) {
-          if (error62 instanceof InputError) return "";
-          throw error62;
-        }
-      }
-      startOnHead() {
-        const bytes = this.head.length === 1 ? this.head[0] : Buffer.concat(this.head);
-        this.head = [];
-        this.decoder = this.start(bytes);
-        return this.counted(this.decoder.write(bytes));
-      }
-      start(bytes) {
-        let encoding = null;
-        if (this.options.utf16 !== false && bytes.length >= 2 && bytes[0] === 255 && bytes[1] === 254) encoding = "utf-16le";
-        else if (this.options.utf16 !== false && bytes.length >= 2 && bytes[0] === 254 && bytes[1] === 255) encoding = "utf-16be";
-        else if (this.options.binary !== "read" && looksBinary(bytes)) throw new InputError(`${this.options.name}: looks like binary data, not a log`);
-        if (encoding === null) return new Utf8Decoder();
-        const utf16 = new TextDecoder(encoding, { fatal: false, ignoreBOM: false });
-        return { write: (chunk2) => utf16.decode(chunk2, { stream: true }), end: () => utf16.decode() };
-      }
-      counted(text2) {
-        this.unreadable += strayIn(text2);
-        return text2;
-      }
-    };
-    BINARY_SHARE = 0.3;
-    UNREADABLE = /[\0-\x07\x0e-\x19\x1c-\x1f\uFFFD]/g;
-  }
-});
-
-// node_modules/pend/index.js
-var require_pend = __commonJS({
-  "node_modules/pend/index.js"(exports, module) {
-    module.exports = Pend;
-    function Pend() {
-      this.pending = 0;
-      this.max = Infinity;
-      this.listeners = [];
-      this.waiting = [];
-      this.error = null;
-    }
-    Pend.prototype.go = function(fn) {
-      if (this.pending < this.max) {
-        pendGo(this, fn);
-      } else {
-        this.waiting.push(fn);
-      }
-    };
-    Pend.prototype.wait = function(cb) {
-      if (this.pending === 0) {
-        cb(this.error);
-      } else {
-        this.listeners.push(cb);
-      }
-    };
-    Pend.prototype.hold = function() {
-      return pendHold(this);
-    };
-    function pendHold(self2) {
-      self2.pending += 1;
-      var called = false;
-      return onCb;
-      function onCb(err) {
-        if (called) throw new Error("callback called twice");
-        called = true;
-        self2.error = self2.error || err;
-        self2.pending -= 1;
-        if (self2.waiting.length > 0 && self2.pending < self2.max) {
-          pendGo(self2, self2.waiting.shift());
-        } else if (self2.pending === 0) {
-          var listeners = self2.listeners;
-          self2.listeners = [];
-          listeners.forEach(cbListener);
-        }
-      }
-      function cbListener(listener) {
-        listener(self2.error);
-      }
-    }
-    function pendGo(self2, fn) {
-      fn(pendHold(self2));
-    }
-  }
-});
-
-// node_modules/yauzl/fd-slicer.js
-var require_fd_slicer = __commonJS({
-  "node_modules/yauzl/fd-slicer.js"(exports) {
-    var fs = __require("fs");
-    var util2 = __require("util");
-    var stream = __require("stream");
-    var Readable2 = stream.Readable;
-    var PassThrough = stream.PassThrough;
-    var Pend = require_pend();
-    var EventEmitter = __require("events").EventEmitter;
-    exports.BufferSlicer = BufferSlicer;
-    exports.FdSlicer = FdSlicer;
-    util2.inherits(FdSlicer, EventEmitter);
-    function FdSlicer(fd) {
-      EventEmitter.call(this);
-      this.fd = fd;
-      this.pend = new Pend();
-      this.pend.max = 1;
-      this.refCount = 0;
-    }
-    FdSlicer.prototype.read = function(buffer, offset, length, position, callback) {
-      var self2 = this;
-      self2.pend.go(function(cb) {
-        fs.read(self2.fd, buffer, offset, length, position, function(err, bytesRead, buffer2) {
-          cb();
-          callback(err, bytesRead, buffer2);
-        });
-      });
-    };
-    FdSlicer.prototype.createReadStream = function(options2) {
-      return new ReadStream(this, options2);
-    };
-    FdSlicer.prototype.ref = function() {
-      this.refCount += 1;
-    };
-    FdSlicer.prototype.unref = function() {
-      var self2 = this;
-      self2.refCount -= 1;
-      if (self2.refCount < 0) throw new Error("invalid unref");
-      if (self2.refCount > 0) return;
-      fs.close(self2.fd, onCloseDone);
-      function onCloseDone(err) {
-        if (err) {
-          self2.emit("error", err);
-        } else {
-          self2.emit("close");
-        }
-      }
-    };
-    util2.inherits(ReadStream, Readable2);
-    function ReadStream(context2, options2) {
-      options2 = options2 || {};
-      Readable2.call(this, options2);
-      this.context = context2;
-      this.context.ref();
-      this.start = options2.start || 0;
-      this.endOffset = options2.end;
-      this.pos = this.start;
-    }
-    ReadStream.prototype._read = function(n) {
-      var self2 = this;
-      var toRead = Math.min(self2._readableState.highWaterMark, n);
-      if (self2.endOffset != null) {
-        toRead = Math.min(toRead, self2.endOffset - self2.pos);
-      }
-      if (toRead <= 0) {
-        self2.push(null);
-        this._cleanup();
-        return;
-      }
-      self2.context.pend.go(function(cb) {
-        var buffer = Buffer.allocUnsafe(toRead);
-        fs.read(self2.context.fd, buffer, 0, toRead, self2.pos, function(err, bytesRead) {
-          if (err) {
-            self2.destroy(err);
-          } else if (bytesRead === 0) {
-            self2.push(null);
-            self2._cleanup();
-          } else {
-            self2.pos += bytesRead;
-            self2.push(buffer.slice(0, bytesRead));
-          }
-          cb();
-        });
-      });
-    };
-    ReadStream.prototype._destroy = function(err, cb) {
-      this._cleanup();
-      cb(err);
-    };
-    ReadStream.prototype._cleanup = function() {
-      if (this.context != null) {
-        this.context.unref();
-        this.context = null;
-      }
-    };
-    util2.inherits(BufferSlicer, EventEmitter);
-    function BufferSlicer(buffer) {
-      EventEmitter.call(this);
-      this.refCount = 0;
-      this.buffer = buffer;
-    }
-    BufferSlicer.prototype.read = function(buffer, offset, length, position, callback) {
-      if (!(0 <= offset && offset <= buffer.length)) throw new RangeError("offset outside buffer: 0 <= " + offset + " <= " + buffer.length);
-      if (position < 0) throw new RangeError("position is negative: " + position);
-      if (offset + length > buffer.length) {
-        length = buffer.length - offset;
-      }
-      if (position + length > this.buffer.length) {
-        length = this.buffer.length - position;
-      }
-      if (length <= 0) {
-        setImmediate(function() {
-          callback(null, 0);
-        });
-        return;
-      }
-      this.buffer.copy(buffer, offset, position, position + length);
-      setImmediate(function() {
-        callback(null, length);
-      });
-    };
-    BufferSlicer.prototype.createReadStream = function(options2) {
-      options2 = options2 || {};
-      var readStream = new PassThrough(options2);
-      readStream.start = options2.start || 0;
-      readStream.endOffset = options2.end;
-      readStream.pos = readStream.endOffset || this.buffer.length;
-      var entireSlice = this.buffer.slice(readStream.start, readStream.pos);
-      var maxChunkSize = 65536;
-      var offset = 0;
-      while (true) {
-        var nextOffset = offset + maxChunkSize;
-        if (nextOffset >= entireSlice.length) {
-          if (offset < entireSlice.length) {
-            readStream.write(entireSlice.slice(offset, entireSlice.length));
-          }
-          break;
-        }
-        readStream.write(entireSlice.slice(offset, nextOffset));
-        offset = nextOffset;
-      }
-      readStream.end();
-      return readStream;
-    };
-    BufferSlicer.prototype.ref = function() {
-      this.refCount += 1;
-    };
-    BufferSlicer.prototype.unref = function() {
-      this.refCount -= 1;
-      if (this.refCount < 0) {
-        throw new Error("invalid unref");
-      }
-    };
-  }
-});
-
-// node_modules/yauzl/crc32.js
-var require_crc32 = __commonJS({
-  "node_modules/yauzl/crc32.js"(exports, module) {
-    var CRC_TABLE = new Int32Array([
-      0,
-      1996959894,
-      3993919788,
-      2567524794,
-      124634137,
-      1886057615,
-      3915621685,
-      2657392035,
-      249268274,
-      2044508324,
-      3772115230,
-      2547177864,
-      162941995,
-      2125561021,
-      3887607047,
-      2428444049,
-      498536548,
-      1789927666,
-      4089016648,
-      2227061214,
-      450548861,
-      1843258603,
-      4107580753,
-      2211677639,
-      325883990,
-      1684777152,
-      4251122042,
-      2321926636,
-      335633487,
-      1661365465,
-      4195302755,
-      2366115317,
-      997073096,
-      1281953886,
-      3579855332,
-      2724688242,
-      1006888145,
-      1258607687,
-      3524101629,
-      2768942443,
-      901097722,
-      1119000684,
-      3686517206,
-      2898065728,
-      853044451,
-      1172266101,
-      3705015759,
-      2882616665,
-      651767980,
-      1373503546,
-      3369554304,
-      3218104598,
-      565507253,
-      1454621731,
-      3485111705,
-      3099436303,
-      671266974,
-      1594198024,
-      3322730930,
-      2970347812,
-      795835527,
-      1483230225,
-      3244367275,
-      3060149565,
-      1994146192,
-      31158534,
-      2563907772,
-      4023717930,
-      1907459465,
-      112637215,
-      2680153253,
-      3904427059,
-      2013776290,
-      251722036,
-      2517215374,
-      3775830040,
-      2137656763,
-      141376813,
-      2439277719,
-      3865271297,
-      1802195444,
-      476864866,
-      2238001368,
-      4066508878,
-      1812370925,
-      453092731,
-      2181625025,
-      4111451223,
-      1706088902,
-      314042704,
-      2344532202,
-      4240017532,
-      1658658271,
-      366619977,
-      2362670323,
-      4224994405,
-      1303535960,
-      984961486,
-      2747007092,
-      3569037538,
-      1256170817,
-      1037604311,
-      2765210733,
-      3554079995,
-      1131014506,
-      879679996,
-      2909243462,
-      3663771856,
-      1141124467,
-      855842277,
-      2852801631,
-      3708648649,
-      1342533948,
-      654459306,
-      3188396048,
-      3373015174,
-      1466479909,
-      544179635,
-      3110523913,
-      3462522015,
-      1591671054,
-      702138776,
-      2966460450,
-      3352799412,
-      1504918807,
-      783551873,
-      3082640443,
-      3233442989,
-      3988292384,
-      2596254646,
-      62317068,
-      1957810842,
-      3939845945,
-      2647816111,
-      81470997,
-      1943803523,
-      3814918930,
-      2489596804,
-      225274430,
-      2053790376,
-      3826175755,
-      2466906013,
-      167816743,
-      2097651377,
-      4027552580,
-      2265490386,
-      503444072,
-      1762050814,
-      4150417245,
-      2154129355,
-      426522225,
-      1852507879,
-      4275313526,
-      2312317920,
-      282753626,
-      1742555852,
-      4189708143,
-      2394877945,
-      397917763,
-      1622183637,
-      3604390888,
-      2714866558,
-      953729732,
-      1340076626,
-      3518719985,
-      2797360999,
-      1068828381,
-      1219638859,
-      3624741850,
-      2936675148,
-      906185462,
-      1090812512,
-      3747672003,
-      2825379669,
-      829329135,
-      1181335161,
-      3412177804,
-      3160834842,
-      628085408,
-      1382605366,
-      3423369109,
-      3138078467,
-      570562233,
-      1426400815,
-      3317316542,
-      2998733608,
-      733239954,
-      1555261956,
-      3268935591,
-      3050360625,
-      752459403,
-      1541320221,
-      2607071920,
-      3965973030,
-      1969922972,
-      40735498,
-      2617837225,
-      3943577151,
-      1913087877,
-      83908371,
-      2512341634,
-      3803740692,
-      2075208622,
-      213261112,
-      2463272603,
-      3855990285,
-      2094854071,
-      198958881,
-      2262029012,
-      4057260610,
-      1759359992,
-      534414190,
-      2176718541,
-      4139329115,
-      1873836001,
-      414664567,
-      2282248934,
-      4279200368,
-      1711684554,
-      285281116,
-      2405801727,
-      4167216745,
-      1634467795,
-      376229701,
-      2685067896,
-      3608007406,
-      1308918612,
-      956543938,
-      2808555105,
-      3495958263,
-      1231636301,
-      1047427035,
-      2932959818,
-      3654703836,
-      1088359270,
-      936918e3,
-      2847714899,
-      3736837829,
-      1202900863,
-      817233897,
-      3183342108,
-      3401237130,
-      1404277552,
-      615818150,
-      3134207493,
-      3453421203,
-      1423857449,
-      601450431,
-      3009837614,
-      3294710456,
-      1567103746,
-      711928724,
-      3020668471,
-      3272380065,
-      1510334235,
-      755167117
-    ]);
-    function crc32(buf) {
-      let crc = -1;
-      for (let x of buf) {
-        crc = CRC_TABLE[(crc ^ x) & 255] ^ crc >>> 8;
-      }
-      return (crc ^ -1) >>> 0;
-    }
-    module.exports = crc32;
-  }
-});
-
-// node_modules/yauzl/index.js
-var require_yauzl = __commonJS({
-  "node_modules/yauzl/index.js"(exports) {
-    var fs = __require("fs");
-    var zlib = __require("zlib");
-    var fd_slicer = require_fd_slicer();
-    var util2 = __require("util");
-    var EventEmitter = __require("events").EventEmitter;
-    var Transform = __require("stream").Transform;
-    var PassThrough = __require("stream").PassThrough;
-    var Writable = __require("stream").Writable;
-    var crc32 = typeof zlib.crc32 === "function" ? zlib.crc32 : require_crc32();
-    exports.open = open3;
-    exports.fromFd = fromFd;
-    exports.fromBuffer = fromBuffer;
-    exports.fromRandomAccessReader = fromRandomAccessReader;
-    exports.openPromise = openPromise;
-    exports.fromFdPromise = fromFdPromise;
-    exports.fromBufferPromise = fromBufferPromise;
-    exports.fromRandomAccessReaderPromise = fromRandomAccessReaderPromise;
-    exports.dosDateTimeToDate = dosDateTimeToDate;
-    exports.getFileNameLowLevel = getFileNameLowLevel;
-    exports.validateFileName = validateFileName;
-    exports.parseExtraFields = parseExtraFields;
-    exports.ZipFile = ZipFile;
-    exports.Entry = Entry;
-    exports.LocalFileHeader = LocalFileHeader;
-    exports.RandomAccessReader = RandomAccessReader;
-    function openPromise(path15, options2) {
-      return new Promise((resolve2, reject) => {
-        open3(path15, { ...options2, lazyEntries: true }, function(err, zipfile) {
-          if (err) return reject(err);
-          resolve2(zipfile);
-        });
-      });
-    }
-    function fromFdPromise(fd, options2) {
-      return new Promise((resolve2, reject) => {
-        fromFd(fd, { ...options2, lazyEntries: true }, function(err, zipfile) {
-          if (err) return reject(err);
-          resolve2(zipfile);
-        });
-      });
-    }
-    function fromBufferPromise(buffer, options2) {
-      return new Promise((resolve2, reject) => {
-        fromBuffer(buffer, { ...options2, lazyEntries: true }, function(err, zipfile) {
-          if (err) return reject(err);
-          resolve2(zipfile);
-        });
-      });
-    }
-    function fromRandomAccessReaderPromise(reader, totalSize, options2) {
-      return new Promise((resolve2, reject) => {
-        fromRandomAccessReader(reader, totalSize, { ...options2, lazyEntries: true }, function(err, zipfile) {
-          if (err) return reject(err);
-          resolve2(zipfile);
-        });
-      });
-    }
-    function open3(path15, options2, callback) {
-      if (typeof options2 === "function") {
-        callback = options2;
-        options2 = null;
-      }
-      if (options2 == null) options2 = {};
-      if (options2.autoClose == null) options2.autoClose = true;
-      if (options2.lazyEntries == null) options2.lazyEntries = false;
-      if (options2.decodeStrings == null) options2.decodeStrings = true;
-      if (options2.validateEntrySizes == null) options2.validateEntrySizes = true;
-      if (options2.strictFileNames == null) options2.strictFileNames = false;
-      if (callback == null) callback = defaultCallback;
-      fs.open(path15, "r", function(err, fd) {
-        if (err) return callback(err);
-        fromFd(fd, options2, function(err2, zipfile) {
-          if (err2) fs.close(fd, defaultCallback);
-          callback(err2, zipfile);
-        });
-      });
-    }
-    function fromFd(fd, options2, callback) {
-      if (typeof options2 === "function") {
-        callback = options2;
-        options2 = null;
-      }
-      if (options2 == null) options2 = {};
-      if (options2.autoClose == null) options2.autoClose = false;
-      if (options2.lazyEntries == null) options2.lazyEntries = false;
-      if (options2.decodeStrings == null) options2.decodeStrings = true;
-      if (options2.validateEntrySizes == null) options2.validateEntrySizes = true;
-      if (options2.strictFileNames == null) options2.strictFileNames = false;
-      if (callback == null) callback = defaultCallback;
-      fs.fstat(fd, function(err, stats) {
-        if (err) return callback(err);
-        var reader = new fd_slicer.FdSlicer(fd);
-        fromRandomAccessReader(reader, stats.size, options2, callback);
-      });
-    }
-    function fromBuffer(buffer, options2, callback) {
-      if (typeof options2 === "function") {
-        callback = options2;
-        options2 = null;
-      }
-      if (options2 == null) options2 = {};
-      options2.autoClose = false;
-      if (options2.lazyEntries == null) options2.lazyEntries = false;
-      if (options2.decodeStrings == null) options2.decodeStrings = true;
-      if (options2.validateEntrySizes == null) options2.validateEntrySizes = true;
-      if (options2.strictFileNames == null) options2.strictFileNames = false;
-      var reader = new fd_slicer.BufferSlicer(buffer);
-      fromRandomAccessReader(reader, buffer.length, options2, callback);
-    }
-    function fromRandomAccessReader(reader, totalSize, options2, callback) {
-      if (typeof options2 === "function") {
-        callback = options2;
-        options2 = null;
-      }
-      if (options2 == null) options2 = {};
-      if (options2.autoClose == null) options2.autoClose = true;
-      if (options2.lazyEntries == null) options2.lazyEntries = false;
-      if (options2.decodeStrings == null) options2.decodeStrings = true;
-      var decodeStrings = !!options2.decodeStrings;
-      if (options2.validateEntrySizes == null) options2.validateEntrySizes = true;
-      if (options2.strictFileNames == null) options2.strictFileNames = false;
-      if (callback == null) callback = defaultCallback;
-      if (typeof totalSize !== "number") throw new Error("expected totalSize parameter to be a number");
-      if (totalSize > Number.MAX_SAFE_INTEGER) {
-        throw new Error("zip file too large. only file sizes up to 2^52 are supported due to JavaScript's Number type being an IEEE 754 double.");
-      }
-      reader.ref();
-      var eocdrWithoutCommentSize = 22;
-      var zip64EocdlSize = 20;
-      var maxCommentSize = 65535;
-      var bufferSize = Math.min(zip64EocdlSize + eocdrWithoutCommentSize + maxCommentSize, totalSize);
-      var buffer = newBuffer(bufferSize);
-      var bufferReadStart = totalSize - buffer.length;
-      readAndAssertNoEof(reader, buffer, 0, bufferSize, bufferReadStart, function(err) {
-        if (err) return callback(err);
-        for (var i = bufferSize - eocdrWithoutCommentSize; i >= 0; i -= 1) {
-          if (buffer.readUInt32LE(i) !== 101010256) continue;
-          var eocdrBuffer = buffer.subarray(i);
-          var diskNumber = eocdrBuffer.readUInt16LE(4);
-          var entryCount = eocdrBuffer.readUInt16LE(10);
-          var centralDirectoryOffset = eocdrBuffer.readUInt32LE(16);
-          var commentLength = eocdrBuffer.readUInt16LE(20);
-          var expectedCommentLength = eocdrBuffer.length - eocdrWithoutCommentSize;
-          if (commentLength !== expectedCommentLength) {
-            return callback(new Error("Invalid comment length. Expected: " + expectedCommentLength + ". Found: " + commentLength + ". Are there extra bytes at the end of the file? Or is the end of central dir signature `PK\u263A\u263B` in the comment?"));
-          }
-          var comment = decodeStrings ? decodeBuffer(eocdrBuffer.subarray(22), false) : eocdrBuffer.subarray(22);
-          if (i - zip64EocdlSize >= 0 && buffer.readUInt32LE(i - zip64EocdlSize) === 117853008) {
-            var zip64EocdlBuffer = buffer.subarray(i - zip64EocdlSize, i - zip64EocdlSize + zip64EocdlSize);
-            var zip64EocdrOffset = readUInt64LE(zip64EocdlBuffer, 8);
-            var zip64EocdrBuffer = newBuffer(56);
-            return readAndAssertNoEof(reader, zip64EocdrBuffer, 0, zip64EocdrBuffer.length, zip64EocdrOffset, function(err2) {
-              if (err2) return callback(err2);
-              if (zip64EocdrBuffer.readUInt32LE(0) !== 101075792) {
-                return callback(new Error("invalid zip64 end of central directory record signature"));
-              }
-              diskNumber = zip64EocdrBuffer.readUInt32LE(16);
-              if (diskNumber !== 0) {
-                return callback(new Error("multi-disk zip files are not supported: found disk number: " + diskNumber));
-              }
-              entryCount = readUInt64LE(zip64EocdrBuffer, 32);
-              centralDirectoryOffset = readUInt64LE(zip64EocdrBuffer, 48);
-              return callback(null, new ZipFile(reader, centralDirectoryOffset, totalSize, entryCount, comment, options2.autoClose, options2.lazyEntries, decodeStrings, options2.validateEntrySizes, options2.strictFileNames));
-            });
-          }
-          if (diskNumber !== 0) {
-            return callback(new Error("multi-disk zip files are not supported: found disk number: " + diskNumber));
-          }
-          return callback(null, new ZipFile(reader, centralDirectoryOffset, totalSize, entryCount, comment, options2.autoClose, options2.lazyEntries, decodeStrings, options2.validateEntrySizes, options2.strictFileNames));
-        }
-        callback(new Error("End of central directory record signature not found. Either not a zip file, or file is truncated."));
-      });
-    }
-    util2.inherits(ZipFile, EventEmitter);
-    function ZipFile(reader, centralDirectoryOffset, fileSize, entryCount, comment, autoClose, lazyEntries, decodeStrings, validateEntrySizes, strictFileNames) {
-      var self2 = this;
-      EventEmitter.call(self2);
-      self2.reader = reader;
-      self2.reader.on("error", function(err) {
-        emitError(self2, err);
-      });
-      self2.reader.once("close", function() {
-        self2.emit("close");
-      });
-      self2.readEntryCursor = centralDirectoryOffset;
-      self2.fileSize = fileSize;
-      self2.entryCount = entryCount;
-      self2.comment = comment;
-      self2.entriesRead = 0;
-      self2.autoClose = !!autoClose;
-      self2.lazyEntries = !!lazyEntries;
-      self2.decodeStrings = !!decodeStrings;
-      self2.validateEntrySizes = !!validateEntrySizes;
-      self2.strictFileNames = !!strictFileNames;
-      self2.isOpen = true;
-      self2.emittedError = false;
-      self2.hasEachEntryBeenCalled = false;
-      if (!self2.lazyEntries) self2._readEntry();
-    }
-    ZipFile.prototype.close = function() {
-      if (!this.isOpen) return;
-      this.isOpen = false;
-      this.reader.unref();
-    };
-    function emitErrorAndAutoClose(self2, err) {
-      if (self2.autoClose) self2.close();
-      emitError(self2, err);
-    }
-    function emitError(self2, err) {
-      if (self2.emittedError) return;
-      self2.emittedError = true;
-      self2.emit("error", err);
-    }
-    ZipFile.prototype.readEntry = function() {
-      if (!this.lazyEntries) throw new Error("readEntry() called without lazyEntries:true");
-      this._readEntry();
-    };
-    ZipFile.prototype._readEntry = function() {
-      var self2 = this;
-      if (self2.entryCount === self2.entriesRead) {
-        setImmediate(function() {
-          if (self2.autoClose) self2.close();
-          if (self2.emittedError) return;
-          self2.emit("end");
-        });
-        return;
-      }
-      if (self2.emittedError) return;
-      var buffer = newBuffer(46);
-      readAndAssertNoEof(self2.reader, buffer, 0, buffer.length, self2.readEntryCursor, function(err) {
-        if (err) return emitErrorAndAutoClose(self2, err);
-        if (self2.emittedError) return;
-        var entry = new Entry();
-        var signature = buffer.readUInt32LE(0);
-        if (signature !== 33639248) return emitErrorAndAutoClose(self2, new Error("invalid central directory file header signature: 0x" + signature.toString(16)));
-        entry.versionMadeBy = buffer.readUInt16LE(4);
-        entry.versionNeededToExtract = buffer.readUInt16LE(6);
-        entry.generalPurposeBitFlag = buffer.readUInt16LE(8);
-        entry.compressionMethod = buffer.readUInt16LE(10);
-        entry.lastModFileTime = buffer.readUInt16LE(12);
-        entry.lastModFileDate = buffer.readUInt16LE(14);
-        entry.crc32 = buffer.readUInt32LE(16);
-        entry.compressedSize = buffer.readUInt32LE(20);
-        entry.uncompressedSize = buffer.readUInt32LE(24);
-        entry.fileNameLength = buffer.readUInt16LE(28);
-        entry.extraFieldLength = buffer.readUInt16LE(30);
-        entry.fileCommentLength = buffer.readUInt16LE(32);
-        entry.internalFileAttributes = buffer.readUInt16LE(36);
-        entry.externalFileAttributes = buffer.readUInt32LE(38);
-        entry.relativeOffsetOfLocalHeader = buffer.readUInt32LE(42);
-        if (entry.generalPurposeBitFlag & 64) return emitErrorAndAutoClose(self2, new Error("strong encryption is not supported"));
-        self2.readEntryCursor += 46;
-        buffer = newBuffer(entry.fileNameLength + entry.extraFieldLength + entry.fileCommentLength);
-        readAndAssertNoEof(self2.reader, buffer, 0, buffer.length, self2.readEntryCursor, function(err2) {
-          if (err2) return emitErrorAndAutoClose(self2, err2);
-          if (self2.emittedError) return;
-          entry.fileNameRaw = buffer.subarray(0, entry.fileNameLength);
-          var fileCommentStart = entry.fileNameLength + entry.extraFieldLength;
-          entry.extraFieldRaw = buffer.subarray(entry.fileNameLength, fileCommentStart);
-          entry.fileCommentRaw = buffer.subarray(fileCommentStart, fileCommentStart + entry.fileCommentLength);
-          try {
-            entry.extraFields = parseExtraFields(entry.extraFieldRaw);
-          } catch (err3) {
-            return emitErrorAndAutoClose(self2, err3);
-          }
-          if (self2.decodeStrings) {
-            var isUtf8 = (entry.generalPurposeBitFlag & 2048) !== 0;
-            entry.fileComment = decodeBuffer(entry.fileCommentRaw, isUtf8);
-            entry.fileName = getFileNameLowLevel(entry.generalPurposeBitFlag, entry.fileNameRaw, entry.extraFields, self2.strictFileNames);
-            var errorMessage = validateFileName(entry.fileName);
-            if (errorMessage != null) return emitErrorAndAutoClose(self2, new Error(errorMessage));
-          } else {
-            entry.fileComment = entry.fileCommentRaw;
-            entry.fileName = entry.fileNameRaw;
-          }
-          entry.comment = entry.fileComment;
-          self2.readEntryCursor += buffer.length;
-          self2.entriesRead += 1;
-          for (var i = 0; i < entry.extraFields.length; i++) {
-            var extraField = entry.extraFields[i];
-            if (extraField.id !== 1) continue;
-            var zip64EiefBuffer = extraField.data;
-            var index = 0;
-            if (entry.uncompressedSize === 4294967295) {
-              if (index + 8 > zip64EiefBuffer.length) {
-                return emitErrorAndAutoClose(self2, new Error("zip64 extended information extra field does not include uncompressed size"));
-              }
-              entry.uncompressedSize = readUInt64LE(zip64EiefBuffer, index);
-              index += 8;
-            }
-            if (entry.compressedSize === 4294967295) {
-              if (index + 8 > zip64EiefBuffer.length) {
-                return emitErrorAndAutoClose(self2, new Error("zip64 extended information extra field does not include compressed size"));
-              }
-              entry.compressedSize = readUInt64LE(zip64EiefBuffer, index);
-              index += 8;
-            }
-            if (entry.relativeOffsetOfLocalHeader === 4294967295) {
-              if (index + 8 > zip64EiefBuffer.length) {
-                return emitErrorAndAutoClose(self2, new Error("zip64 extended information extra field does not include relative header offset"));
-              }
-              entry.relativeOffsetOfLocalHeader = readUInt64LE(zip64EiefBuffer, index);
-              index += 8;
-            }
-            break;
-          }
-          if (self2.validateEntrySizes && entry.compressionMethod === 0) {
-            var expectedCompressedSize = entry.uncompressedSize;
-            if (entry.isEncrypted()) {
-              expectedCompressedSize += 12;
-            }
-            if (entry.compressedSize !== expectedCompressedSize) {
-              var msg = "compressed/uncompressed size mismatch for stored file: " + entry.compressedSize + " != " + entry.uncompressedSize;
-              return emitErrorAndAutoClose(self2, new Error(msg));
-            }
-          }
-          self2.emit("entry", entry);
-          if (!self2.lazyEntries) self2._readEntry();
-        });
-      });
-    };
-    ZipFile.prototype.eachEntry = function() {
-      const self2 = this;
-      if (!self2.lazyEntries) throw new Error("eachEntry() requires lazyEntries: true");
-      if (self2.hasEachEntryBeenCalled) throw new Error("eachEntry() must only be called once per ZipFile");
-      self2.hasEachEntryBeenCalled = true;
-      let pendingResolveReject = null;
-      self2.on("entry", onEntry);
-      self2.on("end", onEnd);
-      self2.on("error", onError);
-      function cleanup() {
-        self2.removeListener("entry", onEntry);
-        self2.removeListener("end", onEnd);
-        self2.removeListener("error", onError);
-        if (self2.autoClose) self2.close();
-      }
-      function onEntry(entry) {
-        let { resolve: resolve2 } = pendingResolveReject;
-        pendingResolveReject = null;
-        resolve2({ value: entry });
-      }
-      function onEnd() {
-        let { resolve: resolve2 } = pendingResolveReject;
-        pendingResolveReject = null;
-        cleanup();
-        resolve2({ done: true });
-      }
-      function onError(err) {
-        let { reject } = pendingResolveReject;
-        pendingResolveReject = null;
-        cleanup();
-        reject(err);
-      }
-      return {
-        [Symbol.asyncIterator]() {
-          return this;
-        },
-        next() {
-          const promise2 = new Promise((resolve2, reject) => {
-            if (pendingResolveReject != null) throw new Error("next() called before previous Promise was resolved.");
-            pendingResolveReject = { resolve: resolve2, reject };
-          });
-          self2.readEntry();
-          return promise2;
-        },
-        return(value) {
-          cleanup();
-          return Promise.resolve({ done: true, value });
-        },
-        throw(value) {
-          cleanup();
-          return Promise.reject(value);
-        }
-      };
-    };
-    ZipFile.prototype.openReadStream = function(entry, options2, callback) {
-      var self2 = this;
-      var relativeStart = 0;
-      var relativeEnd = entry.compressedSize;
-      if (callback == null) {
-        callback = options2;
-        options2 = null;
-      }
-      if (options2 == null) {
-        options2 = {};
-      } else {
-        if (options2.decodeFileData === false) {
-          if (options2.decrypt != null) {
-            throw new Error("cannot use options.decrypt when options.decodeFileData === false");
-          }
-          if (options2.decompress != null) {
-            throw new Error("cannot use options.decompress when options.decodeFileData === false");
-          }
-        } else {
-          if (options2.decrypt != null) {
-            if (!entry.isEncrypted()) {
-              throw new Error("options.decrypt can only be specified for encrypted entries. See also option decodeFileData.");
-            }
-            if (options2.decrypt !== false) throw new Error("invalid options.decrypt value: " + options2.decrypt);
-            if (entry.isCompressed()) {
-              if (options2.decompress !== false) throw new Error("entry is encrypted and compressed, and options.decompress !== false. See also option decodeFileData.");
-            }
-          }
-          if (options2.decompress != null) {
-            if (!entry.isCompressed()) {
-              throw new Error("options.decompress can only be specified for compressed entries. See also option decodeFileData.");
-            }
-            if (!(options2.decompress === false || options2.decompress === true)) {
-              throw new Error("invalid options.decompress value: " + options2.decompress);
-            }
-            decompress = options2.decompress;
-          }
-        }
-        if (options2.start != null) {
-          relativeStart = options2.start;
-          if (relativeStart < 0) throw new Error("options.start < 0");
-          if (relativeStart > entry.compressedSize) throw new Error("options.start > entry.compressedSize");
-        }
-        if (options2.end != null) {
-          relativeEnd = options2.end;
-          if (relativeEnd < 0) throw new Error("options.end < 0");
-          if (relativeEnd > entry.compressedSize) throw new Error("options.end > entry.compressedSize");
-          if (relativeEnd < relativeStart) throw new Error("options.end < options.start");
-        }
-      }
-      var rawMode = options2.decodeFileData === false || // Explicitly requested raw.
-      (entry.compressionMethod === 0 || // Naturally without compression.
-      entry.compressionMethod === 8 && options2.decompress === false) && (!entry.isEncrypted() || // Naturally without encryption.
-      options2.decrypt === false);
-      if (options2.start != null || options2.end != null) {
-        if (!rawMode) throw new Error("start/end range require options.decodeFileData === false for non-trivial encoded entries.");
-      }
-      if (!self2.isOpen) return callback(new Error("closed"));
-      if (entry.isEncrypted() && !rawMode) {
-        if (options2.decrypt !== false) return callback(new Error("entry is encrypted, and options.decodeFileData !== false"));
-      }
-      var decompress;
-      if (rawMode) {
-        decompress = false;
-      } else if (entry.compressionMethod === 8) {
-        decompress = options2.decodeFileData !== true;
-      } else {
-        return callback(new Error("unsupported compression method: " + entry.compressionMethod));
-      }
-      self2.readLocalFileHeader(entry, { minimal: true }, function(err, localFileHeader) {
-        if (err) return callback(err);
-        self2.openReadStreamLowLevel(
-          localFileHeader.fileDataStart,
-          entry.compressedSize,
-          relativeStart,
-          relativeEnd,
-          decompress,
-          entry.uncompressedSize,
-          callback
-        );
-      });
-    };
-    ZipFile.prototype.openReadStreamLowLevel = function(fileDataStart, compressedSize, relativeStart, relativeEnd, decompress, uncompressedSize, callback) {
-      var self2 = this;
-      var fileDataEnd = fileDataStart + compressedSize;
-      var readStream = self2.reader.createReadStream({
-        start: fileDataStart + relativeStart,
-        end: fileDataStart + relativeEnd
-      });
-      var endpointStream = readStream;
-      if (decompress) {
-        var destroyed = false;
-        var inflateFilter = zlib.createInflateRaw();
-        readStream.on("error", function(err) {
-          setImmediate(function() {
-            if (!destroyed) inflateFilter.emit("error", err);
-          });
-        });
-        readStream.pipe(inflateFilter);
-        if (self2.validateEntrySizes) {
-          endpointStream = new AssertByteCountStream(uncompressedSize);
-          inflateFilter.on("error", function(err) {
-            setImmediate(function() {
-              if (!destroyed) endpointStream.emit("error", err);
-            });
-          });
-          inflateFilter.pipe(endpointStream);
-        } else {
-          endpointStream = inflateFilter;
-        }
-        installDestroyFn(endpointStream, function() {
-          destroyed = true;
-          if (inflateFilter !== endpointStream) inflateFilter.unpipe(endpointStream);
-          readStream.unpipe(inflateFilter);
-          readStream.destroy();
-        });
-      }
-      callback(null, endpointStream);
-    };
-    ZipFile.prototype.readLocalFileHeader = function(entry, options2, callback) {
-      var self2 = this;
-      if (callback == null) {
-        callback = options2;
-        options2 = null;
-      }
-      if (options2 == null) options2 = {};
-      self2.reader.ref();
-      var buffer = newBuffer(30);
-      readAndAssertNoEof(self2.reader, buffer, 0, buffer.length, entry.relativeOffsetOfLocalHeader, function(err) {
-        try {
-          if (err) return callback(err);
-          var signature = buffer.readUInt32LE(0);
-          if (signature !== 67324752) {
-            return callback(new Error("invalid local file header signature: 0x" + signature.toString(16)));
-          }
-          var fileNameLength = buffer.readUInt16LE(26);
-          var extraFieldLength = buffer.readUInt16LE(28);
-          var fileDataStart = entry.relativeOffsetOfLocalHeader + 30 + fileNameLength + extraFieldLength;
-          if (fileDataStart + entry.compressedSize > self2.fileSize) {
-            return callback(new Error("file data overflows file bounds: " + fileDataStart + " + " + entry.compressedSize + " > " + self2.fileSize));
-          }
-          if (options2.minimal) {
-            return callback(null, { fileDataStart });
-          }
-          var localFileHeader = new LocalFileHeader();
-          localFileHeader.fileDataStart = fileDataStart;
-          localFileHeader.versionNeededToExtract = buffer.readUInt16LE(4);
-          localFileHeader.generalPurposeBitFlag = buffer.readUInt16LE(6);
-          localFileHeader.compressionMethod = buffer.readUInt16LE(8);
-          localFileHeader.lastModFileTime = buffer.readUInt16LE(10);
-          localFileHeader.lastModFileDate = buffer.readUInt16LE(12);
-          localFileHeader.crc32 = buffer.readUInt32LE(14);
-          localFileHeader.compressedSize = buffer.readUInt32LE(18);
-          localFileHeader.uncompressedSize = buffer.readUInt32LE(22);
-          localFileHeader.fileNameLength = fileNameLength;
-          localFileHeader.extraFieldLength = extraFieldLength;
-          buffer = newBuffer(fileNameLength + extraFieldLength);
-          self2.reader.ref();
-          readAndAssertNoEof(self2.reader, buffer, 0, buffer.length, entry.relativeOffsetOfLocalHeader + 30, function(err2) {
-            try {
-              if (err2) return callback(err2);
-              localFileHeader.fileName = buffer.subarray(0, fileNameLength);
-              localFileHeader.extraField = buffer.subarray(fileNameLength);
-              return callback(null, localFileHeader);
-            } finally {
-              self2.reader.unref();
-            }
-          });
-        } finally {
-          self2.reader.unref();
-        }
-      });
-    };
-    ZipFile.prototype.openReadStreamPromise = function(entry, options2) {
-      return new Promise((resolve2, reject) => {
-        this.openReadStream(entry, options2, function(err, readStream) {
-          if (err) return reject(err);
-          resolve2(readStream);
-        });
-      });
-    };
-    ZipFile.prototype.openReadStreamLowLevelPromise = function(fileDataStart, compressedSize, relativeStart, relativeEnd, decompress, uncompressedSize) {
-      return new Promise((resolve2, reject) => {
-        this.openReadStream(fileDataStart, compressedSize, relativeStart, relativeEnd, decompress, uncompressedSize, function(err, readStream) {
-          if (err) return reject(err);
-          resolve2(readStream);
-        });
-      });
-    };
-    ZipFile.prototype.readLocalFileHeaderPromise = function(entry, options2) {
-      return new Promise((resolve2, reject) => {
-        this.readLocalFileHeader(entry, options2, function(err, localFileHeader) {
-          if (err) return reject(err);
-          resolve2(localFileHeader);
-        });
-      });
-    };
-    function Entry() {
-    }
-    Entry.prototype.getLastModDate = function(options2) {
-      if (options2 == null) options2 = {};
-      if (!options2.forceDosFormat) {
-        for (var i = 0; i < this.extraFields.length; i++) {
-          var extraField = this.extraFields[i];
-          if (extraField.id === 21589) {
-            var data2 = extraField.data;
-            if (data2.length < 5) continue;
-            var flags = data2[0];
-            var HAS_MTIME = 1;
-            if (!(flags & HAS_MTIME)) continue;
-            var posixTimestamp = data2.readInt32LE(1);
-            return new Date(posixTimestamp * 1e3);
-          } else if (extraField.id === 10) {
-            var data2 = extraField.data;
-            if (data2.length !== 32) continue;
-            if (data2.readUInt16LE(4) !== 1) continue;
-            if (data2.readUInt16LE(6) !== 24) continue;
-            var hundredNanoSecondsSince1601 = data2.readUInt32LE(8) + 4294967296 * data2.readInt32LE(12);
-            var millisecondsSince1970 = hundredNanoSecondsSince1601 / 1e4 - 116444736e5;
-            return new Date(millisecondsSince1970);
-          }
-        }
-      }
-      return dosDateTimeToDate(this.lastModFileDate, this.lastModFileTime, options2.timezone);
-    };
-    Entry.prototype.canDecodeFileData = function() {
-      return !this.isEncrypted() && (this.compressionMethod === 0 || this.compressionMethod === 8);
-    };
-    Entry.prototype.isEncrypted = function() {
-      return (this.generalPurposeBitFlag & 1) !== 0;
-    };
-    Entry.prototype.isCompressed = function() {
-      return this.compressionMethod === 8;
-    };
-    function LocalFileHeader() {
-    }
-    function dosDateTimeToDate(date5, time3, timezone) {
-      var day3 = date5 & 31;
-      var month = (date5 >> 5 & 15) - 1;
-      var year = (date5 >> 9 & 127) + 1980;
-      var millisecond = 0;
-      var second = (time3 & 31) * 2;
-      var minute = time3 >> 5 & 63;
-      var hour = time3 >> 11 & 31;
-      if (timezone == null || timezone === "local") {
-        return new Date(year, month, day3, hour, minute, second, millisecond);
-      } else if (timezone === "UTC") {
-        return new Date(Date.UTC(year, month, day3, hour, minute, second, millisecond));
-      } else {
-        throw new Error("unrecognized options.timezone: " + options.timezone);
-      }
-    }
-    function getFileNameLowLevel(generalPurposeBitFlag, fileNameBuffer, extraFields, strictFileNames) {
-      var fileName = null;
-      for (var i = 0; i < extraFields.length; i++) {
-        var extraField = extraFields[i];
-        if (extraField.id === 28789) {
-          if (extraField.data.length < 6) {
-            continue;
-          }
-          if (extraField.data.readUInt8(0) !== 1) {
-            continue;
-          }
-          var oldNameCrc32 = extraField.data.readUInt32LE(1);
-          if (crc32(fileNameBuffer) !== oldNameCrc32) {
-            continue;
-          }
-          fileName = decodeBuffer(extraField.data.subarray(5), true);
-          break;
-        }
-      }
-      if (fileName == null) {
-        var isUtf8 = (generalPurposeBitFlag & 2048) !== 0;
-        fileName = decodeBuffer(fileNameBuffer, isUtf8);
-      }
-      if (!strictFileNames) {
-        fileName = fileName.replace(/\\/g, "/");
-      }
-      return fileName;
-    }
-    function validateFileName(fileName) {
-      if (fileName.indexOf("\\") !== -1) {
-        return "invalid characters in fileName: " + fileName;
-      }
-      if (/^[a-zA-Z]:/.test(fileName) || /^\//.test(fileName)) {
-        return "absolute path: " + fileName;
-      }
-      if (fileName.split("/").indexOf("..") !== -1) {
-        return "invalid relative path: " + fileName;
-      }
-      return null;
-    }
-    function parseExtraFields(extraFieldBuffer) {
-      var extraFields = [];
-      var i = 0;
-      while (i < extraFieldBuffer.length - 3) {
-        var headerId = extraFieldBuffer.readUInt16LE(i + 0);
-        var dataSize = extraFieldBuffer.readUInt16LE(i + 2);
-        var dataStart = i + 4;
-        var dataEnd = dataStart + dataSize;
-        if (dataEnd > extraFieldBuffer.length) throw new Error("extra field length exceeds extra field buffer size");
-        var dataBuffer = extraFieldBuffer.subarray(dataStart, dataEnd);
-        extraFields.push({
-          id: headerId,
-          data: dataBuffer
-        });
-        i = dataEnd;
-      }
-      return extraFields;
-    }
-    function readAndAssertNoEof(reader, buffer, offset, length, position, callback) {
-      if (length === 0) {
-        return setImmediate(function() {
-          callback(null, newBuffer(0));
-        });
-      }
-      reader.read(buffer, offset, length, position, function(err, bytesRead) {
-        if (err) return callback(err);
-        if (bytesRead < length) {
-          return callback(new Error("unexpected EOF"));
-        }
-        callback();
-      });
-    }
-    util2.inherits(AssertByteCountStream, Transform);
-    function AssertByteCountStream(byteCount) {
-      Transform.call(this);
-      this.actualByteCount = 0;
-      this.expectedByteCount = byteCount;
-    }
-    AssertByteCountStream.prototype._transform = function(chunk2, encoding, cb) {
-      this.actualByteCount += chunk2.length;
-      if (this.actualByteCount > this.expectedByteCount) {
-        var msg = "too many bytes in the stream. expected " + this.expectedByteCount + ". got at least " + this.actualByteCount;
-        return cb(new Error(msg));
-      }
-      cb(null, chunk2);
-    };
-    AssertByteCountStream.prototype._flush = function(cb) {
-      if (this.actualByteCount < this.expectedByteCount) {
-        var msg = "not enough bytes in the stream. expected " + this.expectedByteCount + ". got only " + this.actualByteCount;
-        return cb(new Error(msg));
-      }
-      cb();
-    };
-    util2.inherits(RandomAccessReader, EventEmitter);
-    function RandomAccessReader() {
-      EventEmitter.call(this);
-      this.refCount = 0;
-    }
-    RandomAccessReader.prototype.ref = function() {
-      this.refCount += 1;
-    };
-    RandomAccessReader.prototype.unref = function() {
-      var self2 = this;
-      self2.refCount -= 1;
-      if (self2.refCount > 0) return;
-      if (self2.refCount < 0) throw new Error("invalid unref");
-      self2.close(onCloseDone);
-      function onCloseDone(err) {
-        if (err) return self2.emit("error", err);
-        self2.emit("close");
-      }
-    };
-    RandomAccessReader.prototype.createReadStream = function(options2) {
-      if (options2 == null) options2 = {};
-      var start = options2.start;
-      var end = options2.end;
-      if (start === end) {
-        var emptyStream = new PassThrough();
-        setImmediate(function() {
-          emptyStream.end();
-        });
-        return emptyStream;
-      }
-      var stream = this._readStreamForRange(start, end);
-      var destroyed = false;
-      var refUnrefFilter = new RefUnrefFilter(this);
-      stream.on("error", function(err) {
-        setImmediate(function() {
-          if (!destroyed) refUnrefFilter.emit("error", err);
-        });
-      });
-      installDestroyFn(refUnrefFilter, function() {
-        stream.unpipe(refUnrefFilter);
-        refUnrefFilter.unref();
-        stream.destroy();
-      });
-      var byteCounter = new AssertByteCountStream(end - start);
-      refUnrefFilter.on("error", function(err) {
-        setImmediate(function() {
-          if (!destroyed) byteCounter.emit("error", err);
-        });
-      });
-      installDestroyFn(byteCounter, function() {
-        destroyed = true;
-        refUnrefFilter.unpipe(byteCounter);
-        refUnrefFilter.destroy();
-      });
-      return stream.pipe(refUnrefFilter).pipe(byteCounter);
-    };
-    RandomAccessReader.prototype._readStreamForRange = function(start, end) {
-      throw new Error("not implemented");
-    };
-    RandomAccessReader.prototype.read = function(buffer, offset, length, position, callback) {
-      var readStream = this.createReadStream({ start: position, end: position + length });
-      var writeStream = new Writable();
-      var written = 0;
-      writeStream._write = function(chunk2, encoding, cb) {
-        chunk2.copy(buffer, offset + written, 0, chunk2.length);
-        written += chunk2.length;
-        cb();
-      };
-      writeStream.on("finish", callback);
-      readStream.on("error", function(error62) {
-        callback(error62);
-      });
-      readStream.pipe(writeStream);
-    };
-    RandomAccessReader.prototype.close = function(callback) {
-      setImmediate(callback);
-    };
-    util2.inherits(RefUnrefFilter, PassThrough);
-    function RefUnrefFilter(context2) {
-      PassThrough.call(this);
-      this.context = context2;
-      this.context.ref();
-      this.unreffedYet = false;
-    }
-    RefUnrefFilter.prototype._flush = function(cb) {
-      this.unref();
-      cb();
-    };
-    RefUnrefFilter.prototype.unref = function(cb) {
-      if (this.unreffedYet) return;
-      this.unreffedYet = true;
-      this.context.unref();
-    };
-    var cp437 = "\0\u263A\u263B\u2665\u2666\u2663\u2660\u2022\u25D8\u25CB\u25D9\u2642\u2640\u266A\u266B\u263C\u25BA\u25C4\u2195\u203C\xB6\xA7\u25AC\u21A8\u2191\u2193\u2192\u2190\u221F\u2194\u25B2\u25BC !\"#$%&'()*+,-./0123456789:;<=>?@ABCDEFGHIJKLMNOPQRSTUVWXYZ[\\]^_`abcdefghijklmnopqrstuvwxyz{|}~\u2302\xC7\xFC\xE9\xE2\xE4\xE0\xE5\xE7\xEA\xEB\xE8\xEF\xEE\xEC\xC4\xC5\xC9\xE6\xC6\xF4\xF6\xF2\xFB\xF9\xFF\xD6\xDC\xA2\xA3\xA5\u20A7\u0192\xE1\xED\xF3\xFA\xF1\xD1\xAA\xBA\xBF\u2310\xAC\xBD\xBC\xA1\xAB\xBB\u2591\u2592\u2593\u2502\u2524\u2561\u2562\u2556\u2555\u2563\u2551\u2557\u255D\u255C\u255B\u2510\u2514\u2534\u252C\u251C\u2500\u253C\u255E\u255F\u255A\u2554\u2569\u2566\u2560\u2550\u256C\u2567\u2568\u2564\u2565\u2559\u2558\u2552\u2553\u256B\u256A\u2518\u250C\u2588\u2584\u258C\u2590\u2580\u03B1\xDF\u0393\u03C0\u03A3\u03C3\xB5\u03C4\u03A6\u0398\u03A9\u03B4\u221E\u03C6\u03B5\u2229\u2261\xB1\u2265\u2264\u2320\u2321\xF7\u2248\xB0\u2219\xB7\u221A\u207F\xB2\u25A0\xA0";
-    function decodeBuffer(buffer, isUtf8) {
-      if (isUtf8) {
-        return buffer.toString("utf8");
-      } else {
-        var result = "";
-        for (var i = 0; i < buffer.length; i++) {
-          result += cp437[buffer[i]];
-        }
-        return result;
-      }
-    }
-    function readUInt64LE(buffer, offset) {
-      var lower32 = buffer.readUInt32LE(offset);
-      var upper32 = buffer.readUInt32LE(offset + 4);
-      return upper32 * 4294967296 + lower32;
-    }
-    var newBuffer;
-    if (typeof Buffer.allocUnsafe === "function") {
-      newBuffer = function(len) {
-        return Buffer.allocUnsafe(len);
-      };
-    } else {
-      newBuffer = function(len) {
-        return new Buffer(len);
-      };
-    }
-    function installDestroyFn(stream, fn) {
-      if (typeof stream.destroy === "function") {
-        stream._destroy = function(err, cb) {
-          fn();
-          if (cb != null) cb(err);
-        };
-      } else {
-        stream.destroy = fn;
-      }
-    }
-    function defaultCallback(err) {
-      if (err) throw err;
-    }
-  }
-});
-
-// src/sources/zip.ts
-var zip_exports = {};
-__export(zip_exports, {
-  ZIP_LIMITS: () => ZIP_LIMITS,
-  logGroups: () => logGroups,
-  readZipEntries: () => readZipEntries
-});
-async function readZipEntries(absolute, file2 = absolute, limits = ZIP_LIMITS) {
-  const zip = await new Promise((resolve2, reject) => {
-    import_yauzl.default.open(absolute, { lazyEntries: true, autoClose: false, strictFileNames: false, validateEntrySizes: true }, (error62, zipfile) => {
-      if (error62 || !zipfile) reject(new InputError(`${file2}: not a readable zip archive (${error62?.message ?? "unknown error"})`));
-      else resolve2(zipfile);
-    });
-  });
-  const metas = await new Promise((resolve2, reject) => {
-    const found = [];
-    let total = 0;
-    const fail = (message) => {
-      zip.close();
-      reject(new InputError(`${file2}: ${message}`));
-    };
-    zip.on("error", (error62) => fail(`corrupt zip archive (${error62.message})`));
-    zip.on("entry", (entry) => {
-      if (!entry.fileName.endsWith("/")) {
-        if (found.length >= limits.maxEntries) return fail(`more than ${limits.maxEntries} entries; refusing`);
-        const size = entry.uncompressedSize;
-        total += size;
-        if (size > limits.maxEntryBytes) return fail(`entry ${entry.fileName} would expand to ${size} bytes; refusing`);
-        if (total > limits.maxTotalBytes) return fail(`entries would expand to more than ${limits.maxTotalBytes} bytes; refusing`);
-        if (size > 1024 ** 2 && size > entry.compressedSize * limits.maxRatio) {
-          return fail(`entry ${entry.fileName} has a compression ratio above ${limits.maxRatio}:1 (a decompression bomb?); refusing`);
-        }
-        found.push({ entry, name: entry.fileName });
-      }
-      zip.readEntry();
-    });
-    zip.on("end", () => resolve2(found));
-    zip.readEntry();
-  });
-  let remaining = metas.length;
-  const closeOne = () => {
-    remaining--;
-    if (remaining <= 0) zip.close();
-  };
-  if (remaining === 0) zip.close();
-  return metas.map(({ entry, name }) => {
-    let released = false;
-    const once = () => {
-      if (released) return;
-      released = true;
-      closeOne();
-    };
-    return { name, size: entry.uncompressedSize, stream: entryStream(zip, entry, file2, once), skip: once };
-  });
-}
-function logGroups(names2) {
-  const jobs = /* @__PURE__ */ new Set();
-  for (const name of names2) {
-    const top = /^-?\d+_(.*?)(?: \(\d+\))?\.txt$/.exec(name);
-    if (top?.[1] !== void 0 && !name.includes("/")) jobs.add(top[1]);
-  }
-  const groups2 = [];
-  const folders = /* @__PURE__ */ new Map();
-  for (const name of names2) {
-    const slash = name.indexOf("/");
-    const folder = slash === -1 ? null : name.slice(0, slash);
-    const step = folder === null ? null : /^(\d+)_.*\.txt$/.exec(name.slice(slash + 1));
-    if (folder === null || step === null) {
-      groups2.push([name]);
-      continue;
-    }
-    if (jobs.has(folder)) continue;
-    let group = folders.get(folder);
-    if (!group) {
-      group = [];
-      folders.set(folder, group);
-      groups2.push(group);
-    }
-    group.push(name);
-  }
-  const stepNumber = (name) => Number(/\/(\d+)_/.exec(name)?.[1] ?? 0);
-  for (const group of folders.values()) group.sort((a, b) => stepNumber(a) - stepNumber(b));
-  return groups2;
-}
-async function* entryStream(zip, entry, file2, done) {
-  try {
-    const stream = await new Promise((resolve2, reject) => {
-      zip.openReadStream(entry, (error62, readable) => {
-        if (error62 || !readable) reject(new InputError(`${file2}: cannot read entry ${entry.fileName} (${error62?.message ?? "unknown error"})`));
-        else resolve2(readable);
-      });
-    });
-    try {
-      for await (const chunk2 of stream) yield chunk2;
-    } catch (error62) {
-      throw new InputError(`${file2}: corrupt entry ${entry.fileName} (${error62.message})`);
-    }
-  } finally {
-    done();
-  }
-}
-var import_yauzl, ZIP_LIMITS;
-var init_zip = __esm({
-  "src/sources/zip.ts"() {
-    "use strict";
-    import_yauzl = __toESM(require_yauzl(), 1);
-    init_errors3();
-    ZIP_LIMITS = {
-      maxEntries: 2e3,
-      /** Largest uncompressed entry accepted. */
-      maxEntryBytes: 4 * 1024 ** 3,
-      /** Largest total uncompressed size accepted. */
-      maxTotalBytes: 8 * 1024 ** 3,
-      /** Entries above 1 MiB may not expand more than this many times (text logs compress ~10–30×). */
-      maxRatio: 200
-    };
-  }
-});
-
-// src/otlp/records.ts
-function valueOf(value) {
-  if (!value) return null;
-  for (const key of ["stringValue", "intValue", "doubleValue", "boolValue"]) if (value[key] !== void 0 && value[key] !== null) return String(value[key]);
-  return null;
-}
-function attributes(list) {
-  const out = {};
-  if (!Array.isArray(list)) return out;
-  for (const item of list) {
-    const value = valueOf(item.value);
-    if (typeof item.key === "string" && value !== null) out[item.key] = value;
-  }
-  return out;
-}
-function recordsOf(payload) {
-  const resourceLogs = payload?.resourceLogs;
-  if (!Array.isArray(resourceLogs)) throw new Error("not OTLP/JSON logs (no resourceLogs)");
-  const out = [];
-  for (const resource of resourceLogs) {
-    const shared = attributes(resource.resource?.attributes);
-    const runId = shared["kamal.run_id"] ?? null;
-    const destination = shared["deployment.environment.name"] || null;
-    for (const scope of Array.isArray(resource.scopeLogs) ? resource.scopeLogs : []) {
-      for (const record2 of Array.isArray(scope.logRecords) ? scope.logRecords : []) {
-        const attrs = attributes(record2["attributes"]);
-        const body = valueOf(record2["body"]) ?? "";
-        const event = typeof record2["eventName"] === "string" ? record2["eventName"] : null;
-        const severity = typeof record2["severityText"] === "string" ? record2["severityText"] : null;
-        out.push({ body, event, host: attrs["server.address"] ?? null, severity, runId, destination, attributes: attrs });
-      }
-    }
-  }
-  return out;
-}
-function linesOf(record2) {
-  if (record2.event === null) return [record2.body];
-  if (record2.event === "kamal.failed") {
-    const message = (record2.attributes["exception.message"] ?? "").split(/\r?\n/);
-    return [`  ERROR (${record2.attributes["exception.type"] ?? "Exception"}): ${message[0] ?? ""}`, ...message.slice(1)];
-  }
-  if (record2.event === "kamal.complete") return [`  Finished all in ${Number(record2.attributes["kamal.runtime"] ?? 0).toFixed(1)} seconds`];
-  return [];
-}
-function linesWithHosts(records) {
-  const lines = [];
-  const hosts = [];
-  for (const record2 of records) {
-    for (const line of linesOf(record2)) {
-      lines.push(line);
-      hosts.push(record2.host);
-    }
-  }
-  return { lines, hosts };
-}
-function parseOtlpText(text2) {
-  const trimmed = text2.trim();
-  try {
-    return recordsOf(JSON.parse(trimmed));
-  } catch (error62) {
-    if (!trimmed.includes("\n")) throw error62;
-  }
-  return trimmed.split(/\r?\n/).filter((line) => line.trim() !== "").flatMap((line) => recordsOf(JSON.parse(line)));
-}
-function looksLikeOtlp(head) {
-  return /^\s*\{\s*"resourceLogs"\s*:/.test(head);
-}
-var init_records = __esm({
-  "src/otlp/records.ts"() {
-    "use strict";
-  }
-});
-
-// src/sources/otlp.ts
-var otlp_exports = {};
-__export(otlp_exports, {
-  looksLikeOtlp: () => looksLikeOtlp,
-  openOtlp: () => openOtlp
-});
-import { readFileSync, statSync } from "node:fs";
-function openOtlp(absolute, file2) {
-  if (statSync(absolute).size > MAX_OTLP_BYTES) throw new InputError(`${file2}: an OTLP/JSON export over 256 MiB; split it (one request per line)`);
-  let records;
-  try {
-    records = parseOtlpText(readFileSync(absolute, "utf8"));
-  } catch (error62) {
-    throw new InputError(`${file2}: not valid OTLP/JSON logs (${error62.message.split("\n")[0] ?? ""})`);
-  }
-  const { lines, hosts } = linesWithHosts(records);
-  const text2 = lines.join("\n") + "\n";
-  return {
-    name: file2,
-    // Each record names its host: the line's host is that, not a guess from its command.
-    lineHosts: (line) => hosts[line - 1] ?? null,
-    // eslint-disable-next-line @typescript-eslint/require-await -- the whole text is already here: an async iterable of one chunk
-    text: (async function* () {
-      yield text2;
-    })(),
-    problems: { notes: [], partial: false }
-  };
-}
-var MAX_OTLP_BYTES;
-var init_otlp = __esm({
-  "src/sources/otlp.ts"() {
-    "use strict";
-    init_records();
-    init_errors3();
-    MAX_OTLP_BYTES = 256 * 1024 * 1024;
-  }
-});
-
-// src/sources/input.ts
-import { closeSync, createReadStream, openSync, readFileSync as readFileSync2, readSync, statSync as statSync2 } from "node:fs";
-async function openPath(absolute, file2 = absolute) {
-  let info;
-  try {
-    info = statSync2(absolute);
-  } catch (error62) {
-    const code2 = error62.code;
-    if (code2 === "ENOENT") throw new InputError(`${file2}: no such file`);
-    if (code2 === "EACCES") throw new InputError(`${file2}: permission denied`);
-    throw new InputError(`${file2}: ${error62.message}`);
-  }
-  if (info.isDirectory()) throw new InputError(`${file2}: is a directory (give log files, or a run-logs .zip)`);
-  if (!info.isFile()) return [openStream(file2, createReadStream(absolute, { highWaterMark: CHUNK }))];
-  const head = readHead(absolute, file2);
-  if (isZip(head)) {
-    const { readZipEntries: readZipEntries2, logGroups: logGroups2 } = await Promise.resolve().then(() => (init_zip(), zip_exports));
-    const entries = await readZipEntries2(absolute, file2);
-    const byName = new Map(entries.map((entry) => [entry.name, entry]));
-    const groups2 = logGroups2(entries.map((entry) => entry.name));
-    const read = new Set(groups2.flat());
-    for (const entry of entries) if (!read.has(entry.name)) entry.skip();
-    return groups2.map((group) => {
-      const name2 = group.length === 1 ? `${file2}/${group[0]}` : `${file2}/${group[0].slice(0, group[0].indexOf("/"))}`;
-      const streams = group.map((entry) => byName.get(entry).stream);
-      return withProblems(name2, (problems) => decode(concat(streams), name2, problems));
-    });
-  }
-  const name = file2;
-  if (head[0] === 123 || head[0] === 32 || head[0] === 10) {
-    const otlp = await Promise.resolve().then(() => (init_otlp(), otlp_exports));
-    if (otlp.looksLikeOtlp(head.toString("utf8"))) return [otlp.openOtlp(absolute, file2)];
-  }
-  if (isGzip(head)) {
-    const { createGunzip } = await import("node:zlib");
-    return [withProblems(name, (problems) => decode(createReadStream(absolute, { highWaterMark: CHUNK }).pipe(createGunzip({ chunkSize: CHUNK })), file2, problems, true))];
-  }
-  if (info.size <= READ_WHOLE) return [withProblems(name, (problems) => decode([readWhole(absolute, file2)], file2, problems))];
-  return [withProblems(name, (problems) => decode(readChunks(absolute, file2), file2, problems))];
-}
-function withProblems(name, text2) {
-  const problems = noProblems();
-  return { name, text: text2(problems), problems };
-}
-function readWhole(absolute, file2) {
-  try {
-    return readFileSync2(absolute);
-  } catch (error62) {
-    throw new InputError(`${file2}: ${error62.message}`);
-  }
-}
-function* readChunks(absolute, file2) {
-  let fd;
-  try {
-    fd = openSync(absolute, "r");
-  } catch (error62) {
-    throw new InputError(`${file2}: ${error62.message}`);
-  }
-  try {
-    for (; ; ) {
-      const buffer = Buffer.allocUnsafe(CHUNK);
-      let bytesRead;
-      try {
-        bytesRead = readSync(fd, buffer, 0, buffer.length, null);
-      } catch (error62) {
-        throw new InputError(`${file2}: ${error62.message}`);
-      }
-      if (bytesRead === 0) return;
-      yield bytesRead === buffer.length ? buffer : buffer.subarray(0, bytesRead);
-    }
-  } finally {
-    closeSync(fd);
-  }
-}
-function openStream(name, stream) {
-  return withProblems(name, (problems) => decodeStream(stream, name, problems));
-}
-async function* decodeStream(stream, name, problems) {
-  const iterator2 = stream[Symbol.asyncIterator]();
-  const head = [];
-  let length = 0;
-  while (length < 2) {
-    const next = await iterator2.next();
-    if (next.done) break;
-    const chunk2 = typeof next.value === "string" ? Buffer.from(next.value) : next.value;
-    head.push(chunk2);
-    length += chunk2.length;
-  }
-  async function* bytes() {
-    yield* head;
-    for (let next = await iterator2.next(); !next.done; next = await iterator2.next()) yield next.value;
-  }
-  const first = Buffer.concat(head);
-  if (!isGzip(first)) {
-    yield* decode(bytes(), name, problems);
-    return;
-  }
-  const { createGunzip } = await import("node:zlib");
-  const { Readable: NodeReadable } = await import("node:stream");
-  yield* decode(NodeReadable.from(bytes()).pipe(createGunzip({ chunkSize: CHUNK })), name, problems, true);
-}
-function readHead(absolute, file2) {
-  let fd;
-  try {
-    fd = openSync(absolute, "r");
-  } catch (error62) {
-    if (error62.code === "EACCES") throw new InputError(`${file2}: permission denied`);
-    throw new InputError(`${file2}: ${error62.message}`);
-  }
-  try {
-    const buffer = Buffer.alloc(SNIFF2);
-    const bytesRead = readSync(fd, buffer, 0, SNIFF2, 0);
-    return buffer.subarray(0, bytesRead);
-  } catch (error62) {
-    throw new InputError(`${file2}: ${error62.code === "EISDIR" ? "is a directory" : error62.message}`);
-  } finally {
-    closeSync(fd);
-  }
-}
-async function* concat(streams) {
-  for (const stream of streams) yield* stream;
-}
-function decode(stream, name, problems, gzip = false) {
-  return decodeBytes(readBytes(stream, name, problems, gzip), new LogDecoder({ name }, problems));
-}
-async function* readBytes(stream, name, problems, gzip) {
-  let bytesRead = 0;
-  try {
-    for await (const chunk2 of stream) {
-      if (typeof chunk2 !== "string") bytesRead += chunk2.length;
-      yield chunk2;
-    }
-  } catch (error62) {
-    if (error62 instanceof InputError) throw error62;
-    const code2 = error62.code;
-    const broken = code2 === "Z_DATA_ERROR" || code2 === "Z_BUF_ERROR";
-    if (!(gzip && broken && bytesRead > 0)) {
-      if (broken) throw new InputError(`${name}: corrupt or truncated gzip data`);
-      if (code2 === "EISDIR") throw new InputError(`${name}: is a directory`);
-      throw new InputError(`${name}: ${error62.message}`);
-    }
-    problems.partial = true;
-    problems.notes.push(`${name}: the gzip data ${code2 === "Z_BUF_ERROR" ? "is truncated" : "is corrupt"} after ${bytesRead} bytes of text: what decompressed is diagnosed, the rest is lost`);
-  }
-}
-async function* readOrNote(input2, unreadable) {
-  let read = false;
-  try {
-    for await (const chunk2 of input2.text) {
-      read = true;
-      yield chunk2;
-    }
-  } catch (error62) {
-    if (!(error62 instanceof InputError)) throw error62;
-    if (read) {
-      input2.problems.partial = true;
-      input2.problems.notes.push(`${error62.message} (only the part read before that is diagnosed)`);
-    } else unreadable(input2.name, error62.message);
-  }
-}
-var CHUNK, SNIFF2, READ_WHOLE, isZip, isGzip;
-var init_input = __esm({
-  "src/sources/input.ts"() {
-    "use strict";
-    init_decode();
-    init_errors3();
-    CHUNK = 1 << 16;
-    SNIFF2 = 8192;
-    READ_WHOLE = 4 * 1024 * 1024;
-    isZip = (head) => head.length >= 4 && head[0] === 80 && head[1] === 75 && (head[2] === 3 || head[2] === 5) && (head[3] === 4 || head[3] === 6);
-    isGzip = (head) => head.length >= 2 && head[0] === 31 && head[1] === 139;
-  }
-});
-
-// src/sources/tap.ts
-function tapSources(sources, observer) {
-  return (async function* () {
-    for await (const source of sources) {
-      const text2 = source.text;
-      yield {
-        ...source,
-        text: (async function* () {
-          observer.beginSource(source.name);
-          for await (const chunk2 of text2) {
-            observer.push(chunk2);
-            yield chunk2;
-          }
-          observer.endSource();
-        })()
-      };
-    }
-  })();
-}
-var init_tap = __esm({
-  "src/sources/tap.ts"() {
-    "use strict";
-  }
-});
-
-// src/config/log-facts.ts
-function parseTime(stamp) {
-  const ms = Date.parse(stamp.replace(/(\.\d{3})\d+/, "$1"));
-  return Number.isNaN(ms) ? null : ms;
-}
-var LISTEN, RUNNER_TIME, APP_TIME, CONTAINER_LOGS, DOCKER_RUN, PROXY_DEPLOY, GAVE_UP, ANSI, KAMAL_COMMAND, GATE, NEEDED, MAX_LISTEN, MAX_PARTIAL, LogFactsCollector;
-var init_log_facts = __esm({
-  "src/config/log-facts.ts"() {
-    "use strict";
-    LISTEN = [
-      /Listening on (?:https?|tcp|ssl):\/\/[^\s:]*:(\d{2,5})\b/i,
-      // Puma, Rails
-      /Listening at: https?:\/\/[^\s:]*:(\d{2,5})\b/,
-      // Gunicorn
-      /Uvicorn running on https?:\/\/[^\s:]*:(\d{2,5})\b/,
-      /"msg":"Server started".*"http":"[^"]*:(\d{2,5})"/,
-      // Thruster
-      /\b(?:listening|server (?:is )?(?:running|started|listening)) (?:on|at) (?:port )?(?:https?:\/\/)?(?:[\w.[\]-]*:)?(\d{2,5})\b/i,
-      // Node, Go, …
-      /Running \S+ with \S+ at [\d.:]+:(\d{2,5}) \(http\)/
-      // Phoenix
-    ];
-    RUNNER_TIME = /^\uFEFF?(\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d(?:\.\d+)?Z) /;
-    APP_TIME = /^(?:\s*(?:ERROR|INFO|WARN|DEBUG)\s+)?(\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d(?:\.\d+)?(?:Z|[+-]\d\d:?\d\d)) ?(.*)$/;
-    CONTAINER_LOGS = /\bdocker logs --timestamps\b/;
-    DOCKER_RUN = /Running docker run --detach\b/;
-    PROXY_DEPLOY = /kamal-proxy deploy \S+.*--deploy-timeout="?(\d+)s"?/;
-    GAVE_UP = /Failed to boot|container is unhealthy|target failed to become healthy|container not ready after/;
-    ANSI = /\x1b\[[0-9;]*[A-Za-z]/g;
-    KAMAL_COMMAND = /(?:^|[\s$>])((?:bundle exec |bin\/)?kamal (?:deploy|setup|redeploy|rollback|app boot)\b[^\n]*)/;
-    GATE = /listening|server|running(?: [^\s]|\x1b)|kamal |healthy|failed to boot|not ready/gi;
-    NEEDED = /docker logs --timestamps|failed to boot|unhealthy|become healthy|not ready after|kamal-proxy deploy|running docker run --detach|kamal |listening|uvicorn running on|server|running \S+ with /i;
-    MAX_LISTEN = 8;
-    MAX_PARTIAL = 8192;
-    LogFactsCollector = class {
-      /** `{ gate: false }` looks at every line: the reference the gated scan is tested against. */
-      constructor(options2 = {}) {
-        this.options = options2;
-      }
-      options;
-      listening = [];
-      kamalCommand = null;
-      partial = "";
-      line = 0;
-      source = "";
-      /** Null until the source's first non-empty line says whether the runner stamps lines. */
-      runnerStamped = null;
-      deployTimeout = null;
-      runnerStart = null;
-      gaveUp = false;
-      /**
-       * Where the line is relative to the container log Kamal prints: before its command, between the
-       * command and its first line ("await": the command's own Finished line), in it, or after it.
-       * Only the first one counts.
-       */
-      dump = "before";
-      appFirst = null;
-      appLast = null;
-      restarted = false;
-      beginSource(name) {
-        this.source = name;
-        this.line = 0;
-        this.partial = "";
-        this.runnerStamped = null;
-        if (this.dump === "in" || this.dump === "await") this.dump = "after";
-      }
-      push(chunk2) {
-        if (this.options.gate !== false && this.settled()) return;
-        const text2 = this.partial + chunk2;
-        const end = text2.lastIndexOf("\n");
-        if (end !== -1) this.scan(text2, end);
-        this.partial = text2.slice(end + 1).slice(-MAX_PARTIAL);
-      }
-      settled() {
-        return this.kamalCommand !== null && this.listening.length >= MAX_LISTEN && this.deployTimeout !== null && this.dump === "after";
-      }
-      /**
-       * Every line is looked at while it can move the boot's timeline (until the source's first line
-       * says whether the runner stamps lines, and inside the container log Kamal prints); elsewhere
-       * only lines that hold a gate word are (one search over the chunk), the others are only counted.
-       */
-      everyLine() {
-        return this.options.gate === false || this.runnerStamped === null || this.dump === "await" || this.dump === "in";
-      }
-      /** Observes the lines of `text` up to the line end at `end`. */
-      scan(text2, end) {
-        const gate = GATE;
-        let start = 0;
-        while (start <= end) {
-          let lineEnd = text2.indexOf("\n", start);
-          if (!this.everyLine()) {
-            gate.lastIndex = start;
-            const hit = gate.exec(text2);
-            if (hit === null || hit.index >= end) {
-              for (; lineEnd !== -1 && lineEnd <= end; lineEnd = text2.indexOf("\n", lineEnd + 1)) this.line++;
-              return;
-            }
-            while (lineEnd < hit.index) {
-              this.line++;
-              start = lineEnd + 1;
-              lineEnd = text2.indexOf("\n", start);
-            }
-          }
-          this.observe(text2.slice(start, lineEnd), !this.everyLine());
-          start = lineEnd + 1;
-        }
-      }
-      endSource() {
-        if (this.partial) this.observe(this.partial);
-        this.partial = "";
-      }
-      facts() {
-        const boot = this.appFirst ? { clock: "app", start: this.appFirst, last: this.appLast, restarted: this.restarted } : this.runnerStart ? { clock: "runner", start: this.runnerStart, last: null, restarted: false } : null;
-        return { listening: [...this.listening], kamalCommand: this.kamalCommand, boot, deployTimeout: this.deployTimeout };
-      }
-      /** `gated`: the line was picked by GATE, outside the container log (see NEEDED). */
-      observe(raw, gated = false) {
-        this.line++;
-        if (raw.length > 2e3) return;
-        if (gated && !NEEDED.test(raw.includes("\x1B") ? raw.replace(ANSI, "") : raw)) return;
-        let line = raw.replace(/\r$/, "");
-        if (this.runnerStamped === null && line.replace(/^\uFEFF/, "").trim() !== "") this.runnerStamped = RUNNER_TIME.test(line);
-        let runnerStamp = null;
-        if (this.runnerStamped) {
-          const stamp = RUNNER_TIME.exec(line);
-          if (stamp?.[1]) {
-            runnerStamp = stamp[1];
-            line = line.slice(stamp[0].length);
-          }
-        }
-        line = line.replace(/^\uFEFF/, "").replace(ANSI, "");
-        const appAt = this.timeline(line, runnerStamp);
-        if (this.kamalCommand === null) {
-          const command = KAMAL_COMMAND.exec(line);
-          if (command?.[1] && !/Running|INFO|DEBUG/.test(line.slice(0, command.index))) this.kamalCommand = command[1].trim();
-        }
-        if (this.listening.length >= MAX_LISTEN) return;
-        for (const pattern3 of LISTEN) {
-          const match = pattern3.exec(line);
-          const port2 = match?.[1] ? Number(match[1]) : 0;
-          if (port2 > 0 && port2 < 65536) {
-            const runnerAt = runnerStamp === null ? null : parseTime(runnerStamp);
-            const runner = runnerAt !== null && !this.gaveUp && this.dump === "before" ? runnerAt : null;
-            const at2 = appAt ?? runner;
-            this.listening.push({ port: port2, line: this.line, source: this.source, text: (APP_TIME.exec(line)?.[2] ?? line).trim(), at: at2, clock: appAt !== null ? "app" : runner !== null ? "runner" : null });
-            return;
-          }
-        }
-      }
-      /** Follows the boot's times; returns the app's own time of this line, if it has one. */
-      timeline(line, runnerStamp) {
-        if (this.dump === "in" || this.dump === "await") {
-          const app = APP_TIME.exec(line);
-          const at2 = app?.[1] ? parseTime(app[1]) : null;
-          if (at2 === null) {
-            if (this.dump === "in" || / Running /.test(line)) this.dump = "after";
-            return null;
-          }
-          this.dump = "in";
-          const text2 = (app?.[2] ?? "").trim();
-          const timed = { line: this.line, source: this.source, text: text2, at: at2 };
-          if (!this.appFirst) this.appFirst = timed;
-          else if (text2 === this.appFirst.text) this.restarted = true;
-          this.appLast = timed;
-          return at2;
-        }
-        if (this.dump === "before" && CONTAINER_LOGS.test(line)) this.dump = "await";
-        if (GAVE_UP.test(line)) this.gaveUp = true;
-        if (this.deployTimeout === null) {
-          const timeout = PROXY_DEPLOY.exec(line);
-          if (timeout?.[1]) this.deployTimeout = Number(timeout[1]);
-        }
-        if (runnerStamp !== null && !this.runnerStart && DOCKER_RUN.test(line)) {
-          const runnerAt = parseTime(runnerStamp);
-          if (runnerAt !== null) this.runnerStart = { line: this.line, source: this.source, text: line.trim(), at: runnerAt };
-        }
-        return null;
-      }
-    };
-  }
-});
-
 // node_modules/zod/v4/core/util.js
 var util_exports = {};
 __export(util_exports, {
@@ -9698,10 +7603,10 @@ function mergeDefs(...defs) {
 function cloneDef(schema) {
   return mergeDefs(schema._zod.def);
 }
-function getElementAtPath(obj, path15) {
-  if (!path15)
+function getElementAtPath(obj, path16) {
+  if (!path16)
     return obj;
-  return path15.reduce((acc, key) => acc?.[key], obj);
+  return path16.reduce((acc, key) => acc?.[key], obj);
 }
 function promiseAllObject(promisesObj) {
   const keys = Object.keys(promisesObj);
@@ -9960,11 +7865,11 @@ function explicitlyAborted(x, startIndex = 0) {
   }
   return false;
 }
-function prefixIssues(path15, issues) {
+function prefixIssues(path16, issues) {
   return issues.map((iss) => {
     var _a3;
     (_a3 = iss).path ?? (_a3.path = []);
-    iss.path.unshift(path15);
+    iss.path.unshift(path16);
     return iss;
   });
 }
@@ -10497,16 +8402,16 @@ function flattenError(error62, mapper = (issue2) => issue2.message) {
 }
 function formatError(error62, mapper = (issue2) => issue2.message) {
   const fieldErrors = { _errors: [] };
-  const processError = (error63, path15 = []) => {
+  const processError = (error63, path16 = []) => {
     for (const issue2 of error63.issues) {
       if (issue2.code === "invalid_union" && issue2.errors.length) {
-        issue2.errors.map((issues) => processError({ issues }, [...path15, ...issue2.path]));
+        issue2.errors.map((issues) => processError({ issues }, [...path16, ...issue2.path]));
       } else if (issue2.code === "invalid_key") {
-        processError({ issues: issue2.issues }, [...path15, ...issue2.path]);
+        processError({ issues: issue2.issues }, [...path16, ...issue2.path]);
       } else if (issue2.code === "invalid_element") {
-        processError({ issues: issue2.issues }, [...path15, ...issue2.path]);
+        processError({ issues: issue2.issues }, [...path16, ...issue2.path]);
       } else {
-        const fullpath = [...path15, ...issue2.path];
+        const fullpath = [...path16, ...issue2.path];
         if (fullpath.length === 0) {
           fieldErrors._errors.push(mapper(issue2));
         } else {
@@ -10545,17 +8450,17 @@ function formatError(error62, mapper = (issue2) => issue2.message) {
 }
 function treeifyError(error62, mapper = (issue2) => issue2.message) {
   const result = { errors: [] };
-  const processError = (error63, path15 = []) => {
+  const processError = (error63, path16 = []) => {
     var _a3;
     for (const issue2 of error63.issues) {
       if (issue2.code === "invalid_union" && issue2.errors.length) {
-        issue2.errors.map((issues) => processError({ issues }, [...path15, ...issue2.path]));
+        issue2.errors.map((issues) => processError({ issues }, [...path16, ...issue2.path]));
       } else if (issue2.code === "invalid_key") {
-        processError({ issues: issue2.issues }, [...path15, ...issue2.path]);
+        processError({ issues: issue2.issues }, [...path16, ...issue2.path]);
       } else if (issue2.code === "invalid_element") {
-        processError({ issues: issue2.issues }, [...path15, ...issue2.path]);
+        processError({ issues: issue2.issues }, [...path16, ...issue2.path]);
       } else {
-        const fullpath = [...path15, ...issue2.path];
+        const fullpath = [...path16, ...issue2.path];
         if (fullpath.length === 0) {
           result.errors.push(mapper(issue2));
           continue;
@@ -10594,8 +8499,8 @@ function treeifyError(error62, mapper = (issue2) => issue2.message) {
 }
 function toDotPath(_path) {
   const segs = [];
-  const path15 = _path.map((seg) => typeof seg === "object" ? seg.key : seg);
-  for (const seg of path15) {
+  const path16 = _path.map((seg) => typeof seg === "object" ? seg.key : seg);
+  for (const seg of path16) {
     if (typeof seg === "number")
       segs.push(`[${seg}]`);
     else if (typeof seg === "symbol")
@@ -10701,7 +8606,7 @@ function validateFallback(schema, value, _ctx) {
   }
   return result.issues.length === 0;
 }
-var _parse, parse, _parseAsync, parseAsync, _safeParse, safeParse, _safeParseAsync, safeParseAsync, COMPILE_INVALID, COMPILE_FALLBACK, validate, validateAsync, _encode, encode, _decode, decode2, _encodeAsync, encodeAsync, _decodeAsync, decodeAsync, _safeEncode, safeEncode, _safeDecode, safeDecode, _safeEncodeAsync, safeEncodeAsync, _safeDecodeAsync, safeDecodeAsync;
+var _parse, parse, _parseAsync, parseAsync, _safeParse, safeParse, _safeParseAsync, safeParseAsync, COMPILE_INVALID, COMPILE_FALLBACK, validate, validateAsync, _encode, encode, _decode, decode, _encodeAsync, encodeAsync, _decodeAsync, decodeAsync, _safeEncode, safeEncode, _safeDecode, safeDecode, _safeEncodeAsync, safeEncodeAsync, _safeDecodeAsync, safeDecodeAsync;
 var init_parse2 = __esm({
   "node_modules/zod/v4/core/parse.js"() {
     init_core2();
@@ -10792,7 +8697,7 @@ var init_parse2 = __esm({
       };
       return fn;
     };
-    decode2 = /* @__PURE__ */ _decode($ZodRealError);
+    decode = /* @__PURE__ */ _decode($ZodRealError);
     _encodeAsync = (_Err) => {
       const parseAsync3 = _parseAsync(_Err);
       const fn = async (schema, value, _ctx, _params) => {
@@ -26687,7 +24592,7 @@ __export(core_exports2, {
   config: () => config,
   createStandardJSONSchemaMethod: () => createStandardJSONSchemaMethod,
   createToJSONSchemaMethod: () => createToJSONSchemaMethod,
-  decode: () => decode2,
+  decode: () => decode,
   decodeAsync: () => decodeAsync,
   describe: () => describe,
   encode: () => encode,
@@ -26862,7 +24767,7 @@ var init_errors5 = __esm({
 });
 
 // node_modules/zod/v4/classic/parse.js
-var parse2, parseAsync2, safeParse2, safeParseAsync2, encode2, decode3, encodeAsync2, decodeAsync2, safeEncode2, safeDecode2, safeEncodeAsync2, safeDecodeAsync2;
+var parse2, parseAsync2, safeParse2, safeParseAsync2, encode2, decode2, encodeAsync2, decodeAsync2, safeEncode2, safeDecode2, safeEncodeAsync2, safeDecodeAsync2;
 var init_parse3 = __esm({
   "node_modules/zod/v4/classic/parse.js"() {
     init_core3();
@@ -26873,7 +24778,7 @@ var init_parse3 = __esm({
     safeParse2 = /* @__PURE__ */ _safeParse(ZodRealError);
     safeParseAsync2 = /* @__PURE__ */ _safeParseAsync(ZodRealError);
     encode2 = /* @__PURE__ */ _encode(ZodRealError);
-    decode3 = /* @__PURE__ */ _decode(ZodRealError);
+    decode2 = /* @__PURE__ */ _decode(ZodRealError);
     encodeAsync2 = /* @__PURE__ */ _encodeAsync(ZodRealError);
     decodeAsync2 = /* @__PURE__ */ _decodeAsync(ZodRealError);
     safeEncode2 = /* @__PURE__ */ _safeEncode(ZodRealError);
@@ -27709,7 +25614,7 @@ var init_schemas2 = __esm({
         return encode2(this, data2, params, { callee: _encode2 });
       },
       decode: function _decode2(data2, params) {
-        return decode3(this, data2, params, { callee: _decode2 });
+        return decode2(this, data2, params, { callee: _decode2 });
       },
       encodeAsync: async function _encodeAsync2(data2, params) {
         return await encodeAsync2(this, data2, params, { callee: _encodeAsync2 });
@@ -28627,13 +26532,13 @@ function resolveRef(ref, ctx) {
   if (!ref.startsWith("#")) {
     throw new Error("External $ref is not supported, only local refs (#/...) are allowed");
   }
-  const path15 = ref.slice(1).split("/").filter(Boolean);
-  if (path15.length === 0) {
+  const path16 = ref.slice(1).split("/").filter(Boolean);
+  if (path16.length === 0) {
     return ctx.rootSchema;
   }
   const defsKey = ctx.version === "draft-2020-12" ? "$defs" : "definitions";
-  if (path15[0] === defsKey) {
-    const key = path15[1] === void 0 ? void 0 : decodeJSONPointerSegment(path15[1]);
+  if (path16[0] === defsKey) {
+    const key = path16[1] === void 0 ? void 0 : decodeJSONPointerSegment(path16[1]);
     if (!key || !ctx.defs[key]) {
       throw new Error(`Reference not found: ${ref}`);
     }
@@ -29710,7 +27615,7 @@ __export(external_exports, {
   currencyCode: () => currencyCode2,
   custom: () => custom,
   date: () => date2,
-  decode: () => decode3,
+  decode: () => decode2,
   decodeAsync: () => decodeAsync2,
   deepPartial: () => deepPartial,
   describe: () => describe2,
@@ -30295,6 +28200,213 @@ var init_locate = __esm({
     ConfigReadError = class extends Error {
     };
     DEFAULT_CONFIG = "config/deploy.yml";
+  }
+});
+
+// src/config/log-facts.ts
+function parseTime(stamp) {
+  const ms = Date.parse(stamp.replace(/(\.\d{3})\d+/, "$1"));
+  return Number.isNaN(ms) ? null : ms;
+}
+var LISTEN, RUNNER_TIME, APP_TIME, CONTAINER_LOGS, DOCKER_RUN, PROXY_DEPLOY, GAVE_UP, ANSI, KAMAL_COMMAND, GATE, NEEDED, MAX_LISTEN, MAX_PARTIAL, LogFactsCollector;
+var init_log_facts = __esm({
+  "src/config/log-facts.ts"() {
+    "use strict";
+    LISTEN = [
+      /Listening on (?:https?|tcp|ssl):\/\/[^\s:]*:(\d{2,5})\b/i,
+      // Puma, Rails
+      /Listening at: https?:\/\/[^\s:]*:(\d{2,5})\b/,
+      // Gunicorn
+      /Uvicorn running on https?:\/\/[^\s:]*:(\d{2,5})\b/,
+      /"msg":"Server started".*"http":"[^"]*:(\d{2,5})"/,
+      // Thruster
+      /\b(?:listening|server (?:is )?(?:running|started|listening)) (?:on|at) (?:port )?(?:https?:\/\/)?(?:[\w.[\]-]*:)?(\d{2,5})\b/i,
+      // Node, Go, …
+      /Running \S+ with \S+ at [\d.:]+:(\d{2,5}) \(http\)/
+      // Phoenix
+    ];
+    RUNNER_TIME = /^\uFEFF?(\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d(?:\.\d+)?Z) /;
+    APP_TIME = /^(?:\s*(?:ERROR|INFO|WARN|DEBUG)\s+)?(\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d(?:\.\d+)?(?:Z|[+-]\d\d:?\d\d)) ?(.*)$/;
+    CONTAINER_LOGS = /\bdocker logs --timestamps\b/;
+    DOCKER_RUN = /Running docker run --detach\b/;
+    PROXY_DEPLOY = /kamal-proxy deploy \S+.*--deploy-timeout="?(\d+)s"?/;
+    GAVE_UP = /Failed to boot|container is unhealthy|target failed to become healthy|container not ready after/;
+    ANSI = /\x1b\[[0-9;]*[A-Za-z]/g;
+    KAMAL_COMMAND = /(?:^|[\s$>])((?:bundle exec |bin\/)?kamal (?:deploy|setup|redeploy|rollback|app boot)\b[^\n]*)/;
+    GATE = /listening|server|running(?: [^\s]|\x1b)|kamal |healthy|failed to boot|not ready/gi;
+    NEEDED = /docker logs --timestamps|failed to boot|unhealthy|become healthy|not ready after|kamal-proxy deploy|running docker run --detach|kamal |listening|uvicorn running on|server|running \S+ with /i;
+    MAX_LISTEN = 8;
+    MAX_PARTIAL = 8192;
+    LogFactsCollector = class {
+      /** `{ gate: false }` looks at every line: the reference the gated scan is tested against. */
+      constructor(options2 = {}) {
+        this.options = options2;
+      }
+      options;
+      listening = [];
+      kamalCommand = null;
+      partial = "";
+      line = 0;
+      source = "";
+      /** Null until the source's first non-empty line says whether the runner stamps lines. */
+      runnerStamped = null;
+      deployTimeout = null;
+      runnerStart = null;
+      gaveUp = false;
+      /**
+       * Where the line is relative to the container log Kamal prints: before its command, between the
+       * command and its first line ("await": the command's own Finished line), in it, or after it.
+       * Only the first one counts.
+       */
+      dump = "before";
+      appFirst = null;
+      appLast = null;
+      restarted = false;
+      beginSource(name) {
+        this.source = name;
+        this.line = 0;
+        this.partial = "";
+        this.runnerStamped = null;
+        if (this.dump === "in" || this.dump === "await") this.dump = "after";
+      }
+      push(chunk2) {
+        if (this.options.gate !== false && this.settled()) return;
+        const text2 = this.partial + chunk2;
+        const end = text2.lastIndexOf("\n");
+        if (end !== -1) this.scan(text2, end);
+        this.partial = text2.slice(end + 1).slice(-MAX_PARTIAL);
+      }
+      settled() {
+        return this.kamalCommand !== null && this.listening.length >= MAX_LISTEN && this.deployTimeout !== null && this.dump === "after";
+      }
+      /**
+       * Every line is looked at while it can move the boot's timeline (until the source's first line
+       * says whether the runner stamps lines, and inside the container log Kamal prints); elsewhere
+       * only lines that hold a gate word are (one search over the chunk), the others are only counted.
+       */
+      everyLine() {
+        return this.options.gate === false || this.runnerStamped === null || this.dump === "await" || this.dump === "in";
+      }
+      /** Observes the lines of `text` up to the line end at `end`. */
+      scan(text2, end) {
+        const gate = GATE;
+        let start = 0;
+        while (start <= end) {
+          let lineEnd = text2.indexOf("\n", start);
+          if (!this.everyLine()) {
+            gate.lastIndex = start;
+            const hit = gate.exec(text2);
+            if (hit === null || hit.index >= end) {
+              for (; lineEnd !== -1 && lineEnd <= end; lineEnd = text2.indexOf("\n", lineEnd + 1)) this.line++;
+              return;
+            }
+            while (lineEnd < hit.index) {
+              this.line++;
+              start = lineEnd + 1;
+              lineEnd = text2.indexOf("\n", start);
+            }
+          }
+          this.observe(text2.slice(start, lineEnd), !this.everyLine());
+          start = lineEnd + 1;
+        }
+      }
+      endSource() {
+        if (this.partial) this.observe(this.partial);
+        this.partial = "";
+      }
+      facts() {
+        const boot = this.appFirst ? { clock: "app", start: this.appFirst, last: this.appLast, restarted: this.restarted } : this.runnerStart ? { clock: "runner", start: this.runnerStart, last: null, restarted: false } : null;
+        return { listening: [...this.listening], kamalCommand: this.kamalCommand, boot, deployTimeout: this.deployTimeout };
+      }
+      /** `gated`: the line was picked by GATE, outside the container log (see NEEDED). */
+      observe(raw, gated = false) {
+        this.line++;
+        if (raw.length > 2e3) return;
+        if (gated && !NEEDED.test(raw.includes("\x1B") ? raw.replace(ANSI, "") : raw)) return;
+        let line = raw.replace(/\r$/, "");
+        if (this.runnerStamped === null && line.replace(/^\uFEFF/, "").trim() !== "") this.runnerStamped = RUNNER_TIME.test(line);
+        let runnerStamp = null;
+        if (this.runnerStamped) {
+          const stamp = RUNNER_TIME.exec(line);
+          if (stamp?.[1]) {
+            runnerStamp = stamp[1];
+            line = line.slice(stamp[0].length);
+          }
+        }
+        line = line.replace(/^\uFEFF/, "").replace(ANSI, "");
+        const appAt = this.timeline(line, runnerStamp);
+        if (this.kamalCommand === null) {
+          const command = KAMAL_COMMAND.exec(line);
+          if (command?.[1] && !/Running|INFO|DEBUG/.test(line.slice(0, command.index))) this.kamalCommand = command[1].trim();
+        }
+        if (this.listening.length >= MAX_LISTEN) return;
+        for (const pattern3 of LISTEN) {
+          const match = pattern3.exec(line);
+          const port2 = match?.[1] ? Number(match[1]) : 0;
+          if (port2 > 0 && port2 < 65536) {
+            const runnerAt = runnerStamp === null ? null : parseTime(runnerStamp);
+            const runner = runnerAt !== null && !this.gaveUp && this.dump === "before" ? runnerAt : null;
+            const at2 = appAt ?? runner;
+            this.listening.push({ port: port2, line: this.line, source: this.source, text: (APP_TIME.exec(line)?.[2] ?? line).trim(), at: at2, clock: appAt !== null ? "app" : runner !== null ? "runner" : null });
+            return;
+          }
+        }
+      }
+      /** Follows the boot's times; returns the app's own time of this line, if it has one. */
+      timeline(line, runnerStamp) {
+        if (this.dump === "in" || this.dump === "await") {
+          const app = APP_TIME.exec(line);
+          const at2 = app?.[1] ? parseTime(app[1]) : null;
+          if (at2 === null) {
+            if (this.dump === "in" || / Running /.test(line)) this.dump = "after";
+            return null;
+          }
+          this.dump = "in";
+          const text2 = (app?.[2] ?? "").trim();
+          const timed = { line: this.line, source: this.source, text: text2, at: at2 };
+          if (!this.appFirst) this.appFirst = timed;
+          else if (text2 === this.appFirst.text) this.restarted = true;
+          this.appLast = timed;
+          return at2;
+        }
+        if (this.dump === "before" && CONTAINER_LOGS.test(line)) this.dump = "await";
+        if (GAVE_UP.test(line)) this.gaveUp = true;
+        if (this.deployTimeout === null) {
+          const timeout = PROXY_DEPLOY.exec(line);
+          if (timeout?.[1]) this.deployTimeout = Number(timeout[1]);
+        }
+        if (runnerStamp !== null && !this.runnerStart && DOCKER_RUN.test(line)) {
+          const runnerAt = parseTime(runnerStamp);
+          if (runnerAt !== null) this.runnerStart = { line: this.line, source: this.source, text: line.trim(), at: runnerAt };
+        }
+        return null;
+      }
+    };
+  }
+});
+
+// src/sources/tap.ts
+function tapSources(sources, observer) {
+  return (async function* () {
+    for await (const source of sources) {
+      const text2 = source.text;
+      yield {
+        ...source,
+        text: (async function* () {
+          observer.beginSource(source.name);
+          for await (const chunk2 of text2) {
+            observer.push(chunk2);
+            yield chunk2;
+          }
+          observer.endSource();
+        })()
+      };
+    }
+  })();
+}
+var init_tap = __esm({
+  "src/sources/tap.ts"() {
+    "use strict";
   }
 });
 
@@ -31752,17 +29864,17 @@ var require_visit = __commonJS({
     visit2.BREAK = BREAK;
     visit2.SKIP = SKIP;
     visit2.REMOVE = REMOVE;
-    function visit_(key, node2, visitor, path15) {
-      const ctrl = callVisitor(key, node2, visitor, path15);
+    function visit_(key, node2, visitor, path16) {
+      const ctrl = callVisitor(key, node2, visitor, path16);
       if (identity.isNode(ctrl) || identity.isPair(ctrl)) {
-        replaceNode(key, path15, ctrl);
-        return visit_(key, ctrl, visitor, path15);
+        replaceNode(key, path16, ctrl);
+        return visit_(key, ctrl, visitor, path16);
       }
       if (typeof ctrl !== "symbol") {
         if (identity.isCollection(node2)) {
-          path15 = Object.freeze(path15.concat(node2));
+          path16 = Object.freeze(path16.concat(node2));
           for (let i = 0; i < node2.items.length; ++i) {
-            const ci = visit_(i, node2.items[i], visitor, path15);
+            const ci = visit_(i, node2.items[i], visitor, path16);
             if (typeof ci === "number")
               i = ci - 1;
             else if (ci === BREAK)
@@ -31773,13 +29885,13 @@ var require_visit = __commonJS({
             }
           }
         } else if (identity.isPair(node2)) {
-          path15 = Object.freeze(path15.concat(node2));
-          const ck = visit_("key", node2.key, visitor, path15);
+          path16 = Object.freeze(path16.concat(node2));
+          const ck = visit_("key", node2.key, visitor, path16);
           if (ck === BREAK)
             return BREAK;
           else if (ck === REMOVE)
             node2.key = null;
-          const cv = visit_("value", node2.value, visitor, path15);
+          const cv = visit_("value", node2.value, visitor, path16);
           if (cv === BREAK)
             return BREAK;
           else if (cv === REMOVE)
@@ -31800,17 +29912,17 @@ var require_visit = __commonJS({
     visitAsync.BREAK = BREAK;
     visitAsync.SKIP = SKIP;
     visitAsync.REMOVE = REMOVE;
-    async function visitAsync_(key, node2, visitor, path15) {
-      const ctrl = await callVisitor(key, node2, visitor, path15);
+    async function visitAsync_(key, node2, visitor, path16) {
+      const ctrl = await callVisitor(key, node2, visitor, path16);
       if (identity.isNode(ctrl) || identity.isPair(ctrl)) {
-        replaceNode(key, path15, ctrl);
-        return visitAsync_(key, ctrl, visitor, path15);
+        replaceNode(key, path16, ctrl);
+        return visitAsync_(key, ctrl, visitor, path16);
       }
       if (typeof ctrl !== "symbol") {
         if (identity.isCollection(node2)) {
-          path15 = Object.freeze(path15.concat(node2));
+          path16 = Object.freeze(path16.concat(node2));
           for (let i = 0; i < node2.items.length; ++i) {
-            const ci = await visitAsync_(i, node2.items[i], visitor, path15);
+            const ci = await visitAsync_(i, node2.items[i], visitor, path16);
             if (typeof ci === "number")
               i = ci - 1;
             else if (ci === BREAK)
@@ -31821,13 +29933,13 @@ var require_visit = __commonJS({
             }
           }
         } else if (identity.isPair(node2)) {
-          path15 = Object.freeze(path15.concat(node2));
-          const ck = await visitAsync_("key", node2.key, visitor, path15);
+          path16 = Object.freeze(path16.concat(node2));
+          const ck = await visitAsync_("key", node2.key, visitor, path16);
           if (ck === BREAK)
             return BREAK;
           else if (ck === REMOVE)
             node2.key = null;
-          const cv = await visitAsync_("value", node2.value, visitor, path15);
+          const cv = await visitAsync_("value", node2.value, visitor, path16);
           if (cv === BREAK)
             return BREAK;
           else if (cv === REMOVE)
@@ -31854,23 +29966,23 @@ var require_visit = __commonJS({
       }
       return visitor;
     }
-    function callVisitor(key, node2, visitor, path15) {
+    function callVisitor(key, node2, visitor, path16) {
       if (typeof visitor === "function")
-        return visitor(key, node2, path15);
+        return visitor(key, node2, path16);
       if (identity.isMap(node2))
-        return visitor.Map?.(key, node2, path15);
+        return visitor.Map?.(key, node2, path16);
       if (identity.isSeq(node2))
-        return visitor.Seq?.(key, node2, path15);
+        return visitor.Seq?.(key, node2, path16);
       if (identity.isPair(node2))
-        return visitor.Pair?.(key, node2, path15);
+        return visitor.Pair?.(key, node2, path16);
       if (identity.isScalar(node2))
-        return visitor.Scalar?.(key, node2, path15);
+        return visitor.Scalar?.(key, node2, path16);
       if (identity.isAlias(node2))
-        return visitor.Alias?.(key, node2, path15);
+        return visitor.Alias?.(key, node2, path16);
       return void 0;
     }
-    function replaceNode(key, path15, node2) {
-      const parent = path15[path15.length - 1];
+    function replaceNode(key, path16, node2) {
+      const parent = path16[path16.length - 1];
       if (identity.isCollection(parent)) {
         parent.items[key] = node2;
       } else if (identity.isPair(parent)) {
@@ -32482,10 +30594,10 @@ var require_Collection = __commonJS({
     var createNode = require_createNode();
     var identity = require_identity();
     var Node = require_Node();
-    function collectionFromPath(schema, path15, value) {
+    function collectionFromPath(schema, path16, value) {
       let v = value;
-      for (let i = path15.length - 1; i >= 0; --i) {
-        const k = path15[i];
+      for (let i = path16.length - 1; i >= 0; --i) {
+        const k = path16[i];
         if (typeof k === "number" && Number.isInteger(k) && k >= 0) {
           const a = [];
           a[k] = v;
@@ -32504,7 +30616,7 @@ var require_Collection = __commonJS({
         sourceObjects: /* @__PURE__ */ new Map()
       });
     }
-    var isEmptyPath = (path15) => path15 == null || typeof path15 === "object" && !!path15[Symbol.iterator]().next().done;
+    var isEmptyPath = (path16) => path16 == null || typeof path16 === "object" && !!path16[Symbol.iterator]().next().done;
     var Collection2 = class extends Node.NodeBase {
       constructor(type, schema) {
         super(type);
@@ -32534,11 +30646,11 @@ var require_Collection = __commonJS({
        * be a Pair instance or a `{ key, value }` object, which may not have a key
        * that already exists in the map.
        */
-      addIn(path15, value) {
-        if (isEmptyPath(path15))
+      addIn(path16, value) {
+        if (isEmptyPath(path16))
           this.add(value);
         else {
-          const [key, ...rest] = path15;
+          const [key, ...rest] = path16;
           const node2 = this.get(key, true);
           if (identity.isCollection(node2))
             node2.addIn(rest, value);
@@ -32552,8 +30664,8 @@ var require_Collection = __commonJS({
        * Removes a value from the collection.
        * @returns `true` if the item was found and removed.
        */
-      deleteIn(path15) {
-        const [key, ...rest] = path15;
+      deleteIn(path16) {
+        const [key, ...rest] = path16;
         if (rest.length === 0)
           return this.delete(key);
         const node2 = this.get(key, true);
@@ -32567,8 +30679,8 @@ var require_Collection = __commonJS({
        * scalar values from their surrounding node; to disable set `keepScalar` to
        * `true` (collections are always returned intact).
        */
-      getIn(path15, keepScalar) {
-        const [key, ...rest] = path15;
+      getIn(path16, keepScalar) {
+        const [key, ...rest] = path16;
         const node2 = this.get(key, true);
         if (rest.length === 0)
           return !keepScalar && identity.isScalar(node2) ? node2.value : node2;
@@ -32586,8 +30698,8 @@ var require_Collection = __commonJS({
       /**
        * Checks if the collection includes a value with the key `key`.
        */
-      hasIn(path15) {
-        const [key, ...rest] = path15;
+      hasIn(path16) {
+        const [key, ...rest] = path16;
         if (rest.length === 0)
           return this.has(key);
         const node2 = this.get(key, true);
@@ -32597,8 +30709,8 @@ var require_Collection = __commonJS({
        * Sets a value in this collection. For `!!set`, `value` needs to be a
        * boolean to add/remove the item from the set.
        */
-      setIn(path15, value) {
-        const [key, ...rest] = path15;
+      setIn(path16, value) {
+        const [key, ...rest] = path16;
         if (rest.length === 0) {
           this.set(key, value);
         } else {
@@ -35113,9 +33225,9 @@ var require_Document = __commonJS({
           this.contents.add(value);
       }
       /** Adds a value to the document. */
-      addIn(path15, value) {
+      addIn(path16, value) {
         if (assertCollection(this.contents))
-          this.contents.addIn(path15, value);
+          this.contents.addIn(path16, value);
       }
       /**
        * Create a new `Alias` node, ensuring that the target `node` has the required anchor.
@@ -35190,14 +33302,14 @@ var require_Document = __commonJS({
        * Removes a value from the document.
        * @returns `true` if the item was found and removed.
        */
-      deleteIn(path15) {
-        if (Collection2.isEmptyPath(path15)) {
+      deleteIn(path16) {
+        if (Collection2.isEmptyPath(path16)) {
           if (this.contents == null)
             return false;
           this.contents = null;
           return true;
         }
-        return assertCollection(this.contents) ? this.contents.deleteIn(path15) : false;
+        return assertCollection(this.contents) ? this.contents.deleteIn(path16) : false;
       }
       /**
        * Returns item at `key`, or `undefined` if not found. By default unwraps
@@ -35212,10 +33324,10 @@ var require_Document = __commonJS({
        * scalar values from their surrounding node; to disable set `keepScalar` to
        * `true` (collections are always returned intact).
        */
-      getIn(path15, keepScalar) {
-        if (Collection2.isEmptyPath(path15))
+      getIn(path16, keepScalar) {
+        if (Collection2.isEmptyPath(path16))
           return !keepScalar && identity.isScalar(this.contents) ? this.contents.value : this.contents;
-        return identity.isCollection(this.contents) ? this.contents.getIn(path15, keepScalar) : void 0;
+        return identity.isCollection(this.contents) ? this.contents.getIn(path16, keepScalar) : void 0;
       }
       /**
        * Checks if the document includes a value with the key `key`.
@@ -35226,10 +33338,10 @@ var require_Document = __commonJS({
       /**
        * Checks if the document includes a value at `path`.
        */
-      hasIn(path15) {
-        if (Collection2.isEmptyPath(path15))
+      hasIn(path16) {
+        if (Collection2.isEmptyPath(path16))
           return this.contents !== void 0;
-        return identity.isCollection(this.contents) ? this.contents.hasIn(path15) : false;
+        return identity.isCollection(this.contents) ? this.contents.hasIn(path16) : false;
       }
       /**
        * Sets a value in this document. For `!!set`, `value` needs to be a
@@ -35246,13 +33358,13 @@ var require_Document = __commonJS({
        * Sets a value in this document. For `!!set`, `value` needs to be a
        * boolean to add/remove the item from the set.
        */
-      setIn(path15, value) {
-        if (Collection2.isEmptyPath(path15)) {
+      setIn(path16, value) {
+        if (Collection2.isEmptyPath(path16)) {
           this.contents = value;
         } else if (this.contents == null) {
-          this.contents = Collection2.collectionFromPath(this.schema, Array.from(path15), value);
+          this.contents = Collection2.collectionFromPath(this.schema, Array.from(path16), value);
         } else if (assertCollection(this.contents)) {
-          this.contents.setIn(path15, value);
+          this.contents.setIn(path16, value);
         }
       }
       /**
@@ -37213,9 +35325,9 @@ var require_cst_visit = __commonJS({
     visit2.BREAK = BREAK;
     visit2.SKIP = SKIP;
     visit2.REMOVE = REMOVE;
-    visit2.itemAtPath = (cst, path15) => {
+    visit2.itemAtPath = (cst, path16) => {
       let item = cst;
-      for (const [field, index] of path15) {
+      for (const [field, index] of path16) {
         const tok = item?.[field];
         if (tok && "items" in tok) {
           item = tok.items[index];
@@ -37224,23 +35336,23 @@ var require_cst_visit = __commonJS({
       }
       return item;
     };
-    visit2.parentCollection = (cst, path15) => {
-      const parent = visit2.itemAtPath(cst, path15.slice(0, -1));
-      const field = path15[path15.length - 1][0];
+    visit2.parentCollection = (cst, path16) => {
+      const parent = visit2.itemAtPath(cst, path16.slice(0, -1));
+      const field = path16[path16.length - 1][0];
       const coll = parent?.[field];
       if (coll && "items" in coll)
         return coll;
       throw new Error("Parent collection not found");
     };
-    function _visit(path15, item, visitor) {
-      let ctrl = visitor(item, path15);
+    function _visit(path16, item, visitor) {
+      let ctrl = visitor(item, path16);
       if (typeof ctrl === "symbol")
         return ctrl;
       for (const field of ["key", "value"]) {
         const token = item[field];
         if (token && "items" in token) {
           for (let i = 0; i < token.items.length; ++i) {
-            const ci = _visit(Object.freeze(path15.concat([[field, i]])), token.items[i], visitor);
+            const ci = _visit(Object.freeze(path16.concat([[field, i]])), token.items[i], visitor);
             if (typeof ci === "number")
               i = ci - 1;
             else if (ci === BREAK)
@@ -37251,10 +35363,10 @@ var require_cst_visit = __commonJS({
             }
           }
           if (typeof ctrl === "function" && field === "key")
-            ctrl = ctrl(item, path15);
+            ctrl = ctrl(item, path16);
         }
       }
-      return typeof ctrl === "function" ? ctrl(item, path15) : ctrl;
+      return typeof ctrl === "function" ? ctrl(item, path16) : ctrl;
     }
     exports.visit = visit2;
   }
@@ -39315,9 +37427,9 @@ function formatIssues(file2, error62, data2) {
   });
   return [`${file2}: ${problems.join("; ")}`];
 }
-function valueAt(data2, path15) {
+function valueAt(data2, path16) {
   let value = data2;
-  for (const key of path15) value = value !== null && typeof value === "object" ? value[key] : void 0;
+  for (const key of path16) value = value !== null && typeof value === "object" ? value[key] : void 0;
   return value;
 }
 function kindOf(value) {
@@ -39370,9 +37482,9 @@ function describeIssue(issue2, value) {
       return issue2.message;
   }
 }
-function keysAt(path15) {
+function keysAt(path16) {
   let schema = ruleSchema;
-  for (const part of path15) {
+  for (const part of path16) {
     while (schema instanceof external_exports.ZodOptional) schema = schema.unwrap();
     if (!(schema instanceof external_exports.ZodObject) || typeof part !== "string") return [];
     const next = schema.shape[part];
@@ -39478,9 +37590,9 @@ var init_schema = __esm({
       }
       const patterns = rule.match.any.map((source, index) => [source, ["match", "any", index]]);
       if (rule.context?.near) patterns.push([rule.context.near, ["context", "near"]]);
-      for (const [source, path15] of patterns) {
+      for (const [source, path16] of patterns) {
         const risk = backtrackingRisk(source, rule.match.ignoreCase === true);
-        if (risk) ctx.addIssue({ code: "custom", path: path15, message: `rule ${rule.id}: pattern refused, it could backtrack catastrophically at \`${risk.fragment}\` (${risk.reason})` });
+        if (risk) ctx.addIssue({ code: "custom", path: path16, message: `rule ${rule.id}: pattern refused, it could backtrack catastrophically at \`${risk.fragment}\` (${risk.reason})` });
       }
     });
     REQUIRED_HINTS = {
@@ -39573,54 +37685,64 @@ var init_load = __esm({
 });
 
 // src/rules/builtin.ts
-import { existsSync, readFileSync as readFileSync3 } from "node:fs";
-import { fileURLToPath } from "node:url";
+import { existsSync as existsSync2, readFileSync } from "node:fs";
+import { fileURLToPath as fileURLToPath2 } from "node:url";
 async function builtinRules() {
   const compiled = new URL("./rules.json", import.meta.url);
-  if (existsSync(compiled)) return JSON.parse(readFileSync3(compiled, "utf8"));
+  if (existsSync2(compiled)) return JSON.parse(readFileSync(compiled, "utf8"));
   const { loadRuleDir: loadRuleDir2 } = await Promise.resolve().then(() => (init_load(), load_exports));
   return loadRuleDir2(RULES_DIR);
 }
 function builtinLiterals() {
   const file2 = new URL("./literals.json", import.meta.url);
-  if (!existsSync(file2)) return /* @__PURE__ */ new Map();
-  return new Map(Object.entries(JSON.parse(readFileSync3(file2, "utf8"))));
+  if (!existsSync2(file2)) return /* @__PURE__ */ new Map();
+  return new Map(Object.entries(JSON.parse(readFileSync(file2, "utf8"))));
 }
 function offerBuiltinAutomaton() {
   const file2 = new URL("./prefilter.bin", import.meta.url);
-  if (!existsSync(file2)) return;
+  if (!existsSync2(file2)) return;
   try {
-    offerAutomaton(readFileSync3(file2));
+    offerAutomaton(readFileSync(file2));
   } catch {
   }
+}
+async function loadRules(dirs = []) {
+  let rules = await builtinRules();
+  if (dirs.length > 0) {
+    const { loadRuleDir: loadRuleDir2, mergeRules: mergeRules2 } = await Promise.resolve().then(() => (init_load(), load_exports));
+    for (const dir of dirs) rules = mergeRules2(rules, await loadRuleDir2(dir));
+  }
+  offerBuiltinAutomaton();
+  return compileRules(rules, builtinLiterals());
 }
 var RULES_DIR;
 var init_builtin = __esm({
   "src/rules/builtin.ts"() {
     "use strict";
+    init_compile();
     init_prefilter();
-    RULES_DIR = fileURLToPath(new URL("../../rules/", import.meta.url));
+    RULES_DIR = fileURLToPath2(new URL("../../rules/", import.meta.url));
   }
 });
 
 // src/report/step-summary.ts
-import { appendFileSync, statSync as statSync3 } from "node:fs";
-function stepSummaryRoom(path15) {
+import { appendFileSync, statSync } from "node:fs";
+function stepSummaryRoom(path16) {
   let used;
   try {
-    used = statSync3(path15).size;
+    used = statSync(path16).size;
   } catch {
     used = 0;
   }
   return Math.max(0, STEP_SUMMARY_LIMIT - MARGIN - used);
 }
-function appendStepSummary(path15, markdown) {
+function appendStepSummary(path16, markdown) {
   let text2 = markdown.endsWith("\n") ? markdown : `${markdown}
 `;
-  if (stepSummaryRoom(path15) < STEP_SUMMARY_LIMIT - MARGIN) text2 = `
+  if (stepSummaryRoom(path16) < STEP_SUMMARY_LIMIT - MARGIN) text2 = `
 ${text2}`;
-  if (Buffer.byteLength(text2, "utf8") > stepSummaryRoom(path15)) return false;
-  appendFileSync(path15, text2, "utf8");
+  if (Buffer.byteLength(text2, "utf8") > stepSummaryRoom(path16)) return false;
+  appendFileSync(path16, text2, "utf8");
   return true;
 }
 var STEP_SUMMARY_LIMIT, MARGIN, MIN_ROOM;
@@ -39652,14 +37774,14 @@ function guardForActions(text2, format, env2) {
   return guardForRunner(text2);
 }
 function writeStepSummary(posted, options2, io) {
-  const path15 = io.env["GITHUB_STEP_SUMMARY"];
-  if (!path15 || options2.summary === false) return;
+  const path16 = io.env["GITHUB_STEP_SUMMARY"];
+  if (!path16 || options2.summary === false) return;
   const shown = posted();
-  const room = stepSummaryRoom(path15) - 1;
+  const room = stepSummaryRoom(path16) - 1;
   const markdown = room >= MIN_ROOM ? formatMarkdown(shown, { verbose: options2.verbose === true, maxLength: room, measure: "bytes" }) : null;
   let written;
   try {
-    written = markdown !== null && appendStepSummary(path15, markdown);
+    written = markdown !== null && appendStepSummary(path16, markdown);
   } catch (error62) {
     io.stderr.write(`kamal-doctor: could not write the job summary (${error62.code ?? error62.message})
 `);
@@ -39690,15 +37812,6 @@ function rulesOption() {
     (value, previous) => [...previous ?? [], value]
   );
 }
-async function loadRules(dirs = []) {
-  let rules = await builtinRules();
-  if (dirs.length > 0) {
-    const { loadRuleDir: loadRuleDir2, mergeRules: mergeRules2 } = await Promise.resolve().then(() => (init_load(), load_exports));
-    for (const dir of dirs) rules = mergeRules2(rules, await loadRuleDir2(dir));
-  }
-  offerBuiltinAutomaton();
-  return compileRules(rules, builtinLiterals());
-}
 function printReport(report, options2, io) {
   const { printed, posted } = reportsForOutput(report, options2, io.env);
   writeStepSummary(posted, options2, io);
@@ -39719,7 +37832,6 @@ var init_report_options = __esm({
     init_esm();
     init_format();
     init_style();
-    init_compile();
     init_builtin();
     init_actions_output();
     init_io();
@@ -39991,20 +38103,20 @@ __export(tree_exports, {
   knownStrings: () => knownStrings,
   parseConfigFile: () => parseConfigFile
 });
-function parseConfigFile(path15, text2) {
+function parseConfigFile(path16, text2) {
   const { yaml, lineOf, guarded } = stripErb(text2);
   const lineCounter = new import_yaml2.LineCounter();
   const doc = (0, import_yaml2.parseDocument)(yaml, { lineCounter, uniqueKeys: false, prettyErrors: false });
   const error62 = doc.errors[0];
   if (error62) {
     const line = lineOf(lineCounter.linePos(error62.pos[0]).line);
-    throw new ConfigSyntaxError(`${path15}:${line}: not valid YAML: ${error62.message.split("\n")[0]}`);
+    throw new ConfigSyntaxError(`${path16}:${line}: not valid YAML: ${error62.message.split("\n")[0]}`);
   }
   const sourceLines = text2.split(/\r?\n/);
   const build = (node2, inherited, depth) => {
     const yamlLine = lineCounter.linePos(rangeStart(node2)).line;
     const line = lineOf(yamlLine);
-    const origin = { file: path15, line };
+    const origin = { file: path16, line };
     const erb = inherited || guarded.has(line) && !(0, import_yaml2.isMap)(node2) && !(0, import_yaml2.isSeq)(node2);
     if (depth > 64) return { kind: "scalar", value: null, erb: true, ...origin };
     if ((0, import_yaml2.isAlias)(node2)) return build(node2.resolve(doc), erb, depth + 1);
@@ -40024,8 +38136,8 @@ function parseConfigFile(path15, text2) {
           continue;
         }
         const keyErb = erb || key.includes(PLACEHOLDER) || guarded.has(keyLine);
-        const value = pair.value === null ? { kind: "scalar", value: null, erb: keyErb, file: path15, line: keyLine } : build(pair.value, keyErb, depth + 1);
-        entries.set(key, { key, origin: { file: path15, line: keyLine }, node: value });
+        const value = pair.value === null ? { kind: "scalar", value: null, erb: keyErb, file: path16, line: keyLine } : build(pair.value, keyErb, depth + 1);
+        entries.set(key, { key, origin: { file: path16, line: keyLine }, node: value });
       }
       return { kind: "map", entries, erb, ...origin };
     }
@@ -40046,9 +38158,9 @@ function parseConfigFile(path15, text2) {
     return { kind: "scalar", value: null, erb, ...origin };
   };
   const contents = doc.contents;
-  const root = contents === null ? { kind: "map", entries: /* @__PURE__ */ new Map(), erb: false, file: path15, line: 1 } : build(contents, false, 0);
-  if (root.kind !== "map") throw new ConfigSyntaxError(`${path15}: expected a map of settings at the top, found a ${root.kind === "seq" ? "list" : "single value"}`);
-  return { root, source: { path: path15, lines: sourceLines } };
+  const root = contents === null ? { kind: "map", entries: /* @__PURE__ */ new Map(), erb: false, file: path16, line: 1 } : build(contents, false, 0);
+  if (root.kind !== "map") throw new ConfigSyntaxError(`${path16}: expected a map of settings at the top, found a ${root.kind === "seq" ? "list" : "single value"}`);
+  return { root, source: { path: path16, lines: sourceLines } };
 }
 function rangeStart(node2) {
   const range = node2?.range;
@@ -40110,10 +38222,10 @@ function deepMerge(base, over) {
   }
   return { ...base, entries };
 }
-function entryAt(root, path15) {
+function entryAt(root, path16) {
   let node2 = root;
   let found;
-  for (const part of path15.split(".")) {
+  for (const part of path16.split(".")) {
     if (node2.kind !== "map") return void 0;
     found = node2.entries.get(part);
     if (!found) return void 0;
@@ -40173,16 +38285,16 @@ function keyChecks(config2, target) {
   const minor = target.version ?? LATEST[checkMajor];
   const described = target.version ? `Kamal ${target.version}${target.from ? ` (${target.from})` : ""}` : `Kamal 2 (no version known: no Gemfile.lock)`;
   const validates = compareVersions(minor, VALIDATION_SINCE) >= 0;
-  const visit2 = (node2, section2, path15) => {
+  const visit2 = (node2, section2, path16) => {
     const keys = sectionKeys(checkMajor, section2);
     if (!keys) return;
     if (section2 === "env" && ![...keys.keys()].some((key) => node2.entries.has(key))) {
-      if (validates) for (const [name, entry] of node2.entries) valueType(entry, `${path15}.${name}`, "str");
+      if (validates) for (const [name, entry] of node2.entries) valueType(entry, `${path16}.${name}`, "str");
       return;
     }
     for (const [name, entry] of node2.entries) {
       if (name.startsWith("x-")) continue;
-      const keyPath = path15 ? `${path15}.${name}` : name;
+      const keyPath = path16 ? `${path16}.${name}` : name;
       const fact = keys.get(name);
       const migration = checkMajor === 2 ? kamal1Name(keyPath, entry) : null;
       if (migration) {
@@ -40252,10 +38364,10 @@ function keyChecks(config2, target) {
     if (wrong) out.push(typeFinding(config2, entry, keyPath, wrong, described, target.version !== null));
     return wrong !== null;
   };
-  const visitRoles = (servers, path15) => {
+  const visitRoles = (servers, path16) => {
     for (const [role, e] of servers.entries) {
-      if (validates && valueType(e, `${path15}.${role}`, "list|map")) continue;
-      if (e.node.kind === "map" && !e.node.erb) visit2(e.node, "role", `${path15}.${role}`);
+      if (validates && valueType(e, `${path16}.${role}`, "list|map")) continue;
+      if (e.node.kind === "map" && !e.node.erb) visit2(e.node, "role", `${path16}.${role}`);
     }
   };
   visit2(config2.root, "root", "");
@@ -40332,12 +38444,12 @@ function secretChecks(config2, target) {
 }
 function secretUses(root) {
   const uses = [];
-  const fromEnv = (env2, path15) => {
+  const fromEnv = (env2, path16) => {
     if (!env2 || env2.node.kind !== "map" || env2.node.erb) return;
     const secret = env2.node.entries.get("secret");
-    if (secret) fromList(secret, `${path15}.secret`, (value) => value.split(":", 2)[1] ?? value);
+    if (secret) fromList(secret, `${path16}.secret`, (value) => value.split(":", 2)[1] ?? value);
     const tags = env2.node.entries.get("tags");
-    if (tags?.node.kind === "map") for (const [tag, e] of tags.node.entries) fromEnv(e, `${path15}.tags.${tag}`);
+    if (tags?.node.kind === "map") for (const [tag, e] of tags.node.entries) fromEnv(e, `${path16}.tags.${tag}`);
   };
   const fromList = (entry, keyPath, nameOf) => {
     if (entry.node.kind !== "seq") return;
@@ -40942,11 +39054,11 @@ function hostsCheck(config2, report) {
   };
 }
 function placeFor(config2, entry, section2, key) {
-  const path15 = section2 ? `${section2}.${key}` : key;
-  if (entry) return { ref: refAt(config2, entry.origin, path15).ref };
+  const path16 = section2 ? `${section2}.${key}` : key;
+  if (entry) return { ref: refAt(config2, entry.origin, path16).ref };
   const parent = section2 ? entryAt(config2.root, section2) : void 0;
   const file2 = config2.files[0];
-  return { ref: refAt(config2, parent?.origin ?? { file: file2?.path ?? config2.location.file, line: 1 }, path15).ref };
+  return { ref: refAt(config2, parent?.origin ?? { file: file2?.path ?? config2.location.file, line: 1 }, path16).ref };
 }
 var HEALTH_RULES;
 var init_cross = __esm({
@@ -41040,6 +39152,1897 @@ var init_config = __esm({
     init_version();
     init_io();
     init_report_options();
+  }
+});
+
+// src/sources/utf8.ts
+import { StringDecoder } from "node:string_decoder";
+var Utf8Decoder;
+var init_utf8 = __esm({
+  "src/sources/utf8.ts"() {
+    "use strict";
+    Utf8Decoder = class {
+      decoder = new StringDecoder("utf8");
+      atStart = true;
+      write(bytes) {
+        return this.skipBom(this.decoder.write(bytes));
+      }
+      end() {
+        return this.skipBom(this.decoder.end());
+      }
+      skipBom(text2) {
+        if (!this.atStart || text2.length === 0) return text2;
+        this.atStart = false;
+        return text2.charCodeAt(0) === 65279 ? text2.slice(1) : text2;
+      }
+    };
+  }
+});
+
+// src/sources/decode.ts
+import { TextDecoder } from "node:util";
+async function* decodeBytes(bytes, decoder) {
+  const failed = [];
+  async function* guarded() {
+    try {
+      yield* bytes;
+    } catch (error62) {
+      failed.push(error62);
+    }
+  }
+  for await (const chunk2 of guarded()) {
+    const text2 = typeof chunk2 === "string" ? chunk2 : decoder.write(chunk2);
+    if (text2.length > 0) yield text2;
+  }
+  if (failed.length > 0) {
+    const text2 = decoder.afterFailure();
+    if (text2.length > 0) yield text2;
+    throw failed[0];
+  }
+  const rest = decoder.end();
+  if (rest.length > 0) yield rest;
+}
+function looksBinary(bytes) {
+  const head = Buffer.from(bytes.buffer, bytes.byteOffset, Math.min(bytes.length, SNIFF));
+  return head.length > 0 && unreadableIn(new Utf8Decoder().write(head)) / head.length > BINARY_SHARE;
+}
+function unreadableIn(text2) {
+  UNREADABLE.lastIndex = 0;
+  if (!UNREADABLE.test(text2)) return 0;
+  return text2.match(UNREADABLE)?.length ?? 0;
+}
+function strayIn(text2) {
+  let count = 0;
+  for (let at2 = text2.indexOf("\uFFFD"); at2 !== -1; at2 = text2.indexOf("\uFFFD", at2 + 1)) count++;
+  for (let at2 = text2.indexOf("\0"); at2 !== -1; at2 = text2.indexOf("\0", at2 + 1)) count++;
+  return count;
+}
+var noProblems, SNIFF, LogDecoder, BINARY_SHARE, UNREADABLE;
+var init_decode = __esm({
+  "src/sources/decode.ts"() {
+    "use strict";
+    init_errors3();
+    init_utf8();
+    noProblems = () => ({ notes: [], partial: false });
+    SNIFF = 8192;
+    LogDecoder = class {
+      constructor(options2, problems = noProblems()) {
+        this.options = options2;
+        this.problems = problems;
+        this.decoder = options2.binary === "read" && options2.utf16 === false ? new Utf8Decoder() : null;
+      }
+      options;
+      problems;
+      decoder;
+      head = [];
+      headLength = 0;
+      bytesRead = 0;
+      unreadable = 0;
+      /** The text of these bytes ("" while the first bytes are still being gathered). */
+      write(bytes) {
+        this.bytesRead += bytes.length;
+        if (this.decoder === null) {
+          this.head.push(bytes);
+          this.headLength += bytes.length;
+          if (this.headLength < SNIFF) return "";
+          return this.startOnHead();
+        }
+        return this.counted(this.decoder.write(bytes));
+      }
+      /** The rest of the text; notes what could not be read. */
+      end() {
+        const text2 = this.decoder === null && this.headLength > 0 ? this.startOnHead() : "";
+        const rest = this.decoder ? this.counted(this.decoder.end()) : "";
+        if (this.unreadable > 0) {
+          this.problems.notes.push(`${this.options.name}: about ${this.unreadable} of ${this.bytesRead} bytes could not be read as text (NUL or invalid UTF-8); the rest is diagnosed`);
+        }
+        return text2 + rest;
+      }
+      /**
+       * When reading failed: the text of the first bytes still held back (a download that broke off
+       * early keeps what arrived), unless they are binary. A character cut by the failure stays out.
+       */
+      afterFailure() {
+        if (this.decoder !== null || this.headLength === 0) return "";
+        try {
+          return this.startOnHead();
+        } catch (error62) {
+          if (error62 instanceof InputError) return "";
+          throw error62;
+        }
+      }
+      startOnHead() {
+        const bytes = this.head.length === 1 ? this.head[0] : Buffer.concat(this.head);
+        this.head = [];
+        this.decoder = this.start(bytes);
+        return this.counted(this.decoder.write(bytes));
+      }
+      start(bytes) {
+        let encoding = null;
+        if (this.options.utf16 !== false && bytes.length >= 2 && bytes[0] === 255 && bytes[1] === 254) encoding = "utf-16le";
+        else if (this.options.utf16 !== false && bytes.length >= 2 && bytes[0] === 254 && bytes[1] === 255) encoding = "utf-16be";
+        else if (this.options.binary !== "read" && looksBinary(bytes)) throw new InputError(`${this.options.name}: looks like binary data, not a log`);
+        if (encoding === null) return new Utf8Decoder();
+        const utf16 = new TextDecoder(encoding, { fatal: false, ignoreBOM: false });
+        return { write: (chunk2) => utf16.decode(chunk2, { stream: true }), end: () => utf16.decode() };
+      }
+      counted(text2) {
+        this.unreadable += strayIn(text2);
+        return text2;
+      }
+    };
+    BINARY_SHARE = 0.3;
+    UNREADABLE = /[\0-\x07\x0e-\x19\x1c-\x1f\uFFFD]/g;
+  }
+});
+
+// node_modules/pend/index.js
+var require_pend = __commonJS({
+  "node_modules/pend/index.js"(exports, module) {
+    module.exports = Pend;
+    function Pend() {
+      this.pending = 0;
+      this.max = Infinity;
+      this.listeners = [];
+      this.waiting = [];
+      this.error = null;
+    }
+    Pend.prototype.go = function(fn) {
+      if (this.pending < this.max) {
+        pendGo(this, fn);
+      } else {
+        this.waiting.push(fn);
+      }
+    };
+    Pend.prototype.wait = function(cb) {
+      if (this.pending === 0) {
+        cb(this.error);
+      } else {
+        this.listeners.push(cb);
+      }
+    };
+    Pend.prototype.hold = function() {
+      return pendHold(this);
+    };
+    function pendHold(self2) {
+      self2.pending += 1;
+      var called = false;
+      return onCb;
+      function onCb(err) {
+        if (called) throw new Error("callback called twice");
+        called = true;
+        self2.error = self2.error || err;
+        self2.pending -= 1;
+        if (self2.waiting.length > 0 && self2.pending < self2.max) {
+          pendGo(self2, self2.waiting.shift());
+        } else if (self2.pending === 0) {
+          var listeners = self2.listeners;
+          self2.listeners = [];
+          listeners.forEach(cbListener);
+        }
+      }
+      function cbListener(listener) {
+        listener(self2.error);
+      }
+    }
+    function pendGo(self2, fn) {
+      fn(pendHold(self2));
+    }
+  }
+});
+
+// node_modules/yauzl/fd-slicer.js
+var require_fd_slicer = __commonJS({
+  "node_modules/yauzl/fd-slicer.js"(exports) {
+    var fs = __require("fs");
+    var util2 = __require("util");
+    var stream = __require("stream");
+    var Readable2 = stream.Readable;
+    var PassThrough = stream.PassThrough;
+    var Pend = require_pend();
+    var EventEmitter = __require("events").EventEmitter;
+    exports.BufferSlicer = BufferSlicer;
+    exports.FdSlicer = FdSlicer;
+    util2.inherits(FdSlicer, EventEmitter);
+    function FdSlicer(fd) {
+      EventEmitter.call(this);
+      this.fd = fd;
+      this.pend = new Pend();
+      this.pend.max = 1;
+      this.refCount = 0;
+    }
+    FdSlicer.prototype.read = function(buffer, offset, length, position, callback) {
+      var self2 = this;
+      self2.pend.go(function(cb) {
+        fs.read(self2.fd, buffer, offset, length, position, function(err, bytesRead, buffer2) {
+          cb();
+          callback(err, bytesRead, buffer2);
+        });
+      });
+    };
+    FdSlicer.prototype.createReadStream = function(options2) {
+      return new ReadStream(this, options2);
+    };
+    FdSlicer.prototype.ref = function() {
+      this.refCount += 1;
+    };
+    FdSlicer.prototype.unref = function() {
+      var self2 = this;
+      self2.refCount -= 1;
+      if (self2.refCount < 0) throw new Error("invalid unref");
+      if (self2.refCount > 0) return;
+      fs.close(self2.fd, onCloseDone);
+      function onCloseDone(err) {
+        if (err) {
+          self2.emit("error", err);
+        } else {
+          self2.emit("close");
+        }
+      }
+    };
+    util2.inherits(ReadStream, Readable2);
+    function ReadStream(context2, options2) {
+      options2 = options2 || {};
+      Readable2.call(this, options2);
+      this.context = context2;
+      this.context.ref();
+      this.start = options2.start || 0;
+      this.endOffset = options2.end;
+      this.pos = this.start;
+    }
+    ReadStream.prototype._read = function(n) {
+      var self2 = this;
+      var toRead = Math.min(self2._readableState.highWaterMark, n);
+      if (self2.endOffset != null) {
+        toRead = Math.min(toRead, self2.endOffset - self2.pos);
+      }
+      if (toRead <= 0) {
+        self2.push(null);
+        this._cleanup();
+        return;
+      }
+      self2.context.pend.go(function(cb) {
+        var buffer = Buffer.allocUnsafe(toRead);
+        fs.read(self2.context.fd, buffer, 0, toRead, self2.pos, function(err, bytesRead) {
+          if (err) {
+            self2.destroy(err);
+          } else if (bytesRead === 0) {
+            self2.push(null);
+            self2._cleanup();
+          } else {
+            self2.pos += bytesRead;
+            self2.push(buffer.slice(0, bytesRead));
+          }
+          cb();
+        });
+      });
+    };
+    ReadStream.prototype._destroy = function(err, cb) {
+      this._cleanup();
+      cb(err);
+    };
+    ReadStream.prototype._cleanup = function() {
+      if (this.context != null) {
+        this.context.unref();
+        this.context = null;
+      }
+    };
+    util2.inherits(BufferSlicer, EventEmitter);
+    function BufferSlicer(buffer) {
+      EventEmitter.call(this);
+      this.refCount = 0;
+      this.buffer = buffer;
+    }
+    BufferSlicer.prototype.read = function(buffer, offset, length, position, callback) {
+      if (!(0 <= offset && offset <= buffer.length)) throw new RangeError("offset outside buffer: 0 <= " + offset + " <= " + buffer.length);
+      if (position < 0) throw new RangeError("position is negative: " + position);
+      if (offset + length > buffer.length) {
+        length = buffer.length - offset;
+      }
+      if (position + length > this.buffer.length) {
+        length = this.buffer.length - position;
+      }
+      if (length <= 0) {
+        setImmediate(function() {
+          callback(null, 0);
+        });
+        return;
+      }
+      this.buffer.copy(buffer, offset, position, position + length);
+      setImmediate(function() {
+        callback(null, length);
+      });
+    };
+    BufferSlicer.prototype.createReadStream = function(options2) {
+      options2 = options2 || {};
+      var readStream = new PassThrough(options2);
+      readStream.start = options2.start || 0;
+      readStream.endOffset = options2.end;
+      readStream.pos = readStream.endOffset || this.buffer.length;
+      var entireSlice = this.buffer.slice(readStream.start, readStream.pos);
+      var maxChunkSize = 65536;
+      var offset = 0;
+      while (true) {
+        var nextOffset = offset + maxChunkSize;
+        if (nextOffset >= entireSlice.length) {
+          if (offset < entireSlice.length) {
+            readStream.write(entireSlice.slice(offset, entireSlice.length));
+          }
+          break;
+        }
+        readStream.write(entireSlice.slice(offset, nextOffset));
+        offset = nextOffset;
+      }
+      readStream.end();
+      return readStream;
+    };
+    BufferSlicer.prototype.ref = function() {
+      this.refCount += 1;
+    };
+    BufferSlicer.prototype.unref = function() {
+      this.refCount -= 1;
+      if (this.refCount < 0) {
+        throw new Error("invalid unref");
+      }
+    };
+  }
+});
+
+// node_modules/yauzl/crc32.js
+var require_crc32 = __commonJS({
+  "node_modules/yauzl/crc32.js"(exports, module) {
+    var CRC_TABLE = new Int32Array([
+      0,
+      1996959894,
+      3993919788,
+      2567524794,
+      124634137,
+      1886057615,
+      3915621685,
+      2657392035,
+      249268274,
+      2044508324,
+      3772115230,
+      2547177864,
+      162941995,
+      2125561021,
+      3887607047,
+      2428444049,
+      498536548,
+      1789927666,
+      4089016648,
+      2227061214,
+      450548861,
+      1843258603,
+      4107580753,
+      2211677639,
+      325883990,
+      1684777152,
+      4251122042,
+      2321926636,
+      335633487,
+      1661365465,
+      4195302755,
+      2366115317,
+      997073096,
+      1281953886,
+      3579855332,
+      2724688242,
+      1006888145,
+      1258607687,
+      3524101629,
+      2768942443,
+      901097722,
+      1119000684,
+      3686517206,
+      2898065728,
+      853044451,
+      1172266101,
+      3705015759,
+      2882616665,
+      651767980,
+      1373503546,
+      3369554304,
+      3218104598,
+      565507253,
+      1454621731,
+      3485111705,
+      3099436303,
+      671266974,
+      1594198024,
+      3322730930,
+      2970347812,
+      795835527,
+      1483230225,
+      3244367275,
+      3060149565,
+      1994146192,
+      31158534,
+      2563907772,
+      4023717930,
+      1907459465,
+      112637215,
+      2680153253,
+      3904427059,
+      2013776290,
+      251722036,
+      2517215374,
+      3775830040,
+      2137656763,
+      141376813,
+      2439277719,
+      3865271297,
+      1802195444,
+      476864866,
+      2238001368,
+      4066508878,
+      1812370925,
+      453092731,
+      2181625025,
+      4111451223,
+      1706088902,
+      314042704,
+      2344532202,
+      4240017532,
+      1658658271,
+      366619977,
+      2362670323,
+      4224994405,
+      1303535960,
+      984961486,
+      2747007092,
+      3569037538,
+      1256170817,
+      1037604311,
+      2765210733,
+      3554079995,
+      1131014506,
+      879679996,
+      2909243462,
+      3663771856,
+      1141124467,
+      855842277,
+      2852801631,
+      3708648649,
+      1342533948,
+      654459306,
+      3188396048,
+      3373015174,
+      1466479909,
+      544179635,
+      3110523913,
+      3462522015,
+      1591671054,
+      702138776,
+      2966460450,
+      3352799412,
+      1504918807,
+      783551873,
+      3082640443,
+      3233442989,
+      3988292384,
+      2596254646,
+      62317068,
+      1957810842,
+      3939845945,
+      2647816111,
+      81470997,
+      1943803523,
+      3814918930,
+      2489596804,
+      225274430,
+      2053790376,
+      3826175755,
+      2466906013,
+      167816743,
+      2097651377,
+      4027552580,
+      2265490386,
+      503444072,
+      1762050814,
+      4150417245,
+      2154129355,
+      426522225,
+      1852507879,
+      4275313526,
+      2312317920,
+      282753626,
+      1742555852,
+      4189708143,
+      2394877945,
+      397917763,
+      1622183637,
+      3604390888,
+      2714866558,
+      953729732,
+      1340076626,
+      3518719985,
+      2797360999,
+      1068828381,
+      1219638859,
+      3624741850,
+      2936675148,
+      906185462,
+      1090812512,
+      3747672003,
+      2825379669,
+      829329135,
+      1181335161,
+      3412177804,
+      3160834842,
+      628085408,
+      1382605366,
+      3423369109,
+      3138078467,
+      570562233,
+      1426400815,
+      3317316542,
+      2998733608,
+      733239954,
+      1555261956,
+      3268935591,
+      3050360625,
+      752459403,
+      1541320221,
+      2607071920,
+      3965973030,
+      1969922972,
+      40735498,
+      2617837225,
+      3943577151,
+      1913087877,
+      83908371,
+      2512341634,
+      3803740692,
+      2075208622,
+      213261112,
+      2463272603,
+      3855990285,
+      2094854071,
+      198958881,
+      2262029012,
+      4057260610,
+      1759359992,
+      534414190,
+      2176718541,
+      4139329115,
+      1873836001,
+      414664567,
+      2282248934,
+      4279200368,
+      1711684554,
+      285281116,
+      2405801727,
+      4167216745,
+      1634467795,
+      376229701,
+      2685067896,
+      3608007406,
+      1308918612,
+      956543938,
+      2808555105,
+      3495958263,
+      1231636301,
+      1047427035,
+      2932959818,
+      3654703836,
+      1088359270,
+      936918e3,
+      2847714899,
+      3736837829,
+      1202900863,
+      817233897,
+      3183342108,
+      3401237130,
+      1404277552,
+      615818150,
+      3134207493,
+      3453421203,
+      1423857449,
+      601450431,
+      3009837614,
+      3294710456,
+      1567103746,
+      711928724,
+      3020668471,
+      3272380065,
+      1510334235,
+      755167117
+    ]);
+    function crc32(buf) {
+      let crc = -1;
+      for (let x of buf) {
+        crc = CRC_TABLE[(crc ^ x) & 255] ^ crc >>> 8;
+      }
+      return (crc ^ -1) >>> 0;
+    }
+    module.exports = crc32;
+  }
+});
+
+// node_modules/yauzl/index.js
+var require_yauzl = __commonJS({
+  "node_modules/yauzl/index.js"(exports) {
+    var fs = __require("fs");
+    var zlib = __require("zlib");
+    var fd_slicer = require_fd_slicer();
+    var util2 = __require("util");
+    var EventEmitter = __require("events").EventEmitter;
+    var Transform = __require("stream").Transform;
+    var PassThrough = __require("stream").PassThrough;
+    var Writable = __require("stream").Writable;
+    var crc32 = typeof zlib.crc32 === "function" ? zlib.crc32 : require_crc32();
+    exports.open = open3;
+    exports.fromFd = fromFd;
+    exports.fromBuffer = fromBuffer;
+    exports.fromRandomAccessReader = fromRandomAccessReader;
+    exports.openPromise = openPromise;
+    exports.fromFdPromise = fromFdPromise;
+    exports.fromBufferPromise = fromBufferPromise;
+    exports.fromRandomAccessReaderPromise = fromRandomAccessReaderPromise;
+    exports.dosDateTimeToDate = dosDateTimeToDate;
+    exports.getFileNameLowLevel = getFileNameLowLevel;
+    exports.validateFileName = validateFileName;
+    exports.parseExtraFields = parseExtraFields;
+    exports.ZipFile = ZipFile;
+    exports.Entry = Entry;
+    exports.LocalFileHeader = LocalFileHeader;
+    exports.RandomAccessReader = RandomAccessReader;
+    function openPromise(path16, options2) {
+      return new Promise((resolve2, reject) => {
+        open3(path16, { ...options2, lazyEntries: true }, function(err, zipfile) {
+          if (err) return reject(err);
+          resolve2(zipfile);
+        });
+      });
+    }
+    function fromFdPromise(fd, options2) {
+      return new Promise((resolve2, reject) => {
+        fromFd(fd, { ...options2, lazyEntries: true }, function(err, zipfile) {
+          if (err) return reject(err);
+          resolve2(zipfile);
+        });
+      });
+    }
+    function fromBufferPromise(buffer, options2) {
+      return new Promise((resolve2, reject) => {
+        fromBuffer(buffer, { ...options2, lazyEntries: true }, function(err, zipfile) {
+          if (err) return reject(err);
+          resolve2(zipfile);
+        });
+      });
+    }
+    function fromRandomAccessReaderPromise(reader, totalSize, options2) {
+      return new Promise((resolve2, reject) => {
+        fromRandomAccessReader(reader, totalSize, { ...options2, lazyEntries: true }, function(err, zipfile) {
+          if (err) return reject(err);
+          resolve2(zipfile);
+        });
+      });
+    }
+    function open3(path16, options2, callback) {
+      if (typeof options2 === "function") {
+        callback = options2;
+        options2 = null;
+      }
+      if (options2 == null) options2 = {};
+      if (options2.autoClose == null) options2.autoClose = true;
+      if (options2.lazyEntries == null) options2.lazyEntries = false;
+      if (options2.decodeStrings == null) options2.decodeStrings = true;
+      if (options2.validateEntrySizes == null) options2.validateEntrySizes = true;
+      if (options2.strictFileNames == null) options2.strictFileNames = false;
+      if (callback == null) callback = defaultCallback;
+      fs.open(path16, "r", function(err, fd) {
+        if (err) return callback(err);
+        fromFd(fd, options2, function(err2, zipfile) {
+          if (err2) fs.close(fd, defaultCallback);
+          callback(err2, zipfile);
+        });
+      });
+    }
+    function fromFd(fd, options2, callback) {
+      if (typeof options2 === "function") {
+        callback = options2;
+        options2 = null;
+      }
+      if (options2 == null) options2 = {};
+      if (options2.autoClose == null) options2.autoClose = false;
+      if (options2.lazyEntries == null) options2.lazyEntries = false;
+      if (options2.decodeStrings == null) options2.decodeStrings = true;
+      if (options2.validateEntrySizes == null) options2.validateEntrySizes = true;
+      if (options2.strictFileNames == null) options2.strictFileNames = false;
+      if (callback == null) callback = defaultCallback;
+      fs.fstat(fd, function(err, stats) {
+        if (err) return callback(err);
+        var reader = new fd_slicer.FdSlicer(fd);
+        fromRandomAccessReader(reader, stats.size, options2, callback);
+      });
+    }
+    function fromBuffer(buffer, options2, callback) {
+      if (typeof options2 === "function") {
+        callback = options2;
+        options2 = null;
+      }
+      if (options2 == null) options2 = {};
+      options2.autoClose = false;
+      if (options2.lazyEntries == null) options2.lazyEntries = false;
+      if (options2.decodeStrings == null) options2.decodeStrings = true;
+      if (options2.validateEntrySizes == null) options2.validateEntrySizes = true;
+      if (options2.strictFileNames == null) options2.strictFileNames = false;
+      var reader = new fd_slicer.BufferSlicer(buffer);
+      fromRandomAccessReader(reader, buffer.length, options2, callback);
+    }
+    function fromRandomAccessReader(reader, totalSize, options2, callback) {
+      if (typeof options2 === "function") {
+        callback = options2;
+        options2 = null;
+      }
+      if (options2 == null) options2 = {};
+      if (options2.autoClose == null) options2.autoClose = true;
+      if (options2.lazyEntries == null) options2.lazyEntries = false;
+      if (options2.decodeStrings == null) options2.decodeStrings = true;
+      var decodeStrings = !!options2.decodeStrings;
+      if (options2.validateEntrySizes == null) options2.validateEntrySizes = true;
+      if (options2.strictFileNames == null) options2.strictFileNames = false;
+      if (callback == null) callback = defaultCallback;
+      if (typeof totalSize !== "number") throw new Error("expected totalSize parameter to be a number");
+      if (totalSize > Number.MAX_SAFE_INTEGER) {
+        throw new Error("zip file too large. only file sizes up to 2^52 are supported due to JavaScript's Number type being an IEEE 754 double.");
+      }
+      reader.ref();
+      var eocdrWithoutCommentSize = 22;
+      var zip64EocdlSize = 20;
+      var maxCommentSize = 65535;
+      var bufferSize = Math.min(zip64EocdlSize + eocdrWithoutCommentSize + maxCommentSize, totalSize);
+      var buffer = newBuffer(bufferSize);
+      var bufferReadStart = totalSize - buffer.length;
+      readAndAssertNoEof(reader, buffer, 0, bufferSize, bufferReadStart, function(err) {
+        if (err) return callback(err);
+        for (var i = bufferSize - eocdrWithoutCommentSize; i >= 0; i -= 1) {
+          if (buffer.readUInt32LE(i) !== 101010256) continue;
+          var eocdrBuffer = buffer.subarray(i);
+          var diskNumber = eocdrBuffer.readUInt16LE(4);
+          var entryCount = eocdrBuffer.readUInt16LE(10);
+          var centralDirectoryOffset = eocdrBuffer.readUInt32LE(16);
+          var commentLength = eocdrBuffer.readUInt16LE(20);
+          var expectedCommentLength = eocdrBuffer.length - eocdrWithoutCommentSize;
+          if (commentLength !== expectedCommentLength) {
+            return callback(new Error("Invalid comment length. Expected: " + expectedCommentLength + ". Found: " + commentLength + ". Are there extra bytes at the end of the file? Or is the end of central dir signature `PK\u263A\u263B` in the comment?"));
+          }
+          var comment = decodeStrings ? decodeBuffer(eocdrBuffer.subarray(22), false) : eocdrBuffer.subarray(22);
+          if (i - zip64EocdlSize >= 0 && buffer.readUInt32LE(i - zip64EocdlSize) === 117853008) {
+            var zip64EocdlBuffer = buffer.subarray(i - zip64EocdlSize, i - zip64EocdlSize + zip64EocdlSize);
+            var zip64EocdrOffset = readUInt64LE(zip64EocdlBuffer, 8);
+            var zip64EocdrBuffer = newBuffer(56);
+            return readAndAssertNoEof(reader, zip64EocdrBuffer, 0, zip64EocdrBuffer.length, zip64EocdrOffset, function(err2) {
+              if (err2) return callback(err2);
+              if (zip64EocdrBuffer.readUInt32LE(0) !== 101075792) {
+                return callback(new Error("invalid zip64 end of central directory record signature"));
+              }
+              diskNumber = zip64EocdrBuffer.readUInt32LE(16);
+              if (diskNumber !== 0) {
+                return callback(new Error("multi-disk zip files are not supported: found disk number: " + diskNumber));
+              }
+              entryCount = readUInt64LE(zip64EocdrBuffer, 32);
+              centralDirectoryOffset = readUInt64LE(zip64EocdrBuffer, 48);
+              return callback(null, new ZipFile(reader, centralDirectoryOffset, totalSize, entryCount, comment, options2.autoClose, options2.lazyEntries, decodeStrings, options2.validateEntrySizes, options2.strictFileNames));
+            });
+          }
+          if (diskNumber !== 0) {
+            return callback(new Error("multi-disk zip files are not supported: found disk number: " + diskNumber));
+          }
+          return callback(null, new ZipFile(reader, centralDirectoryOffset, totalSize, entryCount, comment, options2.autoClose, options2.lazyEntries, decodeStrings, options2.validateEntrySizes, options2.strictFileNames));
+        }
+        callback(new Error("End of central directory record signature not found. Either not a zip file, or file is truncated."));
+      });
+    }
+    util2.inherits(ZipFile, EventEmitter);
+    function ZipFile(reader, centralDirectoryOffset, fileSize, entryCount, comment, autoClose, lazyEntries, decodeStrings, validateEntrySizes, strictFileNames) {
+      var self2 = this;
+      EventEmitter.call(self2);
+      self2.reader = reader;
+      self2.reader.on("error", function(err) {
+        emitError(self2, err);
+      });
+      self2.reader.once("close", function() {
+        self2.emit("close");
+      });
+      self2.readEntryCursor = centralDirectoryOffset;
+      self2.fileSize = fileSize;
+      self2.entryCount = entryCount;
+      self2.comment = comment;
+      self2.entriesRead = 0;
+      self2.autoClose = !!autoClose;
+      self2.lazyEntries = !!lazyEntries;
+      self2.decodeStrings = !!decodeStrings;
+      self2.validateEntrySizes = !!validateEntrySizes;
+      self2.strictFileNames = !!strictFileNames;
+      self2.isOpen = true;
+      self2.emittedError = false;
+      self2.hasEachEntryBeenCalled = false;
+      if (!self2.lazyEntries) self2._readEntry();
+    }
+    ZipFile.prototype.close = function() {
+      if (!this.isOpen) return;
+      this.isOpen = false;
+      this.reader.unref();
+    };
+    function emitErrorAndAutoClose(self2, err) {
+      if (self2.autoClose) self2.close();
+      emitError(self2, err);
+    }
+    function emitError(self2, err) {
+      if (self2.emittedError) return;
+      self2.emittedError = true;
+      self2.emit("error", err);
+    }
+    ZipFile.prototype.readEntry = function() {
+      if (!this.lazyEntries) throw new Error("readEntry() called without lazyEntries:true");
+      this._readEntry();
+    };
+    ZipFile.prototype._readEntry = function() {
+      var self2 = this;
+      if (self2.entryCount === self2.entriesRead) {
+        setImmediate(function() {
+          if (self2.autoClose) self2.close();
+          if (self2.emittedError) return;
+          self2.emit("end");
+        });
+        return;
+      }
+      if (self2.emittedError) return;
+      var buffer = newBuffer(46);
+      readAndAssertNoEof(self2.reader, buffer, 0, buffer.length, self2.readEntryCursor, function(err) {
+        if (err) return emitErrorAndAutoClose(self2, err);
+        if (self2.emittedError) return;
+        var entry = new Entry();
+        var signature = buffer.readUInt32LE(0);
+        if (signature !== 33639248) return emitErrorAndAutoClose(self2, new Error("invalid central directory file header signature: 0x" + signature.toString(16)));
+        entry.versionMadeBy = buffer.readUInt16LE(4);
+        entry.versionNeededToExtract = buffer.readUInt16LE(6);
+        entry.generalPurposeBitFlag = buffer.readUInt16LE(8);
+        entry.compressionMethod = buffer.readUInt16LE(10);
+        entry.lastModFileTime = buffer.readUInt16LE(12);
+        entry.lastModFileDate = buffer.readUInt16LE(14);
+        entry.crc32 = buffer.readUInt32LE(16);
+        entry.compressedSize = buffer.readUInt32LE(20);
+        entry.uncompressedSize = buffer.readUInt32LE(24);
+        entry.fileNameLength = buffer.readUInt16LE(28);
+        entry.extraFieldLength = buffer.readUInt16LE(30);
+        entry.fileCommentLength = buffer.readUInt16LE(32);
+        entry.internalFileAttributes = buffer.readUInt16LE(36);
+        entry.externalFileAttributes = buffer.readUInt32LE(38);
+        entry.relativeOffsetOfLocalHeader = buffer.readUInt32LE(42);
+        if (entry.generalPurposeBitFlag & 64) return emitErrorAndAutoClose(self2, new Error("strong encryption is not supported"));
+        self2.readEntryCursor += 46;
+        buffer = newBuffer(entry.fileNameLength + entry.extraFieldLength + entry.fileCommentLength);
+        readAndAssertNoEof(self2.reader, buffer, 0, buffer.length, self2.readEntryCursor, function(err2) {
+          if (err2) return emitErrorAndAutoClose(self2, err2);
+          if (self2.emittedError) return;
+          entry.fileNameRaw = buffer.subarray(0, entry.fileNameLength);
+          var fileCommentStart = entry.fileNameLength + entry.extraFieldLength;
+          entry.extraFieldRaw = buffer.subarray(entry.fileNameLength, fileCommentStart);
+          entry.fileCommentRaw = buffer.subarray(fileCommentStart, fileCommentStart + entry.fileCommentLength);
+          try {
+            entry.extraFields = parseExtraFields(entry.extraFieldRaw);
+          } catch (err3) {
+            return emitErrorAndAutoClose(self2, err3);
+          }
+          if (self2.decodeStrings) {
+            var isUtf8 = (entry.generalPurposeBitFlag & 2048) !== 0;
+            entry.fileComment = decodeBuffer(entry.fileCommentRaw, isUtf8);
+            entry.fileName = getFileNameLowLevel(entry.generalPurposeBitFlag, entry.fileNameRaw, entry.extraFields, self2.strictFileNames);
+            var errorMessage = validateFileName(entry.fileName);
+            if (errorMessage != null) return emitErrorAndAutoClose(self2, new Error(errorMessage));
+          } else {
+            entry.fileComment = entry.fileCommentRaw;
+            entry.fileName = entry.fileNameRaw;
+          }
+          entry.comment = entry.fileComment;
+          self2.readEntryCursor += buffer.length;
+          self2.entriesRead += 1;
+          for (var i = 0; i < entry.extraFields.length; i++) {
+            var extraField = entry.extraFields[i];
+            if (extraField.id !== 1) continue;
+            var zip64EiefBuffer = extraField.data;
+            var index = 0;
+            if (entry.uncompressedSize === 4294967295) {
+              if (index + 8 > zip64EiefBuffer.length) {
+                return emitErrorAndAutoClose(self2, new Error("zip64 extended information extra field does not include uncompressed size"));
+              }
+              entry.uncompressedSize = readUInt64LE(zip64EiefBuffer, index);
+              index += 8;
+            }
+            if (entry.compressedSize === 4294967295) {
+              if (index + 8 > zip64EiefBuffer.length) {
+                return emitErrorAndAutoClose(self2, new Error("zip64 extended information extra field does not include compressed size"));
+              }
+              entry.compressedSize = readUInt64LE(zip64EiefBuffer, index);
+              index += 8;
+            }
+            if (entry.relativeOffsetOfLocalHeader === 4294967295) {
+              if (index + 8 > zip64EiefBuffer.length) {
+                return emitErrorAndAutoClose(self2, new Error("zip64 extended information extra field does not include relative header offset"));
+              }
+              entry.relativeOffsetOfLocalHeader = readUInt64LE(zip64EiefBuffer, index);
+              index += 8;
+            }
+            break;
+          }
+          if (self2.validateEntrySizes && entry.compressionMethod === 0) {
+            var expectedCompressedSize = entry.uncompressedSize;
+            if (entry.isEncrypted()) {
+              expectedCompressedSize += 12;
+            }
+            if (entry.compressedSize !== expectedCompressedSize) {
+              var msg = "compressed/uncompressed size mismatch for stored file: " + entry.compressedSize + " != " + entry.uncompressedSize;
+              return emitErrorAndAutoClose(self2, new Error(msg));
+            }
+          }
+          self2.emit("entry", entry);
+          if (!self2.lazyEntries) self2._readEntry();
+        });
+      });
+    };
+    ZipFile.prototype.eachEntry = function() {
+      const self2 = this;
+      if (!self2.lazyEntries) throw new Error("eachEntry() requires lazyEntries: true");
+      if (self2.hasEachEntryBeenCalled) throw new Error("eachEntry() must only be called once per ZipFile");
+      self2.hasEachEntryBeenCalled = true;
+      let pendingResolveReject = null;
+      self2.on("entry", onEntry);
+      self2.on("end", onEnd);
+      self2.on("error", onError);
+      function cleanup() {
+        self2.removeListener("entry", onEntry);
+        self2.removeListener("end", onEnd);
+        self2.removeListener("error", onError);
+        if (self2.autoClose) self2.close();
+      }
+      function onEntry(entry) {
+        let { resolve: resolve2 } = pendingResolveReject;
+        pendingResolveReject = null;
+        resolve2({ value: entry });
+      }
+      function onEnd() {
+        let { resolve: resolve2 } = pendingResolveReject;
+        pendingResolveReject = null;
+        cleanup();
+        resolve2({ done: true });
+      }
+      function onError(err) {
+        let { reject } = pendingResolveReject;
+        pendingResolveReject = null;
+        cleanup();
+        reject(err);
+      }
+      return {
+        [Symbol.asyncIterator]() {
+          return this;
+        },
+        next() {
+          const promise2 = new Promise((resolve2, reject) => {
+            if (pendingResolveReject != null) throw new Error("next() called before previous Promise was resolved.");
+            pendingResolveReject = { resolve: resolve2, reject };
+          });
+          self2.readEntry();
+          return promise2;
+        },
+        return(value) {
+          cleanup();
+          return Promise.resolve({ done: true, value });
+        },
+        throw(value) {
+          cleanup();
+          return Promise.reject(value);
+        }
+      };
+    };
+    ZipFile.prototype.openReadStream = function(entry, options2, callback) {
+      var self2 = this;
+      var relativeStart = 0;
+      var relativeEnd = entry.compressedSize;
+      if (callback == null) {
+        callback = options2;
+        options2 = null;
+      }
+      if (options2 == null) {
+        options2 = {};
+      } else {
+        if (options2.decodeFileData === false) {
+          if (options2.decrypt != null) {
+            throw new Error("cannot use options.decrypt when options.decodeFileData === false");
+          }
+          if (options2.decompress != null) {
+            throw new Error("cannot use options.decompress when options.decodeFileData === false");
+          }
+        } else {
+          if (options2.decrypt != null) {
+            if (!entry.isEncrypted()) {
+              throw new Error("options.decrypt can only be specified for encrypted entries. See also option decodeFileData.");
+            }
+            if (options2.decrypt !== false) throw new Error("invalid options.decrypt value: " + options2.decrypt);
+            if (entry.isCompressed()) {
+              if (options2.decompress !== false) throw new Error("entry is encrypted and compressed, and options.decompress !== false. See also option decodeFileData.");
+            }
+          }
+          if (options2.decompress != null) {
+            if (!entry.isCompressed()) {
+              throw new Error("options.decompress can only be specified for compressed entries. See also option decodeFileData.");
+            }
+            if (!(options2.decompress === false || options2.decompress === true)) {
+              throw new Error("invalid options.decompress value: " + options2.decompress);
+            }
+            decompress = options2.decompress;
+          }
+        }
+        if (options2.start != null) {
+          relativeStart = options2.start;
+          if (relativeStart < 0) throw new Error("options.start < 0");
+          if (relativeStart > entry.compressedSize) throw new Error("options.start > entry.compressedSize");
+        }
+        if (options2.end != null) {
+          relativeEnd = options2.end;
+          if (relativeEnd < 0) throw new Error("options.end < 0");
+          if (relativeEnd > entry.compressedSize) throw new Error("options.end > entry.compressedSize");
+          if (relativeEnd < relativeStart) throw new Error("options.end < options.start");
+        }
+      }
+      var rawMode = options2.decodeFileData === false || // Explicitly requested raw.
+      (entry.compressionMethod === 0 || // Naturally without compression.
+      entry.compressionMethod === 8 && options2.decompress === false) && (!entry.isEncrypted() || // Naturally without encryption.
+      options2.decrypt === false);
+      if (options2.start != null || options2.end != null) {
+        if (!rawMode) throw new Error("start/end range require options.decodeFileData === false for non-trivial encoded entries.");
+      }
+      if (!self2.isOpen) return callback(new Error("closed"));
+      if (entry.isEncrypted() && !rawMode) {
+        if (options2.decrypt !== false) return callback(new Error("entry is encrypted, and options.decodeFileData !== false"));
+      }
+      var decompress;
+      if (rawMode) {
+        decompress = false;
+      } else if (entry.compressionMethod === 8) {
+        decompress = options2.decodeFileData !== true;
+      } else {
+        return callback(new Error("unsupported compression method: " + entry.compressionMethod));
+      }
+      self2.readLocalFileHeader(entry, { minimal: true }, function(err, localFileHeader) {
+        if (err) return callback(err);
+        self2.openReadStreamLowLevel(
+          localFileHeader.fileDataStart,
+          entry.compressedSize,
+          relativeStart,
+          relativeEnd,
+          decompress,
+          entry.uncompressedSize,
+          callback
+        );
+      });
+    };
+    ZipFile.prototype.openReadStreamLowLevel = function(fileDataStart, compressedSize, relativeStart, relativeEnd, decompress, uncompressedSize, callback) {
+      var self2 = this;
+      var fileDataEnd = fileDataStart + compressedSize;
+      var readStream = self2.reader.createReadStream({
+        start: fileDataStart + relativeStart,
+        end: fileDataStart + relativeEnd
+      });
+      var endpointStream = readStream;
+      if (decompress) {
+        var destroyed = false;
+        var inflateFilter = zlib.createInflateRaw();
+        readStream.on("error", function(err) {
+          setImmediate(function() {
+            if (!destroyed) inflateFilter.emit("error", err);
+          });
+        });
+        readStream.pipe(inflateFilter);
+        if (self2.validateEntrySizes) {
+          endpointStream = new AssertByteCountStream(uncompressedSize);
+          inflateFilter.on("error", function(err) {
+            setImmediate(function() {
+              if (!destroyed) endpointStream.emit("error", err);
+            });
+          });
+          inflateFilter.pipe(endpointStream);
+        } else {
+          endpointStream = inflateFilter;
+        }
+        installDestroyFn(endpointStream, function() {
+          destroyed = true;
+          if (inflateFilter !== endpointStream) inflateFilter.unpipe(endpointStream);
+          readStream.unpipe(inflateFilter);
+          readStream.destroy();
+        });
+      }
+      callback(null, endpointStream);
+    };
+    ZipFile.prototype.readLocalFileHeader = function(entry, options2, callback) {
+      var self2 = this;
+      if (callback == null) {
+        callback = options2;
+        options2 = null;
+      }
+      if (options2 == null) options2 = {};
+      self2.reader.ref();
+      var buffer = newBuffer(30);
+      readAndAssertNoEof(self2.reader, buffer, 0, buffer.length, entry.relativeOffsetOfLocalHeader, function(err) {
+        try {
+          if (err) return callback(err);
+          var signature = buffer.readUInt32LE(0);
+          if (signature !== 67324752) {
+            return callback(new Error("invalid local file header signature: 0x" + signature.toString(16)));
+          }
+          var fileNameLength = buffer.readUInt16LE(26);
+          var extraFieldLength = buffer.readUInt16LE(28);
+          var fileDataStart = entry.relativeOffsetOfLocalHeader + 30 + fileNameLength + extraFieldLength;
+          if (fileDataStart + entry.compressedSize > self2.fileSize) {
+            return callback(new Error("file data overflows file bounds: " + fileDataStart + " + " + entry.compressedSize + " > " + self2.fileSize));
+          }
+          if (options2.minimal) {
+            return callback(null, { fileDataStart });
+          }
+          var localFileHeader = new LocalFileHeader();
+          localFileHeader.fileDataStart = fileDataStart;
+          localFileHeader.versionNeededToExtract = buffer.readUInt16LE(4);
+          localFileHeader.generalPurposeBitFlag = buffer.readUInt16LE(6);
+          localFileHeader.compressionMethod = buffer.readUInt16LE(8);
+          localFileHeader.lastModFileTime = buffer.readUInt16LE(10);
+          localFileHeader.lastModFileDate = buffer.readUInt16LE(12);
+          localFileHeader.crc32 = buffer.readUInt32LE(14);
+          localFileHeader.compressedSize = buffer.readUInt32LE(18);
+          localFileHeader.uncompressedSize = buffer.readUInt32LE(22);
+          localFileHeader.fileNameLength = fileNameLength;
+          localFileHeader.extraFieldLength = extraFieldLength;
+          buffer = newBuffer(fileNameLength + extraFieldLength);
+          self2.reader.ref();
+          readAndAssertNoEof(self2.reader, buffer, 0, buffer.length, entry.relativeOffsetOfLocalHeader + 30, function(err2) {
+            try {
+              if (err2) return callback(err2);
+              localFileHeader.fileName = buffer.subarray(0, fileNameLength);
+              localFileHeader.extraField = buffer.subarray(fileNameLength);
+              return callback(null, localFileHeader);
+            } finally {
+              self2.reader.unref();
+            }
+          });
+        } finally {
+          self2.reader.unref();
+        }
+      });
+    };
+    ZipFile.prototype.openReadStreamPromise = function(entry, options2) {
+      return new Promise((resolve2, reject) => {
+        this.openReadStream(entry, options2, function(err, readStream) {
+          if (err) return reject(err);
+          resolve2(readStream);
+        });
+      });
+    };
+    ZipFile.prototype.openReadStreamLowLevelPromise = function(fileDataStart, compressedSize, relativeStart, relativeEnd, decompress, uncompressedSize) {
+      return new Promise((resolve2, reject) => {
+        this.openReadStream(fileDataStart, compressedSize, relativeStart, relativeEnd, decompress, uncompressedSize, function(err, readStream) {
+          if (err) return reject(err);
+          resolve2(readStream);
+        });
+      });
+    };
+    ZipFile.prototype.readLocalFileHeaderPromise = function(entry, options2) {
+      return new Promise((resolve2, reject) => {
+        this.readLocalFileHeader(entry, options2, function(err, localFileHeader) {
+          if (err) return reject(err);
+          resolve2(localFileHeader);
+        });
+      });
+    };
+    function Entry() {
+    }
+    Entry.prototype.getLastModDate = function(options2) {
+      if (options2 == null) options2 = {};
+      if (!options2.forceDosFormat) {
+        for (var i = 0; i < this.extraFields.length; i++) {
+          var extraField = this.extraFields[i];
+          if (extraField.id === 21589) {
+            var data2 = extraField.data;
+            if (data2.length < 5) continue;
+            var flags = data2[0];
+            var HAS_MTIME = 1;
+            if (!(flags & HAS_MTIME)) continue;
+            var posixTimestamp = data2.readInt32LE(1);
+            return new Date(posixTimestamp * 1e3);
+          } else if (extraField.id === 10) {
+            var data2 = extraField.data;
+            if (data2.length !== 32) continue;
+            if (data2.readUInt16LE(4) !== 1) continue;
+            if (data2.readUInt16LE(6) !== 24) continue;
+            var hundredNanoSecondsSince1601 = data2.readUInt32LE(8) + 4294967296 * data2.readInt32LE(12);
+            var millisecondsSince1970 = hundredNanoSecondsSince1601 / 1e4 - 116444736e5;
+            return new Date(millisecondsSince1970);
+          }
+        }
+      }
+      return dosDateTimeToDate(this.lastModFileDate, this.lastModFileTime, options2.timezone);
+    };
+    Entry.prototype.canDecodeFileData = function() {
+      return !this.isEncrypted() && (this.compressionMethod === 0 || this.compressionMethod === 8);
+    };
+    Entry.prototype.isEncrypted = function() {
+      return (this.generalPurposeBitFlag & 1) !== 0;
+    };
+    Entry.prototype.isCompressed = function() {
+      return this.compressionMethod === 8;
+    };
+    function LocalFileHeader() {
+    }
+    function dosDateTimeToDate(date5, time3, timezone) {
+      var day3 = date5 & 31;
+      var month = (date5 >> 5 & 15) - 1;
+      var year = (date5 >> 9 & 127) + 1980;
+      var millisecond = 0;
+      var second = (time3 & 31) * 2;
+      var minute = time3 >> 5 & 63;
+      var hour = time3 >> 11 & 31;
+      if (timezone == null || timezone === "local") {
+        return new Date(year, month, day3, hour, minute, second, millisecond);
+      } else if (timezone === "UTC") {
+        return new Date(Date.UTC(year, month, day3, hour, minute, second, millisecond));
+      } else {
+        throw new Error("unrecognized options.timezone: " + options.timezone);
+      }
+    }
+    function getFileNameLowLevel(generalPurposeBitFlag, fileNameBuffer, extraFields, strictFileNames) {
+      var fileName = null;
+      for (var i = 0; i < extraFields.length; i++) {
+        var extraField = extraFields[i];
+        if (extraField.id === 28789) {
+          if (extraField.data.length < 6) {
+            continue;
+          }
+          if (extraField.data.readUInt8(0) !== 1) {
+            continue;
+          }
+          var oldNameCrc32 = extraField.data.readUInt32LE(1);
+          if (crc32(fileNameBuffer) !== oldNameCrc32) {
+            continue;
+          }
+          fileName = decodeBuffer(extraField.data.subarray(5), true);
+          break;
+        }
+      }
+      if (fileName == null) {
+        var isUtf8 = (generalPurposeBitFlag & 2048) !== 0;
+        fileName = decodeBuffer(fileNameBuffer, isUtf8);
+      }
+      if (!strictFileNames) {
+        fileName = fileName.replace(/\\/g, "/");
+      }
+      return fileName;
+    }
+    function validateFileName(fileName) {
+      if (fileName.indexOf("\\") !== -1) {
+        return "invalid characters in fileName: " + fileName;
+      }
+      if (/^[a-zA-Z]:/.test(fileName) || /^\//.test(fileName)) {
+        return "absolute path: " + fileName;
+      }
+      if (fileName.split("/").indexOf("..") !== -1) {
+        return "invalid relative path: " + fileName;
+      }
+      return null;
+    }
+    function parseExtraFields(extraFieldBuffer) {
+      var extraFields = [];
+      var i = 0;
+      while (i < extraFieldBuffer.length - 3) {
+        var headerId = extraFieldBuffer.readUInt16LE(i + 0);
+        var dataSize = extraFieldBuffer.readUInt16LE(i + 2);
+        var dataStart = i + 4;
+        var dataEnd = dataStart + dataSize;
+        if (dataEnd > extraFieldBuffer.length) throw new Error("extra field length exceeds extra field buffer size");
+        var dataBuffer = extraFieldBuffer.subarray(dataStart, dataEnd);
+        extraFields.push({
+          id: headerId,
+          data: dataBuffer
+        });
+        i = dataEnd;
+      }
+      return extraFields;
+    }
+    function readAndAssertNoEof(reader, buffer, offset, length, position, callback) {
+      if (length === 0) {
+        return setImmediate(function() {
+          callback(null, newBuffer(0));
+        });
+      }
+      reader.read(buffer, offset, length, position, function(err, bytesRead) {
+        if (err) return callback(err);
+        if (bytesRead < length) {
+          return callback(new Error("unexpected EOF"));
+        }
+        callback();
+      });
+    }
+    util2.inherits(AssertByteCountStream, Transform);
+    function AssertByteCountStream(byteCount) {
+      Transform.call(this);
+      this.actualByteCount = 0;
+      this.expectedByteCount = byteCount;
+    }
+    AssertByteCountStream.prototype._transform = function(chunk2, encoding, cb) {
+      this.actualByteCount += chunk2.length;
+      if (this.actualByteCount > this.expectedByteCount) {
+        var msg = "too many bytes in the stream. expected " + this.expectedByteCount + ". got at least " + this.actualByteCount;
+        return cb(new Error(msg));
+      }
+      cb(null, chunk2);
+    };
+    AssertByteCountStream.prototype._flush = function(cb) {
+      if (this.actualByteCount < this.expectedByteCount) {
+        var msg = "not enough bytes in the stream. expected " + this.expectedByteCount + ". got only " + this.actualByteCount;
+        return cb(new Error(msg));
+      }
+      cb();
+    };
+    util2.inherits(RandomAccessReader, EventEmitter);
+    function RandomAccessReader() {
+      EventEmitter.call(this);
+      this.refCount = 0;
+    }
+    RandomAccessReader.prototype.ref = function() {
+      this.refCount += 1;
+    };
+    RandomAccessReader.prototype.unref = function() {
+      var self2 = this;
+      self2.refCount -= 1;
+      if (self2.refCount > 0) return;
+      if (self2.refCount < 0) throw new Error("invalid unref");
+      self2.close(onCloseDone);
+      function onCloseDone(err) {
+        if (err) return self2.emit("error", err);
+        self2.emit("close");
+      }
+    };
+    RandomAccessReader.prototype.createReadStream = function(options2) {
+      if (options2 == null) options2 = {};
+      var start = options2.start;
+      var end = options2.end;
+      if (start === end) {
+        var emptyStream = new PassThrough();
+        setImmediate(function() {
+          emptyStream.end();
+        });
+        return emptyStream;
+      }
+      var stream = this._readStreamForRange(start, end);
+      var destroyed = false;
+      var refUnrefFilter = new RefUnrefFilter(this);
+      stream.on("error", function(err) {
+        setImmediate(function() {
+          if (!destroyed) refUnrefFilter.emit("error", err);
+        });
+      });
+      installDestroyFn(refUnrefFilter, function() {
+        stream.unpipe(refUnrefFilter);
+        refUnrefFilter.unref();
+        stream.destroy();
+      });
+      var byteCounter = new AssertByteCountStream(end - start);
+      refUnrefFilter.on("error", function(err) {
+        setImmediate(function() {
+          if (!destroyed) byteCounter.emit("error", err);
+        });
+      });
+      installDestroyFn(byteCounter, function() {
+        destroyed = true;
+        refUnrefFilter.unpipe(byteCounter);
+        refUnrefFilter.destroy();
+      });
+      return stream.pipe(refUnrefFilter).pipe(byteCounter);
+    };
+    RandomAccessReader.prototype._readStreamForRange = function(start, end) {
+      throw new Error("not implemented");
+    };
+    RandomAccessReader.prototype.read = function(buffer, offset, length, position, callback) {
+      var readStream = this.createReadStream({ start: position, end: position + length });
+      var writeStream = new Writable();
+      var written = 0;
+      writeStream._write = function(chunk2, encoding, cb) {
+        chunk2.copy(buffer, offset + written, 0, chunk2.length);
+        written += chunk2.length;
+        cb();
+      };
+      writeStream.on("finish", callback);
+      readStream.on("error", function(error62) {
+        callback(error62);
+      });
+      readStream.pipe(writeStream);
+    };
+    RandomAccessReader.prototype.close = function(callback) {
+      setImmediate(callback);
+    };
+    util2.inherits(RefUnrefFilter, PassThrough);
+    function RefUnrefFilter(context2) {
+      PassThrough.call(this);
+      this.context = context2;
+      this.context.ref();
+      this.unreffedYet = false;
+    }
+    RefUnrefFilter.prototype._flush = function(cb) {
+      this.unref();
+      cb();
+    };
+    RefUnrefFilter.prototype.unref = function(cb) {
+      if (this.unreffedYet) return;
+      this.unreffedYet = true;
+      this.context.unref();
+    };
+    var cp437 = "\0\u263A\u263B\u2665\u2666\u2663\u2660\u2022\u25D8\u25CB\u25D9\u2642\u2640\u266A\u266B\u263C\u25BA\u25C4\u2195\u203C\xB6\xA7\u25AC\u21A8\u2191\u2193\u2192\u2190\u221F\u2194\u25B2\u25BC !\"#$%&'()*+,-./0123456789:;<=>?@ABCDEFGHIJKLMNOPQRSTUVWXYZ[\\]^_`abcdefghijklmnopqrstuvwxyz{|}~\u2302\xC7\xFC\xE9\xE2\xE4\xE0\xE5\xE7\xEA\xEB\xE8\xEF\xEE\xEC\xC4\xC5\xC9\xE6\xC6\xF4\xF6\xF2\xFB\xF9\xFF\xD6\xDC\xA2\xA3\xA5\u20A7\u0192\xE1\xED\xF3\xFA\xF1\xD1\xAA\xBA\xBF\u2310\xAC\xBD\xBC\xA1\xAB\xBB\u2591\u2592\u2593\u2502\u2524\u2561\u2562\u2556\u2555\u2563\u2551\u2557\u255D\u255C\u255B\u2510\u2514\u2534\u252C\u251C\u2500\u253C\u255E\u255F\u255A\u2554\u2569\u2566\u2560\u2550\u256C\u2567\u2568\u2564\u2565\u2559\u2558\u2552\u2553\u256B\u256A\u2518\u250C\u2588\u2584\u258C\u2590\u2580\u03B1\xDF\u0393\u03C0\u03A3\u03C3\xB5\u03C4\u03A6\u0398\u03A9\u03B4\u221E\u03C6\u03B5\u2229\u2261\xB1\u2265\u2264\u2320\u2321\xF7\u2248\xB0\u2219\xB7\u221A\u207F\xB2\u25A0\xA0";
+    function decodeBuffer(buffer, isUtf8) {
+      if (isUtf8) {
+        return buffer.toString("utf8");
+      } else {
+        var result = "";
+        for (var i = 0; i < buffer.length; i++) {
+          result += cp437[buffer[i]];
+        }
+        return result;
+      }
+    }
+    function readUInt64LE(buffer, offset) {
+      var lower32 = buffer.readUInt32LE(offset);
+      var upper32 = buffer.readUInt32LE(offset + 4);
+      return upper32 * 4294967296 + lower32;
+    }
+    var newBuffer;
+    if (typeof Buffer.allocUnsafe === "function") {
+      newBuffer = function(len) {
+        return Buffer.allocUnsafe(len);
+      };
+    } else {
+      newBuffer = function(len) {
+        return new Buffer(len);
+      };
+    }
+    function installDestroyFn(stream, fn) {
+      if (typeof stream.destroy === "function") {
+        stream._destroy = function(err, cb) {
+          fn();
+          if (cb != null) cb(err);
+        };
+      } else {
+        stream.destroy = fn;
+      }
+    }
+    function defaultCallback(err) {
+      if (err) throw err;
+    }
+  }
+});
+
+// src/sources/zip.ts
+var zip_exports = {};
+__export(zip_exports, {
+  ZIP_LIMITS: () => ZIP_LIMITS,
+  logGroups: () => logGroups,
+  readZipEntries: () => readZipEntries
+});
+async function readZipEntries(absolute, file2 = absolute, limits = ZIP_LIMITS) {
+  const zip = await new Promise((resolve2, reject) => {
+    import_yauzl.default.open(absolute, { lazyEntries: true, autoClose: false, strictFileNames: false, validateEntrySizes: true }, (error62, zipfile) => {
+      if (error62 || !zipfile) reject(new InputError(`${file2}: not a readable zip archive (${error62?.message ?? "unknown error"})`));
+      else resolve2(zipfile);
+    });
+  });
+  const metas = await new Promise((resolve2, reject) => {
+    const found = [];
+    let total = 0;
+    const fail = (message) => {
+      zip.close();
+      reject(new InputError(`${file2}: ${message}`));
+    };
+    zip.on("error", (error62) => fail(`corrupt zip archive (${error62.message})`));
+    zip.on("entry", (entry) => {
+      if (!entry.fileName.endsWith("/")) {
+        if (found.length >= limits.maxEntries) return fail(`more than ${limits.maxEntries} entries; refusing`);
+        const size = entry.uncompressedSize;
+        total += size;
+        if (size > limits.maxEntryBytes) return fail(`entry ${entry.fileName} would expand to ${size} bytes; refusing`);
+        if (total > limits.maxTotalBytes) return fail(`entries would expand to more than ${limits.maxTotalBytes} bytes; refusing`);
+        if (size > 1024 ** 2 && size > entry.compressedSize * limits.maxRatio) {
+          return fail(`entry ${entry.fileName} has a compression ratio above ${limits.maxRatio}:1 (a decompression bomb?); refusing`);
+        }
+        found.push({ entry, name: entry.fileName });
+      }
+      zip.readEntry();
+    });
+    zip.on("end", () => resolve2(found));
+    zip.readEntry();
+  });
+  let remaining = metas.length;
+  const closeOne = () => {
+    remaining--;
+    if (remaining <= 0) zip.close();
+  };
+  if (remaining === 0) zip.close();
+  return metas.map(({ entry, name }) => {
+    let released = false;
+    const once = () => {
+      if (released) return;
+      released = true;
+      closeOne();
+    };
+    return { name, size: entry.uncompressedSize, stream: entryStream(zip, entry, file2, once), skip: once };
+  });
+}
+function logGroups(names2) {
+  const jobs = /* @__PURE__ */ new Set();
+  for (const name of names2) {
+    const top = /^-?\d+_(.*?)(?: \(\d+\))?\.txt$/.exec(name);
+    if (top?.[1] !== void 0 && !name.includes("/")) jobs.add(top[1]);
+  }
+  const groups2 = [];
+  const folders = /* @__PURE__ */ new Map();
+  for (const name of names2) {
+    const slash = name.indexOf("/");
+    const folder = slash === -1 ? null : name.slice(0, slash);
+    const step = folder === null ? null : /^(\d+)_.*\.txt$/.exec(name.slice(slash + 1));
+    if (folder === null || step === null) {
+      groups2.push([name]);
+      continue;
+    }
+    if (jobs.has(folder)) continue;
+    let group = folders.get(folder);
+    if (!group) {
+      group = [];
+      folders.set(folder, group);
+      groups2.push(group);
+    }
+    group.push(name);
+  }
+  const stepNumber = (name) => Number(/\/(\d+)_/.exec(name)?.[1] ?? 0);
+  for (const group of folders.values()) group.sort((a, b) => stepNumber(a) - stepNumber(b));
+  return groups2;
+}
+async function* entryStream(zip, entry, file2, done) {
+  try {
+    const stream = await new Promise((resolve2, reject) => {
+      zip.openReadStream(entry, (error62, readable) => {
+        if (error62 || !readable) reject(new InputError(`${file2}: cannot read entry ${entry.fileName} (${error62?.message ?? "unknown error"})`));
+        else resolve2(readable);
+      });
+    });
+    try {
+      for await (const chunk2 of stream) yield chunk2;
+    } catch (error62) {
+      throw new InputError(`${file2}: corrupt entry ${entry.fileName} (${error62.message})`);
+    }
+  } finally {
+    done();
+  }
+}
+var import_yauzl, ZIP_LIMITS;
+var init_zip = __esm({
+  "src/sources/zip.ts"() {
+    "use strict";
+    import_yauzl = __toESM(require_yauzl(), 1);
+    init_errors3();
+    ZIP_LIMITS = {
+      maxEntries: 2e3,
+      /** Largest uncompressed entry accepted. */
+      maxEntryBytes: 4 * 1024 ** 3,
+      /** Largest total uncompressed size accepted. */
+      maxTotalBytes: 8 * 1024 ** 3,
+      /** Entries above 1 MiB may not expand more than this many times (text logs compress ~10–30×). */
+      maxRatio: 200
+    };
+  }
+});
+
+// src/otlp/records.ts
+function valueOf(value) {
+  if (!value) return null;
+  for (const key of ["stringValue", "intValue", "doubleValue", "boolValue"]) if (value[key] !== void 0 && value[key] !== null) return String(value[key]);
+  return null;
+}
+function attributes(list) {
+  const out = {};
+  if (!Array.isArray(list)) return out;
+  for (const item of list) {
+    const value = valueOf(item.value);
+    if (typeof item.key === "string" && value !== null) out[item.key] = value;
+  }
+  return out;
+}
+function recordsOf(payload) {
+  const resourceLogs = payload?.resourceLogs;
+  if (!Array.isArray(resourceLogs)) throw new Error("not OTLP/JSON logs (no resourceLogs)");
+  const out = [];
+  for (const resource of resourceLogs) {
+    const shared = attributes(resource.resource?.attributes);
+    const runId = shared["kamal.run_id"] ?? null;
+    const destination = shared["deployment.environment.name"] || null;
+    for (const scope of Array.isArray(resource.scopeLogs) ? resource.scopeLogs : []) {
+      for (const record2 of Array.isArray(scope.logRecords) ? scope.logRecords : []) {
+        const attrs = attributes(record2["attributes"]);
+        const body = valueOf(record2["body"]) ?? "";
+        const event = typeof record2["eventName"] === "string" ? record2["eventName"] : null;
+        const severity = typeof record2["severityText"] === "string" ? record2["severityText"] : null;
+        out.push({ body, event, host: attrs["server.address"] ?? null, severity, runId, destination, attributes: attrs });
+      }
+    }
+  }
+  return out;
+}
+function linesOf(record2) {
+  if (record2.event === null) return [record2.body];
+  if (record2.event === "kamal.failed") {
+    const message = (record2.attributes["exception.message"] ?? "").split(/\r?\n/);
+    return [`  ERROR (${record2.attributes["exception.type"] ?? "Exception"}): ${message[0] ?? ""}`, ...message.slice(1)];
+  }
+  if (record2.event === "kamal.complete") return [`  Finished all in ${Number(record2.attributes["kamal.runtime"] ?? 0).toFixed(1)} seconds`];
+  return [];
+}
+function linesWithHosts(records) {
+  const lines = [];
+  const hosts = [];
+  for (const record2 of records) {
+    for (const line of linesOf(record2)) {
+      lines.push(line);
+      hosts.push(record2.host);
+    }
+  }
+  return { lines, hosts };
+}
+function parseOtlpText(text2) {
+  const trimmed = text2.trim();
+  try {
+    return recordsOf(JSON.parse(trimmed));
+  } catch (error62) {
+    if (!trimmed.includes("\n")) throw error62;
+  }
+  return trimmed.split(/\r?\n/).filter((line) => line.trim() !== "").flatMap((line) => recordsOf(JSON.parse(line)));
+}
+function looksLikeOtlp(head) {
+  return /^\s*\{\s*"resourceLogs"\s*:/.test(head);
+}
+var init_records = __esm({
+  "src/otlp/records.ts"() {
+    "use strict";
+  }
+});
+
+// src/sources/otlp.ts
+var otlp_exports = {};
+__export(otlp_exports, {
+  looksLikeOtlp: () => looksLikeOtlp,
+  openOtlp: () => openOtlp
+});
+import { readFileSync as readFileSync2, statSync as statSync2 } from "node:fs";
+function openOtlp(absolute, file2) {
+  if (statSync2(absolute).size > MAX_OTLP_BYTES) throw new InputError(`${file2}: an OTLP/JSON export over 256 MiB; split it (one request per line)`);
+  let records;
+  try {
+    records = parseOtlpText(readFileSync2(absolute, "utf8"));
+  } catch (error62) {
+    throw new InputError(`${file2}: not valid OTLP/JSON logs (${error62.message.split("\n")[0] ?? ""})`);
+  }
+  const { lines, hosts } = linesWithHosts(records);
+  const text2 = lines.join("\n") + "\n";
+  return {
+    name: file2,
+    // Each record names its host: the line's host is that, not a guess from its command.
+    lineHosts: (line) => hosts[line - 1] ?? null,
+    // eslint-disable-next-line @typescript-eslint/require-await -- the whole text is already here: an async iterable of one chunk
+    text: (async function* () {
+      yield text2;
+    })(),
+    problems: { notes: [], partial: false }
+  };
+}
+var MAX_OTLP_BYTES;
+var init_otlp = __esm({
+  "src/sources/otlp.ts"() {
+    "use strict";
+    init_records();
+    init_errors3();
+    MAX_OTLP_BYTES = 256 * 1024 * 1024;
+  }
+});
+
+// src/sources/input.ts
+import { closeSync, createReadStream, openSync, readFileSync as readFileSync3, readSync, statSync as statSync3 } from "node:fs";
+async function openPath(absolute, file2 = absolute) {
+  let info;
+  try {
+    info = statSync3(absolute);
+  } catch (error62) {
+    const code2 = error62.code;
+    if (code2 === "ENOENT") throw new InputError(`${file2}: no such file`);
+    if (code2 === "EACCES") throw new InputError(`${file2}: permission denied`);
+    throw new InputError(`${file2}: ${error62.message}`);
+  }
+  if (info.isDirectory()) throw new InputError(`${file2}: is a directory (give log files, or a run-logs .zip)`);
+  if (!info.isFile()) return [openStream(file2, createReadStream(absolute, { highWaterMark: CHUNK }))];
+  const head = readHead(absolute, file2);
+  if (isZip(head)) {
+    const { readZipEntries: readZipEntries2, logGroups: logGroups2 } = await Promise.resolve().then(() => (init_zip(), zip_exports));
+    const entries = await readZipEntries2(absolute, file2);
+    const byName = new Map(entries.map((entry) => [entry.name, entry]));
+    const groups2 = logGroups2(entries.map((entry) => entry.name));
+    const read = new Set(groups2.flat());
+    for (const entry of entries) if (!read.has(entry.name)) entry.skip();
+    return groups2.map((group) => {
+      const name2 = group.length === 1 ? `${file2}/${group[0]}` : `${file2}/${group[0].slice(0, group[0].indexOf("/"))}`;
+      const streams = group.map((entry) => byName.get(entry).stream);
+      return withProblems(name2, (problems) => decode3(concat(streams), name2, problems));
+    });
+  }
+  const name = file2;
+  if (head[0] === 123 || head[0] === 32 || head[0] === 10) {
+    const otlp = await Promise.resolve().then(() => (init_otlp(), otlp_exports));
+    if (otlp.looksLikeOtlp(head.toString("utf8"))) return [otlp.openOtlp(absolute, file2)];
+  }
+  if (isGzip(head)) {
+    const { createGunzip } = await import("node:zlib");
+    async function* gunzipped() {
+      yield* createReadStream(absolute, { highWaterMark: CHUNK }).pipe(createGunzip({ chunkSize: CHUNK }));
+    }
+    return [withProblems(name, (problems) => decode3(gunzipped(), file2, problems, true))];
+  }
+  if (info.size <= READ_WHOLE) return [withProblems(name, (problems) => decode3([readWhole(absolute, file2)], file2, problems))];
+  return [withProblems(name, (problems) => decode3(readChunks(absolute, file2), file2, problems))];
+}
+function withProblems(name, text2) {
+  const problems = noProblems();
+  return { name, text: text2(problems), problems };
+}
+function readWhole(absolute, file2) {
+  try {
+    return readFileSync3(absolute);
+  } catch (error62) {
+    throw new InputError(`${file2}: ${error62.message}`);
+  }
+}
+function* readChunks(absolute, file2) {
+  let fd;
+  try {
+    fd = openSync(absolute, "r");
+  } catch (error62) {
+    throw new InputError(`${file2}: ${error62.message}`);
+  }
+  try {
+    for (; ; ) {
+      const buffer = Buffer.allocUnsafe(CHUNK);
+      let bytesRead;
+      try {
+        bytesRead = readSync(fd, buffer, 0, buffer.length, null);
+      } catch (error62) {
+        throw new InputError(`${file2}: ${error62.message}`);
+      }
+      if (bytesRead === 0) return;
+      yield bytesRead === buffer.length ? buffer : buffer.subarray(0, bytesRead);
+    }
+  } finally {
+    closeSync(fd);
+  }
+}
+function openStream(name, stream) {
+  return withProblems(name, (problems) => decodeStream(stream, name, problems));
+}
+async function* decodeStream(stream, name, problems) {
+  const iterator2 = stream[Symbol.asyncIterator]();
+  const head = [];
+  let length = 0;
+  while (length < 2) {
+    const next = await iterator2.next();
+    if (next.done) break;
+    const chunk2 = typeof next.value === "string" ? Buffer.from(next.value) : next.value;
+    head.push(chunk2);
+    length += chunk2.length;
+  }
+  async function* bytes() {
+    yield* head;
+    for (let next = await iterator2.next(); !next.done; next = await iterator2.next()) yield next.value;
+  }
+  const first = Buffer.concat(head);
+  if (!isGzip(first)) {
+    yield* decode3(bytes(), name, problems);
+    return;
+  }
+  const { createGunzip } = await import("node:zlib");
+  const { Readable: NodeReadable } = await import("node:stream");
+  yield* decode3(NodeReadable.from(bytes()).pipe(createGunzip({ chunkSize: CHUNK })), name, problems, true);
+}
+function readHead(absolute, file2) {
+  let fd;
+  try {
+    fd = openSync(absolute, "r");
+  } catch (error62) {
+    if (error62.code === "EACCES") throw new InputError(`${file2}: permission denied`);
+    throw new InputError(`${file2}: ${error62.message}`);
+  }
+  try {
+    const buffer = Buffer.alloc(SNIFF2);
+    const bytesRead = readSync(fd, buffer, 0, SNIFF2, 0);
+    return buffer.subarray(0, bytesRead);
+  } catch (error62) {
+    throw new InputError(`${file2}: ${error62.code === "EISDIR" ? "is a directory" : error62.message}`);
+  } finally {
+    closeSync(fd);
+  }
+}
+async function* concat(streams) {
+  for (const stream of streams) yield* stream;
+}
+function decode3(stream, name, problems, gzip = false) {
+  return decodeBytes(readBytes(stream, name, problems, gzip), new LogDecoder({ name }, problems));
+}
+async function* readBytes(stream, name, problems, gzip) {
+  let bytesRead = 0;
+  try {
+    for await (const chunk2 of stream) {
+      if (typeof chunk2 !== "string") bytesRead += chunk2.length;
+      yield chunk2;
+    }
+  } catch (error62) {
+    if (error62 instanceof InputError) throw error62;
+    const code2 = error62.code;
+    const broken = code2 === "Z_DATA_ERROR" || code2 === "Z_BUF_ERROR";
+    if (!(gzip && broken && bytesRead > 0)) {
+      if (broken) throw new InputError(`${name}: corrupt or truncated gzip data`);
+      if (code2 === "EISDIR") throw new InputError(`${name}: is a directory`);
+      throw new InputError(`${name}: ${error62.message}`);
+    }
+    problems.partial = true;
+    problems.notes.push(`${name}: the gzip data ${code2 === "Z_BUF_ERROR" ? "is truncated" : "is corrupt"} after ${bytesRead} bytes of text: what decompressed is diagnosed, the rest is lost`);
+  }
+}
+async function* readOrNote(input2, unreadable) {
+  let read = false;
+  try {
+    for await (const chunk2 of input2.text) {
+      read = true;
+      yield chunk2;
+    }
+  } catch (error62) {
+    if (!(error62 instanceof InputError)) throw error62;
+    if (read) {
+      input2.problems.partial = true;
+      input2.problems.notes.push(`${error62.message} (only the part read before that is diagnosed)`);
+    } else unreadable(input2.name, error62.message);
+  }
+}
+var CHUNK, SNIFF2, READ_WHOLE, isZip, isGzip;
+var init_input = __esm({
+  "src/sources/input.ts"() {
+    "use strict";
+    init_decode();
+    init_errors3();
+    CHUNK = 1 << 16;
+    SNIFF2 = 8192;
+    READ_WHOLE = 4 * 1024 * 1024;
+    isZip = (head) => head.length >= 4 && head[0] === 80 && head[1] === 75 && (head[2] === 3 || head[2] === 5) && (head[3] === 4 || head[3] === 6);
+    isGzip = (head) => head.length >= 2 && head[0] === 31 && head[1] === 139;
   }
 });
 
@@ -42552,17 +42555,17 @@ function requestLog(octokit) {
     octokit.log.debug("request", options2);
     const start = Date.now();
     const requestOptions = octokit.request.endpoint.parse(options2);
-    const path15 = requestOptions.url.replace(options2.baseUrl, "");
+    const path16 = requestOptions.url.replace(options2.baseUrl, "");
     return request2(options2).then((response) => {
       const requestId = response.headers["x-github-request-id"];
       octokit.log.info(
-        `${requestOptions.method} ${path15} - ${response.status} with id ${requestId} in ${Date.now() - start}ms`
+        `${requestOptions.method} ${path16} - ${response.status} with id ${requestId} in ${Date.now() - start}ms`
       );
       return response;
     }).catch((error62) => {
       const requestId = error62.response?.headers["x-github-request-id"] || "UNKNOWN";
       octokit.log.error(
-        `${requestOptions.method} ${path15} - ${error62.status} with id ${requestId} in ${Date.now() - start}ms`
+        `${requestOptions.method} ${path16} - ${error62.status} with id ${requestId} in ${Date.now() - start}ms`
       );
       throw error62;
     });
@@ -46543,7 +46546,7 @@ function isAuthRequest(method, pathname) {
 }
 function routeMatcher(paths) {
   const regexes = paths.map(
-    (path15) => path15.split("/").map((c) => c.startsWith("{") ? "(?:.+?)" : c).join("/")
+    (path16) => path16.split("/").map((c) => c.startsWith("{") ? "(?:.+?)" : c).join("/")
   );
   const regex22 = `^(?:${regexes.map((r) => `(?:${r})`).join("|")})[^/]*$`;
   return new RegExp(regex22, "i");
@@ -46811,7 +46814,7 @@ function webFromApi(api) {
 function parseRemote(remote) {
   const text2 = remote.trim();
   let host;
-  let path15;
+  let path16;
   const scp = /^(?:[^@/\s]+@)?([^:/\s]+):(?!\/\/)(.+)$/.exec(text2);
   if (/^[a-z][a-z0-9+.-]*:\/\//i.test(text2)) {
     let url2;
@@ -46821,14 +46824,14 @@ function parseRemote(remote) {
       return null;
     }
     host = url2.hostname;
-    path15 = url2.pathname;
+    path16 = url2.pathname;
   } else if (scp) {
     host = scp[1];
-    path15 = scp[2];
+    path16 = scp[2];
   } else {
     return null;
   }
-  const parts = path15.replace(/\/+$/, "").replace(/\.git$/, "").split("/").filter(Boolean);
+  const parts = path16.replace(/\/+$/, "").replace(/\.git$/, "").split("/").filter(Boolean);
   if (parts.length < 2) return null;
   const owner = parts[parts.length - 2];
   const repo = parts[parts.length - 1];
@@ -47296,7 +47299,7 @@ var init_download = __esm({
 import { createWriteStream } from "node:fs";
 import { mkdtemp, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
-import path8 from "node:path";
+import path9 from "node:path";
 import { Readable } from "node:stream";
 import { pipeline } from "node:stream/promises";
 async function peekTimestamp(entry, wanted) {
@@ -47411,8 +47414,8 @@ var init_run_zip = __esm({
             run_id: runId,
             attempt_number: attempt
           });
-          this.dir = await mkdtemp(path8.join(tmpdir(), "kamal-doctor-"));
-          const file2 = path8.join(this.dir, `run-${runId}-attempt-${attempt}.zip`);
+          this.dir = await mkdtemp(path9.join(tmpdir(), "kamal-doctor-"));
+          const file2 = path9.join(this.dir, `run-${runId}-attempt-${attempt}.zip`);
           await pipeline(Readable.from(webBytes(response, what)), createWriteStream(file2));
           return file2;
         })();
@@ -47465,7 +47468,7 @@ var init_run_zip = __esm({
 
 // src/github/logs.ts
 import { createWriteStream as createWriteStream2 } from "node:fs";
-import path9 from "node:path";
+import path10 from "node:path";
 async function fetchRunLogs(client, target, options2 = {}) {
   if (options2.saveDir) await prepareSaveDir(options2.saveDir);
   let runId = target.runId;
@@ -47509,7 +47512,7 @@ async function fetchRunLogs(client, target, options2 = {}) {
     async function* read() {
       try {
         const opened = await opener.get(index);
-        const save = options2.saveDir ? path9.join(options2.saveDir, saveName(full, job)) : null;
+        const save = options2.saveDir ? path10.join(options2.saveDir, saveName(full, job)) : null;
         let bytes = 0;
         const counted = async function* () {
           for await (const chunk2 of opened.bytes) {
@@ -48084,12 +48087,12 @@ function unreadableNotice(unreadable) {
 `;
 }
 function planCheckRun(report, run2, unreadable = [], options2 = {}) {
-  const path15 = (run2.path ?? "").replace(/@.*$/, "") || ".github";
+  const path16 = (run2.path ?? "").replace(/@.*$/, "") || ".github";
   const annotations = annotationsFor(report).map((a) => {
     const evidence = a.finding?.evidenceLines.map((e) => `${e.line}: ${e.text}`).join("\n") ?? "";
     const ref = a.finding?.configRef;
     return {
-      path: ref ? ref.file : path15,
+      path: ref ? ref.file : path16,
       start_line: ref ? ref.line : 1,
       end_line: ref ? ref.line : 1,
       annotation_level: LEVEL[a.level],
@@ -49196,8 +49199,8 @@ var init_parseUtil = __esm({
     init_errors6();
     init_en2();
     makeIssue = (params) => {
-      const { data: data2, path: path15, errorMaps, issueData } = params;
-      const fullPath = [...path15, ...issueData.path || []];
+      const { data: data2, path: path16, errorMaps, issueData } = params;
+      const fullPath = [...path16, ...issueData.path || []];
       const fullIssue = {
         ...issueData,
         path: fullPath
@@ -49481,11 +49484,11 @@ var init_types = __esm({
     init_parseUtil();
     init_util2();
     ParseInputLazyPath = class {
-      constructor(parent, value, path15, key) {
+      constructor(parent, value, path16, key) {
         this._cachedPath = [];
         this.parent = parent;
         this.data = value;
-        this._path = path15;
+        this._path = path16;
         this._key = key;
       }
       get path() {
@@ -52941,11 +52944,11 @@ function normalizeObjectSchema(schema) {
   }
   return void 0;
 }
-function getDotPath(path15) {
-  if (path15.length === 0) {
+function getDotPath(path16) {
+  if (path16.length === 0) {
     return "object root";
   }
-  return path15.reduce((acc, seg, index) => {
+  return path16.reduce((acc, seg, index) => {
     if (index === 0) {
       return String(seg);
     }
@@ -60419,8 +60422,8 @@ var require_utils = __commonJS({
       }
       return ind;
     }
-    function removeDotSegments(path15) {
-      let input2 = path15;
+    function removeDotSegments(path16) {
+      let input2 = path16;
       const output2 = [];
       let nextSlash = -1;
       let len = 0;
@@ -60494,11 +60497,11 @@ var require_utils = __commonJS({
       }
       return output2.join("");
     }
-    function removeDotSegmentsRelative(path15) {
-      if (path15 === "" || path15[0] === "/") {
-        return removeDotSegments(path15);
+    function removeDotSegmentsRelative(path16) {
+      if (path16 === "" || path16[0] === "/") {
+        return removeDotSegments(path16);
       }
-      const segments = path15.split("/");
+      const segments = path16.split("/");
       const last = segments.length - 1;
       const output2 = [];
       let trailingDirectory = false;
@@ -60861,8 +60864,8 @@ var require_schemes = __commonJS({
       }
       if (wsComponent.resourceName) {
         const queryIndex = wsComponent.resourceName.indexOf("?");
-        const path15 = queryIndex === -1 ? wsComponent.resourceName : wsComponent.resourceName.slice(0, queryIndex);
-        wsComponent.path = path15 && path15 !== "/" ? path15 : void 0;
+        const path16 = queryIndex === -1 ? wsComponent.resourceName : wsComponent.resourceName.slice(0, queryIndex);
+        wsComponent.path = path16 && path16 !== "/" ? path16 : void 0;
         wsComponent.query = queryIndex === -1 ? void 0 : wsComponent.resourceName.slice(queryIndex + 1);
         wsComponent.resourceName = void 0;
       }
@@ -66205,9 +66208,9 @@ var init_stdio2 = __esm({
 });
 
 // src/lib.ts
-import path13 from "node:path";
+import path14 from "node:path";
 async function diagnose2(input2, options2 = {}) {
-  const rules = await loadRules2(options2.rules ?? []);
+  const rules = await loadRules(options2.rules ?? []);
   const note = options2.onNote ?? (() => {
   });
   const inputs = await openInputs2(input2, options2.cwd ?? process.cwd(), note);
@@ -66224,7 +66227,7 @@ async function diagnose2(input2, options2 = {}) {
   return toJsonReport(options2.redact === true ? redactReport(checked) : checked);
 }
 async function diagnoseRun2(target, options2 = {}) {
-  const rules = await loadRules2(options2.rules ?? []);
+  const rules = await loadRules(options2.rules ?? []);
   const note = options2.onNote ?? (() => {
   });
   const gh = await Promise.resolve().then(() => (init_github2(), github_exports));
@@ -66266,17 +66269,8 @@ function configOptions(options2) {
   return { ...options2.config !== void 0 ? { config: options2.config } : {}, ...options2.destination !== void 0 ? { destination: options2.destination } : {} };
 }
 function configIO(options2, note) {
-  const cwd = path13.resolve(options2.cwd ?? process.cwd(), options2.configDir);
+  const cwd = path14.resolve(options2.cwd ?? process.cwd(), options2.configDir);
   return { cwd, stderr: { write: (text2) => note(text2.replace(/^kamal-doctor: /, "").trimEnd()) } };
-}
-async function loadRules2(dirs) {
-  let rules = await builtinRules();
-  if (dirs.length > 0) {
-    const { loadRuleDir: loadRuleDir2, mergeRules: mergeRules2 } = await Promise.resolve().then(() => (init_load(), load_exports));
-    for (const dir of dirs) rules = mergeRules2(rules, await loadRuleDir2(dir));
-  }
-  offerBuiltinAutomaton();
-  return compileRules(rules, builtinLiterals());
 }
 function isPathInput(input2) {
   return typeof input2 === "object" && input2 !== null && "path" in input2;
@@ -66294,7 +66288,7 @@ async function openInputs2(input2, cwd, note) {
     const failed = [];
     for (const file2 of files) {
       try {
-        opened.push(...await openPath(path13.resolve(cwd, file2), file2));
+        opened.push(...await openPath(path14.resolve(cwd, file2), file2));
       } catch (error62) {
         if (!(error62 instanceof InputError)) throw error62;
         failed.push(error62.message);
@@ -66400,10 +66394,10 @@ function createServer(env2) {
       },
       annotations: readOnly
     },
-    async ({ text: text2, path: path15, redact }) => {
-      if (text2 === void 0 === (path15 === void 0)) return { content: [{ type: "text", text: "give either text or path" }], isError: true };
+    async ({ text: text2, path: path16, redact }) => {
+      if (text2 === void 0 === (path16 === void 0)) return { content: [{ type: "text", text: "give either text or path" }], isError: true };
       try {
-        return reportResult(await diagnose2(text2 !== void 0 ? { text: text2, name: "log" } : { path: path15 }, { redact: redact !== false }));
+        return reportResult(await diagnose2(text2 !== void 0 ? { text: text2, name: "log" } : { path: path16 }, { redact: redact !== false }));
       } catch (error62) {
         return errorResult(error62);
       }
@@ -66522,14 +66516,39 @@ init_errors3();
 init_version();
 
 // src/cli/analyze.ts
+import path8 from "node:path";
+import { statSync as statSync4 } from "node:fs";
+
+// src/core/parallel.ts
+import { existsSync } from "node:fs";
+import { fileURLToPath } from "node:url";
+var YOUNG_GENERATION_MB = 12;
+function workerScript() {
+  const url2 = new URL("./analysis-worker.js", import.meta.url);
+  return url2.protocol === "file:" && existsSync(fileURLToPath(url2)) ? url2 : null;
+}
+async function inWorker(script, data2) {
+  const { Worker } = await import("node:worker_threads");
+  const worker = new Worker(script, { workerData: data2, resourceLimits: { maxYoungGenerationSizeMb: YOUNG_GENERATION_MB } });
+  try {
+    return await new Promise((resolve2, reject) => {
+      worker.once("message", (message) => {
+        if (message.t === "done") return resolve2(message.result);
+        const error62 = new Error(message.message);
+        if (message.stack) error62.stack = message.stack;
+        reject(error62);
+      });
+      worker.once("error", reject);
+      worker.once("exit", (code2) => reject(new Error(`the analysis worker stopped (exit code ${code2}) before its result`)));
+    });
+  } finally {
+    await worker.terminate();
+  }
+}
+
+// src/cli/analyze.ts
 init_core();
-init_errors3();
-init_input();
-init_tap();
-init_core();
-init_log_facts();
 init_cache();
-import path7 from "node:path";
 
 // src/memory/local.ts
 init_record();
@@ -66553,7 +66572,7 @@ var ContentKey = class {
 };
 async function recordLocal(cache, report, key, destination) {
   if (!cache.enabled) return;
-  const { key: id, source } = key.finish();
+  const { key: id, source } = key;
   await cache.put(id, "local", memoryOf(report, { id: 0, attempt: 1, sha: "", destination }), source);
   await cache.prune();
 }
@@ -66562,6 +66581,40 @@ async function recordLocal(cache, report, key, destination) {
 init_version();
 init_config();
 init_io();
+
+// src/cli/read-logs.ts
+init_core();
+init_log_facts();
+import path7 from "node:path";
+init_errors3();
+init_input();
+init_tap();
+async function readLogs(files, options2) {
+  const unread = [];
+  const inputs = await openInputs(files, options2, unread);
+  const sources = inputs.map((input2) => ({ name: input2.name, lineHosts: input2.lineHosts ?? null, text: readOrNote(input2, (name, message) => unread.push({ name, message })) }));
+  const facts = new LogFactsCollector();
+  const key = new ContentKey();
+  const report = await diagnose(tapSources(tapSources(sources, facts), key), { rules: options2.rules, toolVersion: options2.toolVersion });
+  return { report, unread, inputs: inputs.map((input2) => ({ name: input2.name, problems: input2.problems })), facts: facts.facts(), key: key.finish() };
+}
+async function openInputs(files, options2, unread) {
+  const opened = [];
+  for (const file2 of files) {
+    try {
+      if (file2 === "-") {
+        if (!options2.stdin) throw new Error("stdin is not readable here");
+        opened.push(openStream("stdin", options2.stdin));
+      } else opened.push(...await openPath(path7.resolve(options2.cwd, file2), file2));
+    } catch (error62) {
+      if (!(error62 instanceof InputError)) throw error62;
+      unread.push({ name: null, message: error62.message });
+    }
+  }
+  return opened;
+}
+
+// src/cli/analyze.ts
 init_report_options();
 function registerAnalyze(program2, io, setExit) {
   const command = program2.command("analyze", { isDefault: true }).description("diagnose Kamal deploy logs: files (.log, .txt, .gz, a run-logs .zip), '-' or piped stdin").argument("[files...]", "log files; '-' reads stdin");
@@ -66572,12 +66625,8 @@ function registerAnalyze(program2, io, setExit) {
       files = ["-"];
     }
     if (files.filter((file2) => file2 === "-").length > 1) throw new CliError("'-' (stdin) can be given only once", EXIT.USAGE);
-    const unread = [];
-    const inputs = await openInputs(files, io, unread);
-    const sources = inputs.map((input2) => ({ name: input2.name, lineHosts: input2.lineHosts ?? null, text: readOrNote(input2, (name, message) => unread.push({ name, message })) }));
-    const facts = new LogFactsCollector();
-    const key = new ContentKey();
-    const analysed = await diagnose(tapSources(tapSources(sources, facts), key), { rules, toolVersion: VERSION });
+    const worker = parallelScript(files, io);
+    const { report: analysed, unread, inputs, facts, key } = worker ? await inWorker(worker, { files, cwd: io.cwd, ruleDirs: options2.rules ?? [], toolVersion: VERSION }) : await readLogs(files, { cwd: io.cwd, stdin: io.stdin, rules, toolVersion: VERSION });
     if (unread.length > 0 && inputs.every((input2) => unread.some((u) => u.name === input2.name))) {
       for (const { message } of unread.slice(0, -1)) io.stderr.write(`kamal-doctor: ${message}
 `);
@@ -66585,31 +66634,36 @@ function registerAnalyze(program2, io, setExit) {
     }
     const left = new Set(unread.map((u) => u.name));
     const read = left.size === 0 ? analysed : { ...analysed, sources: analysed.sources.filter((source) => !left.has(source.name)) };
-    const checked = await withConfig(read, facts.facts(), options2, io);
-    const shown = checked.lock ? withLock(checked, { destination: lockDestination(options2.destination, checked, facts.facts().kamalCommand) }) : checked;
+    const checked = await withConfig(read, facts, options2, io);
+    const shown = checked.lock ? withLock(checked, { destination: lockDestination(options2.destination, checked, facts.kamalCommand) }) : checked;
     for (const { message } of unread) io.stderr.write(`kamal-doctor: ${message}
 `);
     for (const input2 of inputs) for (const note of input2.problems.notes) io.stderr.write(`kamal-doctor: ${note}
 `);
     printReport(shown, options2, io);
-    const kamalCommand = facts.facts().kamalCommand;
+    const kamalCommand = facts.kamalCommand;
     await recordLocal(openCache(io.env, options2.cache !== false), shown, key, options2.destination ?? (kamalCommand ? configArgs(kamalCommand).destination : null));
     const code2 = exitCodeFor(shown);
     const incomplete = unread.length > 0 || inputs.some((input2) => input2.problems.partial);
     setExit(incomplete && code2 === EXIT.OK ? EXIT.USAGE : code2);
   });
 }
-async function openInputs(files, io, unread) {
-  const opened = [];
+var PARALLEL_MIN_BYTES = 32 * 1024 * 1024;
+function parallelScript(files, io) {
+  const choice = io.env["KAMAL_DOCTOR_WORKER"]?.trim().toLowerCase();
+  if (choice === "off" || files.includes("-")) return null;
+  const script = workerScript();
+  if (script === null || choice === "on") return script;
+  let bytes = 0;
   for (const file2 of files) {
     try {
-      opened.push(...file2 === "-" ? [openStream("stdin", io.stdin)] : await openPath(path7.resolve(io.cwd, file2), file2));
-    } catch (error62) {
-      if (!(error62 instanceof InputError)) throw error62;
-      unread.push({ name: null, message: error62.message });
+      const info = statSync4(path8.resolve(io.cwd, file2));
+      if (!info.isFile()) return null;
+      bytes += info.size;
+    } catch {
     }
   }
-  return opened;
+  return bytes >= PARALLEL_MIN_BYTES ? script : null;
 }
 
 // src/cli/annotate.ts
@@ -67314,18 +67368,18 @@ var ProgressBar = class {
 
 // src/cli/last.ts
 init_core();
-import path12 from "node:path";
+import path13 from "node:path";
 
 // src/last/config.ts
-import path10 from "node:path";
+import path11 from "node:path";
 var LastError = class extends Error {
 };
 async function outputFilePath(configFile, destination, cwd, home) {
   const [{ loadConfig: loadConfig2, directoryReader: directoryReader2, destinationFile: destinationFile2, ConfigReadError: ConfigReadError2, ConfigSyntaxError: ConfigSyntaxError2 }, { entryAt: entryAt2 }] = await Promise.all([Promise.resolve().then(() => (init_load2(), load_exports2)), Promise.resolve().then(() => (init_tree(), tree_exports))]);
-  const root = path10.resolve(cwd, configFile);
+  const root = path11.resolve(cwd, configFile);
   const file2 = relative(cwd, root);
-  const reader = directoryReader2(path10.dirname(root));
-  const base = path10.basename(root);
+  const reader = directoryReader2(path11.dirname(root));
+  const base = path11.basename(root);
   const merged = destination && await reader.read(destinationFile2(base, destination)) !== null ? destination : null;
   let config2;
   try {
@@ -67338,16 +67392,16 @@ async function outputFilePath(configFile, destination, cwd, home) {
   if (entry?.node.erb) throw new LastError(`${file2}: output.file.path is computed by ERB; give the directory with --dir`);
   const value = entry?.node.kind === "scalar" ? entry.node.value : null;
   if (typeof value !== "string" || value.length === 0) throw new LastError(`${file2} has no output.file.path (Kamal >= 2.12 \`output: file: path:\`); give the directory with --dir`);
-  return path10.resolve(cwd, value.replace(/^~(?=\/|$)/, home ?? "~"));
+  return path11.resolve(cwd, value.replace(/^~(?=\/|$)/, home ?? "~"));
 }
 function relative(cwd, file2) {
-  const rel = path10.relative(cwd, file2);
+  const rel = path11.relative(cwd, file2);
   return rel.startsWith("..") ? file2 : rel;
 }
 
 // src/last/files.ts
 import { open as open2, readdir as readdir3, stat as stat4 } from "node:fs/promises";
-import path11 from "node:path";
+import path12 from "node:path";
 var NAME2 = /^(\d{4}-\d\d-\d\dT\d\d-\d\d-\d\d)_(.+)\.log$/;
 var COMMANDS = /* @__PURE__ */ new Set(["deploy", "redeploy", "rollback", "setup", "remove", "app", "proxy", "accessory", "server", "build", "prune", "lock", "registry", "traefik", "upgrade", "secrets", "audit", "details"]);
 var TAIL_BYTES = 64 * 1024;
@@ -67369,7 +67423,7 @@ async function listLogs(dir) {
   const logs = [];
   for (const name of names2) {
     const parsed2 = parseLogName(name);
-    if (parsed2) logs.push({ ...parsed2, path: path11.join(dir, name) });
+    if (parsed2) logs.push({ ...parsed2, path: path12.join(dir, name) });
   }
   return logs.sort((a, b) => a.file < b.file ? 1 : a.file > b.file ? -1 : 0);
 }
@@ -67502,12 +67556,12 @@ function registerLast(program2, io, setExit) {
     if (trailer.outcome === "unknown") io.stderr.write(`kamal-doctor: ${newest.file} has no "# FAILED:" or "# Completed in" trailer: the command was interrupted or is still running
 `);
     printReport(report, options2, io);
-    await recordLocal(openCache(io.env, options2.cache !== false), report, key, newest.destination);
+    await recordLocal(openCache(io.env, options2.cache !== false), report, key.finish(), newest.destination);
     setExit(exitCodeFor(report));
   });
 }
 async function logDirectory(options2, io) {
-  if (options2.dir) return path12.resolve(io.cwd, options2.dir);
+  if (options2.dir) return path13.resolve(io.cwd, options2.dir);
   try {
     return await outputFilePath(options2.configFile, options2.destination ?? null, io.cwd, io.env["HOME"]);
   } catch (error62) {
@@ -67627,8 +67681,8 @@ function registerListen(program2, io, setExit) {
   });
 }
 async function handle(req, res, receive) {
-  const path15 = (req.url ?? "/").split("?")[0];
-  if (path15 !== "/v1/logs") return reply(res, 404, { message: "only /v1/logs (OTLP logs) is served" });
+  const path16 = (req.url ?? "/").split("?")[0];
+  if (path16 !== "/v1/logs") return reply(res, 404, { message: "only /v1/logs (OTLP logs) is served" });
   if (req.method !== "POST") return reply(res, 405, { message: "POST OTLP/JSON logs to /v1/logs" });
   const type = (req.headers["content-type"] ?? "").split(";")[0]?.trim().toLowerCase();
   if (type !== "application/json") return reply(res, 415, { message: "only OTLP/JSON (application/json) is supported, not protobuf" });
@@ -67676,7 +67730,7 @@ function registerMcp(program2, io, setExit) {
 init_core();
 init_compile();
 import { readFile as readFile4 } from "node:fs/promises";
-import path14 from "node:path";
+import path15 from "node:path";
 
 // src/rules/docs.ts
 init_vocabulary();
@@ -67806,7 +67860,7 @@ async function readRuleFile(absolute, shown) {
   return parseRule2(shown, text2);
 }
 function resolve(cwd, file2) {
-  return path14.isAbsolute(file2) ? file2 : path14.join(cwd, file2);
+  return path15.isAbsolute(file2) ? file2 : path15.join(cwd, file2);
 }
 function displayName(name, cwd) {
   return name.startsWith(`${cwd}/`) ? name.slice(cwd.length + 1) : name;

@@ -2,18 +2,16 @@
 
 import path from "node:path";
 import type { Command } from "commander";
-import { diagnose, type TextSource } from "../core/index.js";
-import type { DecodedSource } from "../sources/decode.js";
-import { InputError } from "../sources/errors.js";
-import { openPath, openStream, readOrNote } from "../sources/input.js";
-import { tapSources } from "../sources/tap.js";
+import { statSync } from "node:fs";
+import type { WorkerJob } from "../core/analysis-worker.js";
+import { inWorker, workerScript } from "../core/parallel.js";
 import { configArgs, lockDestination, withLock } from "../core/index.js";
-import { LogFactsCollector } from "../config/log-facts.js";
 import { openCache } from "../memory/cache.js";
-import { ContentKey, recordLocal } from "../memory/local.js";
+import { recordLocal } from "../memory/local.js";
 import { VERSION } from "../version.js";
 import { addConfigOptions, withConfig, type AnalyzeConfigOptions } from "./config.js";
 import { CliError, EXIT, type CliIO } from "./io.js";
+import { readLogs, type ReadLogs } from "./read-logs.js";
 import { addCacheOption, addReportOptions, exitCodeFor, loadRules, printReport, type CacheOptions, type ReportOptions } from "./report-options.js";
 
 export function registerAnalyze(program: Command, io: CliIO, setExit: (code: number) => void): void {
@@ -30,25 +28,23 @@ export function registerAnalyze(program: Command, io: CliIO, setExit: (code: num
     if (files.filter((file) => file === "-").length > 1) throw new CliError("'-' (stdin) can be given only once", EXIT.USAGE);
     // One input that cannot be read (missing, binary) does not cost the others: it is named on
     // stderr and left out of the report. Only when nothing at all can be read is it an error.
-    const unread: Array<{ name: string | null; message: string }> = [];
-    const inputs = await openInputs(files, io, unread);
-    const sources: TextSource[] = inputs.map((input) => ({ name: input.name, lineHosts: input.lineHosts ?? null, text: readOrNote(input, (name, message) => unread.push({ name, message })) }));
-    const facts = new LogFactsCollector();
-    const key = new ContentKey();
-    const analysed = await diagnose(tapSources(tapSources(sources, facts), key), { rules, toolVersion: VERSION });
+    const worker = parallelScript(files, io);
+    const { report: analysed, unread, inputs, facts, key } = worker
+      ? await inWorker<ReadLogs>(worker, { files, cwd: io.cwd, ruleDirs: options.rules ?? [], toolVersion: VERSION } satisfies WorkerJob)
+      : await readLogs(files, { cwd: io.cwd, stdin: io.stdin, rules, toolVersion: VERSION });
     if (unread.length > 0 && inputs.every((input) => unread.some((u) => u.name === input.name))) {
       for (const { message } of unread.slice(0, -1)) io.stderr.write(`kamal-doctor: ${message}\n`);
       throw new CliError((unread[unread.length - 1] as { message: string }).message, EXIT.USAGE);
     }
     const left = new Set(unread.map((u) => u.name));
     const read = left.size === 0 ? analysed : { ...analysed, sources: analysed.sources.filter((source) => !left.has(source.name)) };
-    const checked = await withConfig(read, facts.facts(), options, io);
+    const checked = await withConfig(read, facts, options, io);
     // The lock's commands for the destination: -d, the config's, else the log's kamal command's.
-    const shown = checked.lock ? withLock(checked, { destination: lockDestination(options.destination, checked, facts.facts().kamalCommand) }) : checked;
+    const shown = checked.lock ? withLock(checked, { destination: lockDestination(options.destination, checked, facts.kamalCommand) }) : checked;
     for (const { message } of unread) io.stderr.write(`kamal-doctor: ${message}\n`);
     for (const input of inputs) for (const note of input.problems.notes) io.stderr.write(`kamal-doctor: ${note}\n`);
     printReport(shown, options, io);
-    const kamalCommand = facts.facts().kamalCommand;
+    const kamalCommand = facts.kamalCommand;
     await recordLocal(openCache(io.env, options.cache !== false), shown, key, options.destination ?? (kamalCommand ? configArgs(kamalCommand).destination : null));
     // What could not be read may hold the failure: "no failure found" would not be true.
     const code = exitCodeFor(shown);
@@ -57,16 +53,28 @@ export function registerAnalyze(program: Command, io: CliIO, setExit: (code: num
   });
 }
 
-/** Opens the inputs one after the other; one that cannot be opened is noted (name null: no source). */
-async function openInputs(files: string[], io: CliIO, unread: Array<{ name: string | null; message: string }>): Promise<DecodedSource[]> {
-  const opened: DecodedSource[] = [];
+/** Below this much input the worker's start (about 30 ms) is not worth it. */
+const PARALLEL_MIN_BYTES = 32 * 1024 * 1024;
+
+/**
+ * The worker's script when the analysis should run in a worker thread (core/parallel.ts):
+ * regular files of at least PARALLEL_MIN_BYTES in all, and a built CLI. KAMAL_DOCTOR_WORKER `on`
+ * (whatever the size) or `off` decides instead; stdin is always read here.
+ */
+function parallelScript(files: readonly string[], io: CliIO): URL | null {
+  const choice = io.env["KAMAL_DOCTOR_WORKER"]?.trim().toLowerCase();
+  if (choice === "off" || files.includes("-")) return null;
+  const script = workerScript();
+  if (script === null || choice === "on") return script;
+  let bytes = 0;
   for (const file of files) {
     try {
-      opened.push(...(file === "-" ? [openStream("stdin", io.stdin)] : await openPath(path.resolve(io.cwd, file), file)));
-    } catch (error) {
-      if (!(error instanceof InputError)) throw error;
-      unread.push({ name: null, message: error.message });
+      const info = statSync(path.resolve(io.cwd, file));
+      if (!info.isFile()) return null;
+      bytes += info.size;
+    } catch {
+      // Unreadable: noted when it is opened; it adds nothing here.
     }
   }
-  return opened;
+  return bytes >= PARALLEL_MIN_BYTES ? script : null;
 }

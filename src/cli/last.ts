@@ -89,7 +89,7 @@ export function registerLast(program: Command, io: CliIO, setExit: (code: number
     const report = analysis.finish();
     if (trailer.outcome === "unknown") io.stderr.write(`kamal-doctor: ${newest.file} has no "# FAILED:" or "# Completed in" trailer: the command was interrupted or is still running\n`);
     printReport(report, options, io);
-    await recordLocal(openCache(io.env, options.cache !== false), report, key, newest.destination);
+    await recordLocal(openCache(io.env, options.cache !== false), report, key.finish(), newest.destination);
     setExit(exitCodeFor(report));
   });
 }

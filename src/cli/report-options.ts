@@ -5,10 +5,12 @@ import { Option, type Command } from "commander";
 import type { Report } from "../core/index.js";
 import { FORMATS, FORMAT_NAMES, type FormatName } from "../format/index.js";
 import { makeStyle, wantsColour } from "../format/style.js";
-import { compileRules, type CompiledRule } from "../rules/compile.js";
-import { builtinLiterals, builtinRules, offerBuiltinAutomaton } from "../rules/builtin.js";
+import { loadRules } from "../rules/builtin.js";
 import { guardForActions, reportsForOutput, writeStepSummary } from "./actions-output.js";
 import { EXIT, type CliIO } from "./io.js";
+
+/** The rules a command analyses with (rules/builtin.ts). */
+export { loadRules };
 
 export interface ReportOptions {
   format: FormatName;
@@ -49,16 +51,6 @@ export function rulesOption(): Option {
 }
 
 /** Built-in rules plus `--rules` directories, compiled. Rule problems throw (exit 2, in main). */
-export async function loadRules(dirs: readonly string[] = []): Promise<CompiledRule[]> {
-  let rules = await builtinRules();
-  if (dirs.length > 0) {
-    // YAML and the schema load only for --rules: the built-in catalogue comes precompiled.
-    const { loadRuleDir, mergeRules } = await import("../rules/load.js");
-    for (const dir of dirs) rules = mergeRules(rules, await loadRuleDir(dir));
-  }
-  offerBuiltinAutomaton();
-  return compileRules(rules, builtinLiterals());
-}
 
 /**
  * Prints a report the way a command does: redacted once (inside Actions and for the formats that

@@ -41,9 +41,9 @@ export class ContentKey implements TextObserver {
 }
 
 /** Remembers a local analysis; never fails the command (a cache that cannot be written is no cache). */
-export async function recordLocal(cache: MemoryCache, report: Report, key: ContentKey, destination: string | null): Promise<void> {
+export async function recordLocal(cache: MemoryCache, report: Report, key: { key: string; source: string }, destination: string | null): Promise<void> {
   if (!cache.enabled) return;
-  const { key: id, source } = key.finish();
+  const { key: id, source } = key;
   await cache.put(id, "local", memoryOf(report, { id: 0, attempt: 1, sha: "", destination }), source);
   await cache.prune();
 }

@@ -5,7 +5,7 @@
 
 import { existsSync, readFileSync } from "node:fs";
 import { fileURLToPath } from "node:url";
-import type { LiteralTable } from "./compile.js";
+import { compileRules, type CompiledRule, type LiteralTable } from "./compile.js";
 import { offerAutomaton } from "./prefilter.js";
 import type { Rule } from "./schema.js";
 
@@ -40,4 +40,16 @@ export function offerBuiltinAutomaton(): void {
   } catch {
     // Unreadable: the prefilter builds the automaton, as from source.
   }
+}
+
+/** The built-in catalogue, then each `--rules` folder merged over it, compiled: what every command analyses with. */
+export async function loadRules(dirs: readonly string[] = []): Promise<CompiledRule[]> {
+  let rules = await builtinRules();
+  if (dirs.length > 0) {
+    // YAML and the schema load only for --rules: the built-in catalogue comes precompiled.
+    const { loadRuleDir, mergeRules } = await import("./load.js");
+    for (const dir of dirs) rules = mergeRules(rules, await loadRuleDir(dir));
+  }
+  offerBuiltinAutomaton();
+  return compileRules(rules, builtinLiterals());
 }

@@ -57,7 +57,12 @@ export async function openPath(absolute: string, file = absolute): Promise<Decod
   }
   if (isGzip(head)) {
     const { createGunzip } = await import("node:zlib");
-    return [withProblems(name, (problems) => decode(createReadStream(absolute, { highWaterMark: CHUNK }).pipe(createGunzip({ chunkSize: CHUNK })), file, problems, true))];
+    // Started only when it is read: a stream started at open time could end in an error (a cut
+    // gzip) while another input is still being read, with nobody listening yet.
+    async function* gunzipped(): AsyncGenerator<Buffer> {
+      yield* createReadStream(absolute, { highWaterMark: CHUNK }).pipe(createGunzip({ chunkSize: CHUNK }));
+    }
+    return [withProblems(name, (problems) => decode(gunzipped(), file, problems, true))];
   }
   if (info.size <= READ_WHOLE) return [withProblems(name, (problems) => decode([readWhole(absolute, file)], file, problems))];
   return [withProblems(name, (problems) => decode(readChunks(absolute, file), file, problems))];

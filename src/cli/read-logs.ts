@@ -1,0 +1,64 @@
+// What `kamal-doctor FILE…` does before it reports: open the inputs, read them once, and show
+// every chunk to the analysis, the config facts and the content key. Shared by the command and by
+// the worker thread a long log is analysed in (core/analysis-worker.ts), so both do the same.
+
+import path from "node:path";
+import type { Readable } from "node:stream";
+import { diagnose, type Report, type TextSource } from "../core/index.js";
+import { LogFactsCollector, type LogFacts } from "../config/log-facts.js";
+import { ContentKey } from "../memory/local.js";
+import type { CompiledRule } from "../rules/compile.js";
+import type { DecodedSource, InputProblems } from "../sources/decode.js";
+import { InputError } from "../sources/errors.js";
+import { openPath, openStream, readOrNote } from "../sources/input.js";
+import { tapSources } from "../sources/tap.js";
+
+/** An input that could not be read; name null: it never became a source (missing, binary). */
+export interface Unread {
+  name: string | null;
+  message: string;
+}
+
+/** Everything the command needs after reading: plain data, so a worker thread can send it. */
+export interface ReadLogs {
+  report: Report;
+  unread: Unread[];
+  inputs: Array<{ name: string; problems: InputProblems }>;
+  facts: LogFacts;
+  key: { key: string; source: string };
+}
+
+export interface ReadLogsOptions {
+  cwd: string;
+  stdin?: Readable;
+  rules: readonly CompiledRule[];
+  toolVersion: string;
+}
+
+/** Reads and diagnoses `files` ('-': `stdin`); one that cannot be read is in `unread`, not an error. */
+export async function readLogs(files: readonly string[], options: ReadLogsOptions): Promise<ReadLogs> {
+  const unread: Unread[] = [];
+  const inputs = await openInputs(files, options, unread);
+  const sources: TextSource[] = inputs.map((input) => ({ name: input.name, lineHosts: input.lineHosts ?? null, text: readOrNote(input, (name, message) => unread.push({ name, message })) }));
+  const facts = new LogFactsCollector();
+  const key = new ContentKey();
+  const report = await diagnose(tapSources(tapSources(sources, facts), key), { rules: options.rules, toolVersion: options.toolVersion });
+  return { report, unread, inputs: inputs.map((input) => ({ name: input.name, problems: input.problems })), facts: facts.facts(), key: key.finish() };
+}
+
+/** Opens the inputs one after the other; one that cannot be opened is noted (name null: no source). */
+async function openInputs(files: readonly string[], options: ReadLogsOptions, unread: Unread[]): Promise<DecodedSource[]> {
+  const opened: DecodedSource[] = [];
+  for (const file of files) {
+    try {
+      if (file === "-") {
+        if (!options.stdin) throw new Error("stdin is not readable here");
+        opened.push(openStream("stdin", options.stdin));
+      } else opened.push(...(await openPath(path.resolve(options.cwd, file), file)));
+    } catch (error) {
+      if (!(error instanceof InputError)) throw error;
+      unread.push({ name: null, message: error.message });
+    }
+  }
+  return opened;
+}

@@ -1,0 +1,27 @@
+// The worker thread of core/parallel.ts: reads and diagnoses the files it is given, as the main
+// thread would (cli/read-logs.ts), and posts the result back once. Built to dist/analysis-worker.js.
+
+import { parentPort, workerData } from "node:worker_threads";
+import { readLogs, type ReadLogs } from "../cli/read-logs.js";
+import { loadRules } from "../rules/builtin.js";
+import type { FromWorker } from "./parallel.js";
+
+/** What the main thread sends: the files (regular files, no stdin), where they are, the rules' folders. */
+export interface WorkerJob {
+  files: string[];
+  cwd: string;
+  ruleDirs: string[];
+  toolVersion: string;
+}
+
+const port = parentPort;
+if (port === null) throw new Error("core/analysis-worker runs as a worker thread");
+const job = workerData as WorkerJob;
+let message: FromWorker<ReadLogs>;
+try {
+  const rules = await loadRules(job.ruleDirs);
+  message = { t: "done", result: await readLogs(job.files, { cwd: job.cwd, rules, toolVersion: job.toolVersion }) };
+} catch (error) {
+  message = { t: "error", message: error instanceof Error ? error.message : String(error), stack: error instanceof Error ? (error.stack ?? null) : null };
+}
+port.postMessage(message);

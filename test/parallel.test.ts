@@ -1,0 +1,112 @@
+// A long log is analysed in a worker thread (core/parallel.ts). Through the built CLI, forced on
+// with KAMAL_DOCTOR_WORKER=on, every output is what the same command prints on the main thread:
+// report, notes on stderr, exit code and the memory it records.
+import { spawnSync } from "node:child_process";
+import { existsSync, mkdirSync, mkdtempSync, readdirSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import path from "node:path";
+import { gzipSync } from "node:zlib";
+import { describe, expect, it } from "vitest";
+import { logsUnder } from "./support/logs.js";
+
+const root = path.resolve(import.meta.dirname, "..");
+const bin = path.join(root, "bin/kamal-doctor.js");
+const fixtures = logsUnder(path.join(root, "fixtures")).map((file) => path.relative(root, file));
+
+function cli(args: string[], worker: "on" | "off", env: Record<string, string> = {}) {
+  const cache = mkdtempSync(path.join(tmpdir(), "kd-parallel-cache-"));
+  const result = spawnSync(process.execPath, [bin, ...args], {
+    cwd: root,
+    encoding: "utf8",
+    env: { PATH: process.env["PATH"] ?? "", HOME: tmpdir(), KAMAL_DOCTOR_CACHE_DIR: cache, KAMAL_DOCTOR_WORKER: worker, NO_COLOR: "1", ...env },
+  });
+  const remembered = existsSync(path.join(cache, "v1")) ? readdirSync(path.join(cache, "v1")) : [];
+  return { stdout: result.stdout, stderr: result.stderr, status: result.status, remembered };
+}
+
+function sameEitherWay(args: string[], env: Record<string, string> = {}) {
+  const local = cli(args, "off", env);
+  const worker = cli(args, "on", env);
+  expect(worker).toEqual(local);
+  return worker;
+}
+
+describe("the analysis in a worker thread", () => {
+  it("reads the bundled fixtures", () => {
+    expect(fixtures.length).toBeGreaterThan(30);
+  });
+
+  it("prints the same report for every fixture at once, as JSON and as text", () => {
+    const json = sameEitherWay([...fixtures, "--format", "json"]);
+    expect(JSON.parse(json.stdout).deploys.length).toBe(fixtures.length);
+    sameEitherWay([...fixtures, "--format", "pretty"]);
+  });
+
+  it.each(fixtures.filter((_, i) => i % 5 === 0))("prints the same report for %s", (fixture) => {
+    sameEitherWay([fixture, "--format", "json"]);
+  });
+
+  it("notes what it cannot read the same way: a missing file, binary data, a gzip cut short", () => {
+    const dir = mkdtempSync(path.join(tmpdir(), "kd-parallel-"));
+    writeFileSync(path.join(dir, "binary.log"), Buffer.from([0, 1, 2, 3, 0, 0, 7, 8]));
+    const gz = gzipSync(Buffer.from("  INFO [1a2b3c4d] Running docker pull app:abc on 10.0.0.5\n  ERROR (SSHKit::Command::Failed): docker exit status: 1\n".repeat(200)));
+    writeFileSync(path.join(dir, "cut.log.gz"), gz.subarray(0, gz.length - 40));
+    const out = sameEitherWay([path.join(dir, "missing.log"), path.join(dir, "binary.log"), path.join(dir, "cut.log.gz"), fixtures[0] as string, "--format", "json"]);
+    expect(out.stderr).toContain("missing.log: no such file");
+    expect(out.stderr).toContain("looks like binary data");
+  });
+
+  it("refuses what it refuses the same way: nothing readable at all", () => {
+    const out = sameEitherWay(["no-such-file.log"]);
+    expect(out.status).toBe(2);
+  });
+
+  it("uses --rules folders in the worker too", () => {
+    const dir = mkdtempSync(path.join(tmpdir(), "kd-parallel-rules-"));
+    mkdirSync(path.join(dir, "rules"));
+    writeFileSync(
+      path.join(dir, "rules", "custom.yml"),
+      [
+        "id: custom-disk-quota",
+        "title: The volume's quota is used up",
+        "category: disk-full",
+        "severity: error",
+        "match:",
+        "  any:",
+        "    - 'Volume quota gone'",
+        "explanation: The volume hit its quota.",
+        "remediation:",
+        "  - Raise the quota.",
+        "examples:",
+        "  match:",
+        "    - '  ERROR write /data/x: Volume quota gone'",
+        "  noMatch:",
+        "    - '  INFO volume mounted'",
+        "",
+      ].join("\n"),
+    );
+    writeFileSync(path.join(dir, "deploy.log"), "  INFO [1a2b3c4d] Running docker pull app:abc on 10.0.0.5\n  ERROR write /data/x: Volume quota gone\n");
+    const out = sameEitherWay([path.join(dir, "deploy.log"), "--rules", path.join(dir, "rules"), "--format", "json"]);
+    expect(out.stdout).toContain("custom-disk-quota");
+  });
+});
+
+describe("an input opened before it is read", () => {
+  it("a gzip cut short waits for its turn: stdin first, still being written, then the gzip", async () => {
+    const dir = mkdtempSync(path.join(tmpdir(), "kd-gzip-turn-"));
+    const gz = gzipSync(Buffer.from("  INFO [1a2b3c4d] Running docker pull app:abc on 10.0.0.5\n  ERROR (SSHKit::Command::Failed): docker exit status: 1\n".repeat(200)));
+    writeFileSync(path.join(dir, "cut.log.gz"), gz.subarray(0, gz.length - 40));
+    const { spawn } = await import("node:child_process");
+    const child = spawn(process.execPath, [bin, "-", path.join(dir, "cut.log.gz"), "--format", "oneline", "--no-cache"], { cwd: root, env: { PATH: process.env["PATH"] ?? "", NO_COLOR: "1" } });
+    let stderr = "";
+    child.stderr.on("data", (data: Buffer) => (stderr += data.toString()));
+    child.stdin.write("  INFO [5e6f7a8b] Running docker login registry.example.com on 10.0.0.5\n");
+    // The gzip's bytes are all there long before stdin ends.
+    await new Promise((resolve) => setTimeout(resolve, 400));
+    child.stdin.end("  INFO [5e6f7a8b] Finished in 0.2 seconds with exit status 0 (successful).\n");
+    const status = await new Promise<number | null>((resolve) => child.on("close", resolve));
+    expect(stderr).not.toContain("unexpected error");
+    expect(stderr).toContain("cut.log.gz: the gzip data is truncated");
+    expect(status).toBe(1);
+  });
+});
