@@ -2,12 +2,13 @@
 // with KAMAL_DOCTOR_WORKER=on, every output is what the same command prints on the main thread:
 // report, notes on stderr, exit code and the memory it records.
 import { spawnSync } from "node:child_process";
-import { existsSync, mkdirSync, mkdtempSync, readdirSync, writeFileSync } from "node:fs";
+import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import path from "node:path";
 import { gzipSync } from "node:zlib";
 import { describe, expect, it } from "vitest";
 import { logsUnder } from "./support/logs.js";
+import { makeZip } from "./support/zip.js";
 
 const root = path.resolve(import.meta.dirname, "..");
 const bin = path.join(root, "bin/kamal-doctor.js");
@@ -54,6 +55,14 @@ describe("the analysis in a worker thread", () => {
     const out = sameEitherWay([path.join(dir, "missing.log"), path.join(dir, "binary.log"), path.join(dir, "cut.log.gz"), fixtures[0] as string, "--format", "json"]);
     expect(out.stderr).toContain("missing.log: no such file");
     expect(out.stderr).toContain("looks like binary data");
+  });
+
+  it("reads a run-logs archive the same way: each job a source", () => {
+    const dir = mkdtempSync(path.join(tmpdir(), "kd-parallel-zip-"));
+    const job = (name: string, fixture: string) => ({ name: `${name}/1_Run kamal deploy.txt`, data: readFileSync(path.join(root, fixture)) });
+    writeFileSync(path.join(dir, "logs.zip"), makeZip([job("deploy-web", fixtures[0] as string), job("deploy-jobs", fixtures[1] as string)]));
+    const out = sameEitherWay([path.join(dir, "logs.zip"), "--format", "json"]);
+    expect(JSON.parse(out.stdout).sources).toHaveLength(2);
   });
 
   it("refuses what it refuses the same way: nothing readable at all", () => {
