@@ -193,7 +193,6 @@ function configIO(options: DiagnoseOptions, note: (message: string) => void): { 
   return { cwd, stderr: { write: (text) => note(text.replace(/^kamal-doctor: /, "").trimEnd()) } };
 }
 
-
 function isPathInput(input: DiagnoseInput): input is { path: string | readonly string[] } {
   return typeof input === "object" && input !== null && "path" in input;
 }
