@@ -151,6 +151,24 @@ describe("encodings", () => {
     expect(live.problems.notes).toEqual(["output: about 5 of 22 bytes could not be read as text (NUL or invalid UTF-8); the rest is diagnosed"]);
   });
 
+  it("keeps nothing of the bytes it is given past the call: a reader may reuse its buffer", () => {
+    // A file is read into one buffer, over and over (sources/input.ts): what the decoder holds
+    // back (a head shorter than 8 KiB, half a character) must be its own copy.
+    const text = `  INFO [1a2b3c4d] Running docker pull app:abc — ünïcödé ✓\n${"  INFO [1a2b3c4d] layer pulled\n".repeat(400)}`;
+    const bytes = Buffer.from(text);
+    for (const size of [7, 100, 4096, 9000, 65536]) {
+      const decoder = new LogDecoder({ name: "deploy.log" });
+      const buffer = Buffer.alloc(size);
+      let out = "";
+      for (let at = 0; at < bytes.length; at += size) {
+        const n = bytes.copy(buffer, 0, at, at + size);
+        out += decoder.write(buffer.subarray(0, n));
+        buffer.fill(0x58);
+      }
+      expect(out + decoder.end()).toBe(text);
+    }
+  });
+
   it("a stream that fails early still gives the text that arrived, then the error", async () => {
     // eslint-disable-next-line @typescript-eslint/require-await -- an async generator is how this test builds a byte stream that fails
     async function* cut(): AsyncGenerator<Uint8Array> {

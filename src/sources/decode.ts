@@ -62,11 +62,18 @@ export class LogDecoder {
     this.decoder = options.binary === "read" && options.utf16 === false ? new Utf8Decoder() : null;
   }
 
-  /** The text of these bytes ("" while the first bytes are still being gathered). */
+  /**
+   * The text of these bytes ("" while the first bytes are still being gathered). The bytes are
+   * not kept past the call (what is held back is a copy): a reader may reuse its buffer.
+   */
   write(bytes: Uint8Array): string {
     this.bytesRead += bytes.length;
     if (this.decoder === null) {
-      this.head.push(bytes);
+      if (this.head.length === 0 && bytes.length >= SNIFF) {
+        this.decoder = this.start(bytes);
+        return this.counted(this.decoder.write(bytes));
+      }
+      this.head.push(Uint8Array.prototype.slice.call(bytes));
       this.headLength += bytes.length;
       if (this.headLength < SNIFF) return "";
       return this.startOnHead();
