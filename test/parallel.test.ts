@@ -14,10 +14,10 @@ const root = path.resolve(import.meta.dirname, "..");
 const bin = path.join(root, "bin/kamal-doctor.js");
 const fixtures = logsUnder(path.join(root, "fixtures")).map((file) => path.relative(root, file));
 
-function cli(args: string[], worker: "on" | "off", env: Record<string, string> = {}) {
+function cli(args: string[], worker: "on" | "off", env: Record<string, string> = {}, cwd = root) {
   const cache = mkdtempSync(path.join(tmpdir(), "kd-parallel-cache-"));
   const result = spawnSync(process.execPath, [bin, ...args], {
-    cwd: root,
+    cwd,
     encoding: "utf8",
     env: { PATH: process.env["PATH"] ?? "", HOME: tmpdir(), KAMAL_DOCTOR_CACHE_DIR: cache, KAMAL_DOCTOR_WORKER: worker, NO_COLOR: "1", ...env },
   });
@@ -25,9 +25,9 @@ function cli(args: string[], worker: "on" | "off", env: Record<string, string> =
   return { stdout: result.stdout, stderr: result.stderr, status: result.status, remembered };
 }
 
-function sameEitherWay(args: string[], env: Record<string, string> = {}) {
-  const local = cli(args, "off", env);
-  const worker = cli(args, "on", env);
+function sameEitherWay(args: string[], env: Record<string, string> = {}, cwd = root) {
+  const local = cli(args, "off", env, cwd);
+  const worker = cli(args, "on", env, cwd);
   expect(worker).toEqual(local);
   return worker;
 }
@@ -45,6 +45,15 @@ describe("the analysis in a worker thread", () => {
 
   it.each(fixtures.filter((_, i) => i % 5 === 0))("prints the same report for %s", (fixture) => {
     sameEitherWay([fixture, "--format", "json"]);
+  });
+
+  it("cross-checks config/deploy.yml with the facts a second worker reads, and remembers the run under the same key", () => {
+    // The config facts (the port the app listens on) and the content key come from the side worker.
+    const out = sameEitherWay(["deploy.log", "--format", "json"], {}, path.join(root, "fixtures/config/app-port"));
+    const [first] = JSON.parse(out.stdout).findings;
+    expect(first.configRef).toMatchObject({ file: "config/deploy.yml", key: "proxy.app_port" });
+    expect(first.remediation[0]).toBe("Add `proxy.app_port: 3000` (config/deploy.yml:8).");
+    expect(out.remembered).toHaveLength(1);
   });
 
   it("notes what it cannot read the same way: a missing file, binary data, a gzip cut short", () => {

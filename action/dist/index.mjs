@@ -39238,11 +39238,18 @@ var init_decode = __esm({
       headLength = 0;
       bytesRead = 0;
       unreadable = 0;
-      /** The text of these bytes ("" while the first bytes are still being gathered). */
+      /**
+       * The text of these bytes ("" while the first bytes are still being gathered). The bytes are
+       * not kept past the call (what is held back is a copy): a reader may reuse its buffer.
+       */
       write(bytes) {
         this.bytesRead += bytes.length;
         if (this.decoder === null) {
-          this.head.push(bytes);
+          if (this.head.length === 0 && bytes.length >= SNIFF) {
+            this.decoder = this.start(bytes);
+            return this.counted(this.decoder.write(bytes));
+          }
+          this.head.push(Uint8Array.prototype.slice.call(bytes));
           this.headLength += bytes.length;
           if (this.headLength < SNIFF) return "";
           return this.startOnHead();
@@ -40931,8 +40938,8 @@ function* readChunks(absolute, file2) {
     throw new InputError(`${file2}: ${error62.message}`);
   }
   try {
+    const buffer = Buffer.allocUnsafe(CHUNK);
     for (; ; ) {
-      const buffer = Buffer.allocUnsafe(CHUNK);
       let bytesRead;
       try {
         bytesRead = readSync(fd, buffer, 0, buffer.length, null);
@@ -66595,7 +66602,8 @@ async function readLogs(files, options2) {
   const sources = inputs.map((input2) => ({ name: input2.name, lineHosts: input2.lineHosts ?? null, text: readOrNote(input2, (name, message) => unread.push({ name, message })) }));
   const facts = new LogFactsCollector();
   const key = new ContentKey();
-  const report = await diagnose(tapSources(tapSources(sources, facts), key), { rules: options2.rules, toolVersion: options2.toolVersion });
+  const tapped = options2.side === false ? sources : tapSources(tapSources(sources, facts), key);
+  const report = await diagnose(tapped, { rules: options2.rules, toolVersion: options2.toolVersion });
   return { report, unread, inputs: inputs.map((input2) => ({ name: input2.name, problems: input2.problems })), facts: facts.facts(), key: key.finish() };
 }
 async function openInputs(files, options2, unread) {
@@ -66626,7 +66634,7 @@ function registerAnalyze(program2, io, setExit) {
     }
     if (files.filter((file2) => file2 === "-").length > 1) throw new CliError("'-' (stdin) can be given only once", EXIT.USAGE);
     const worker = parallelScript(files, io);
-    const { report: analysed, unread, inputs, facts, key } = worker ? await inWorker(worker, { files, cwd: io.cwd, ruleDirs: options2.rules ?? [], toolVersion: VERSION }) : await readLogs(files, { cwd: io.cwd, stdin: io.stdin, rules, toolVersion: VERSION });
+    const { report: analysed, unread, inputs, facts, key } = worker ? await inParallel(worker, files, options2, io) : await readLogs(files, { cwd: io.cwd, stdin: io.stdin, rules, toolVersion: VERSION });
     if (unread.length > 0 && inputs.every((input2) => unread.some((u) => u.name === input2.name))) {
       for (const { message } of unread.slice(0, -1)) io.stderr.write(`kamal-doctor: ${message}
 `);
@@ -66647,6 +66655,11 @@ function registerAnalyze(program2, io, setExit) {
     const incomplete = unread.length > 0 || inputs.some((input2) => input2.problems.partial);
     setExit(incomplete && code2 === EXIT.OK ? EXIT.USAGE : code2);
   });
+}
+async function inParallel(worker, files, options2, io) {
+  const job = { files, cwd: io.cwd, ruleDirs: options2.rules ?? [], toolVersion: VERSION };
+  const [read, side] = await Promise.all([inWorker(worker, { ...job, task: "analyse" }), inWorker(worker, { ...job, task: "side" })]);
+  return { ...read, ...side };
 }
 var PARALLEL_MIN_BYTES = 32 * 1024 * 1024;
 function parallelScript(files, io) {

@@ -11,7 +11,7 @@ import { recordLocal } from "../memory/local.js";
 import { VERSION } from "../version.js";
 import { addConfigOptions, withConfig, type AnalyzeConfigOptions } from "./config.js";
 import { CliError, EXIT, type CliIO } from "./io.js";
-import { readLogs, type ReadLogs } from "./read-logs.js";
+import { readLogs, type ReadLogs, type SideFacts } from "./read-logs.js";
 import { addCacheOption, addReportOptions, exitCodeFor, loadRules, printReport, type CacheOptions, type ReportOptions } from "./report-options.js";
 
 export function registerAnalyze(program: Command, io: CliIO, setExit: (code: number) => void): void {
@@ -29,9 +29,7 @@ export function registerAnalyze(program: Command, io: CliIO, setExit: (code: num
     // One input that cannot be read (missing, binary) does not cost the others: it is named on
     // stderr and left out of the report. Only when nothing at all can be read is it an error.
     const worker = parallelScript(files, io);
-    const { report: analysed, unread, inputs, facts, key } = worker
-      ? await inWorker<ReadLogs>(worker, { files, cwd: io.cwd, ruleDirs: options.rules ?? [], toolVersion: VERSION } satisfies WorkerJob)
-      : await readLogs(files, { cwd: io.cwd, stdin: io.stdin, rules, toolVersion: VERSION });
+    const { report: analysed, unread, inputs, facts, key } = worker ? await inParallel(worker, files, options, io) : await readLogs(files, { cwd: io.cwd, stdin: io.stdin, rules, toolVersion: VERSION });
     if (unread.length > 0 && inputs.every((input) => unread.some((u) => u.name === input.name))) {
       for (const { message } of unread.slice(0, -1)) io.stderr.write(`kamal-doctor: ${message}\n`);
       throw new CliError((unread[unread.length - 1] as { message: string }).message, EXIT.USAGE);
@@ -51,6 +49,17 @@ export function registerAnalyze(program: Command, io: CliIO, setExit: (code: num
     const incomplete = unread.length > 0 || inputs.some((input) => input.problems.partial);
     setExit(incomplete && code === EXIT.OK ? EXIT.USAGE : code);
   });
+}
+
+/**
+ * One worker analyses the files while a second reads them again for the config facts and the
+ * content key (a sixth of the work on a long log), each with a bounded young generation; this
+ * thread waits (docs/performance.md).
+ */
+async function inParallel(worker: URL, files: string[], options: ReportOptions, io: CliIO): Promise<ReadLogs> {
+  const job: Omit<WorkerJob, "task"> = { files, cwd: io.cwd, ruleDirs: options.rules ?? [], toolVersion: VERSION };
+  const [read, side] = await Promise.all([inWorker<ReadLogs>(worker, { ...job, task: "analyse" }), inWorker<SideFacts>(worker, { ...job, task: "side" })]);
+  return { ...read, ...side };
 }
 
 /** Below this much input the worker's start (about 30 ms) is not worth it. */

@@ -35,19 +35,41 @@ export interface ReadLogsOptions {
   toolVersion: string;
 }
 
-/** Reads and diagnoses `files` ('-': `stdin`); one that cannot be read is in `unread`, not an error. */
-export async function readLogs(files: readonly string[], options: ReadLogsOptions): Promise<ReadLogs> {
+/** What the config facts and the content key make of the inputs: the side of the read that needs no analysis. */
+export type SideFacts = Pick<ReadLogs, "facts" | "key">;
+
+/**
+ * Reads and diagnoses `files` ('-': `stdin`); one that cannot be read is in `unread`, not an error.
+ * With `side: false` the facts and the key are left to `readSide` (another thread reads the same
+ * files for them); they come back empty.
+ */
+export async function readLogs(files: readonly string[], options: ReadLogsOptions & { side?: boolean }): Promise<ReadLogs> {
   const unread: Unread[] = [];
   const inputs = await openInputs(files, options, unread);
   const sources: TextSource[] = inputs.map((input) => ({ name: input.name, lineHosts: input.lineHosts ?? null, text: readOrNote(input, (name, message) => unread.push({ name, message })) }));
   const facts = new LogFactsCollector();
   const key = new ContentKey();
-  const report = await diagnose(tapSources(tapSources(sources, facts), key), { rules: options.rules, toolVersion: options.toolVersion });
+  const tapped = options.side === false ? sources : tapSources(tapSources(sources, facts), key);
+  const report = await diagnose(tapped, { rules: options.rules, toolVersion: options.toolVersion });
   return { report, unread, inputs: inputs.map((input) => ({ name: input.name, problems: input.problems })), facts: facts.facts(), key: key.finish() };
 }
 
+/**
+ * The config facts and the content key of `files` (regular files only), read on their own: the
+ * same opening, decoding and chunks as `readLogs`, so the same facts and key. What cannot be read
+ * is `readLogs`'s to report; here it only ends that input.
+ */
+export async function readSide(files: readonly string[], options: Pick<ReadLogsOptions, "cwd">): Promise<SideFacts> {
+  const inputs = await openInputs(files, options, []);
+  const facts = new LogFactsCollector();
+  const key = new ContentKey();
+  const sources = inputs.map((input) => ({ name: input.name, text: readOrNote(input, () => {}) }));
+  for await (const source of tapSources(tapSources(sources, facts), key)) for await (const _ of source.text);
+  return { facts: facts.facts(), key: key.finish() };
+}
+
 /** Opens the inputs one after the other; one that cannot be opened is noted (name null: no source). */
-async function openInputs(files: readonly string[], options: ReadLogsOptions, unread: Unread[]): Promise<DecodedSource[]> {
+async function openInputs(files: readonly string[], options: Pick<ReadLogsOptions, "cwd" | "stdin">, unread: Unread[]): Promise<DecodedSource[]> {
   const opened: DecodedSource[] = [];
   for (const file of files) {
     try {

@@ -2,7 +2,7 @@
 // thread would (cli/read-logs.ts), and posts the result back once. Built to dist/analysis-worker.js.
 
 import { parentPort, workerData } from "node:worker_threads";
-import { readLogs, type ReadLogs } from "../cli/read-logs.js";
+import { readLogs, readSide, type ReadLogs, type SideFacts } from "../cli/read-logs.js";
 import { loadRules } from "../rules/builtin.js";
 import type { FromWorker } from "./parallel.js";
 
@@ -12,15 +12,20 @@ export interface WorkerJob {
   cwd: string;
   ruleDirs: string[];
   toolVersion: string;
+  /**
+   * "analyse": the report (the facts and the key left out); "side": only the config facts and the
+   * content key (cli/read-logs.ts `readSide`), in a second worker beside the first.
+   */
+  task: "analyse" | "side";
 }
 
 const port = parentPort;
 if (port === null) throw new Error("core/analysis-worker runs as a worker thread");
 const job = workerData as WorkerJob;
-let message: FromWorker<ReadLogs>;
+let message: FromWorker<ReadLogs | SideFacts>;
 try {
-  const rules = await loadRules(job.ruleDirs);
-  message = { t: "done", result: await readLogs(job.files, { cwd: job.cwd, rules, toolVersion: job.toolVersion }) };
+  const result = job.task === "side" ? await readSide(job.files, { cwd: job.cwd }) : await readLogs(job.files, { cwd: job.cwd, rules: await loadRules(job.ruleDirs), toolVersion: job.toolVersion, side: false });
+  message = { t: "done", result };
 } catch (error) {
   message = { t: "error", message: error instanceof Error ? error.message : String(error), stack: error instanceof Error ? (error.stack ?? null) : null };
 }
