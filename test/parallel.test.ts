@@ -56,6 +56,16 @@ describe("the analysis in a worker thread", () => {
     expect(out.remembered).toHaveLength(1);
   });
 
+  it.each(["default", "hard"])("prints the same report for a log longer than the verdicts' ring (the bench's %s shape)", async (shape) => {
+    // 150,000 lines: the triage's verdicts (core/verdicts.ts) fill the ring, and the side worker waits for room.
+    // @ts-expect-error: a plain ES module without types
+    const { generate } = (await import("../bench/generate.mjs")) as { generate: (options: object) => Promise<unknown> };
+    const out = path.join(mkdtempSync(path.join(tmpdir(), "kd-parallel-long-")), `${shape}.log`);
+    await generate({ out, lines: 150_000, shape });
+    const json = sameEitherWay([out, "--format", "json"]);
+    expect(JSON.parse(json.stdout).outcome).toBe("failed");
+  });
+
   it("notes what it cannot read the same way: a missing file, binary data, a gzip cut short", () => {
     const dir = mkdtempSync(path.join(tmpdir(), "kd-parallel-"));
     writeFileSync(path.join(dir, "binary.log"), Buffer.from([0, 1, 2, 3, 0, 0, 7, 8]));

@@ -11,7 +11,9 @@ import { INTERESTING } from "../src/core/analysis.js";
 import { ERRORISH, ERROR_WORDS } from "../src/core/keyline.js";
 import { LineSplitter } from "../src/core/lines.js";
 import type { Report } from "../src/core/report.js";
-import { stampLength, stampLengthBytes } from "../src/core/triage.js";
+import { stampLength, stampLengthBytes, TriageVerdicts } from "../src/core/triage.js";
+import { VerdictWriter, verdictRing } from "../src/core/verdicts.js";
+import { RulePrefilter } from "../src/rules/prefilter.js";
 import { builtinCompiled } from "./support/analyze.js";
 import { logsUnder } from "./support/logs.js";
 
@@ -20,11 +22,34 @@ const logs = [...logsUnder(path.join(root, "fixtures")), ...logsUnder(path.join(
 
 /**
  * false: every line the full way; true: the triage, lines fed one by one (it reads strings);
- * "bytes": the triage, text fed in chunks (`push`: one-byte chunks are read as Latin-1 bytes).
+ * "bytes": the triage, text fed in chunks (`push`: one-byte chunks are read as Latin-1 bytes);
+ * "verdicts": the same, the triage's verdicts written by `TriageVerdicts` as another thread would
+ * (core/verdicts.ts), each chunk's before the analysis reads it, or for every other chunk only
+ * after (then the analysis reads those lines itself and passes over their verdicts).
  */
-async function report(text: string, triage: boolean | "bytes", chunk = text.length + 1): Promise<Report> {
-  const analysis = new Analysis({ rules: await builtinCompiled(), toolVersion: "0.0.0-test", triage: triage !== false });
+async function report(text: string, triage: boolean | "bytes" | "verdicts", chunk = text.length + 1, late = false): Promise<Report> {
+  const rules = await builtinCompiled();
+  const ring = triage === "verdicts" ? verdictRing() : null;
+  const analysis = new Analysis({ rules, toolVersion: "0.0.0-test", triage: triage !== false, ...(ring ? { verdicts: ring } : {}) });
   analysis.beginSource({ name: "deploy.log" });
+  if (ring !== null) {
+    const writer = new VerdictWriter(ring);
+    const side = new TriageVerdicts(new RulePrefilter(rules, ERROR_WORDS), writer);
+    side.beginSource();
+    for (let at = 0, n = 0; at < text.length; at += chunk, n++) {
+      const piece = text.slice(at, at + chunk);
+      if (late && n % 2 === 1) {
+        analysis.push(piece);
+        side.push(piece);
+      } else {
+        side.push(piece);
+        analysis.push(piece);
+      }
+    }
+    side.endSource();
+    writer.finish();
+    return analysis.finish();
+  }
   if (triage === "bytes") {
     for (let at = 0; at < text.length; at += chunk) analysis.push(text.slice(at, at + chunk));
     return analysis.finish();
@@ -47,6 +72,8 @@ describe("triage of command output", () => {
     expect(await report(text, true, 97)).toEqual(reference);
     expect(await report(text, "bytes")).toEqual(reference);
     expect(await report(text, "bytes", 97)).toEqual(reference);
+    expect(await report(text, "verdicts")).toEqual(reference);
+    expect(await report(text, "verdicts", 97, true)).toEqual(reference);
   });
 
   it.each(["default", "hard"])("gives the full way's report on the bench's %s shape", async (shape) => {
@@ -58,6 +85,8 @@ describe("triage of command output", () => {
     const reference = await report(text, false);
     expect(await report(text, true)).toEqual(reference);
     expect(await report(text, "bytes", 65_536)).toEqual(reference);
+    expect(await report(text, "verdicts", 65_536)).toEqual(reference);
+    expect(await report(text, "verdicts", 4096, true)).toEqual(reference);
     // Cut off before the failure: a log that stops while commands still run.
     const cut = text.slice(0, text.lastIndexOf("\n", Math.floor(text.length * 0.6)) + 1);
     const cutReference = await report(cut, false);
@@ -149,6 +178,7 @@ describe("triage of command output", () => {
         expect(await report(text, true)).toEqual(reference);
         expect(await report(text, "bytes")).toEqual(reference);
         expect(await report(text, "bytes", 61)).toEqual(reference);
+        expect(await report(text, "verdicts", 61, true)).toEqual(reference);
       }),
       { numRuns: 400 },
     );

@@ -4244,6 +4244,190 @@ var init_version = __esm({
   }
 });
 
+// src/core/verdicts.ts
+function verdictRing() {
+  return new SharedArrayBuffer((HEADER + CAPACITY) * 4);
+}
+function closeWriter(ring) {
+  const header3 = new Int32Array(ring, 0, HEADER);
+  Atomics.store(header3, DONE, 1);
+  Atomics.notify(header3, WRITTEN);
+}
+function closeReader(ring) {
+  const header3 = new Int32Array(ring, 0, HEADER);
+  Atomics.store(header3, ABANDONED, 1);
+  Atomics.notify(header3, READ);
+}
+function encodeVerdict(stampLength2, idAt, printed) {
+  return stampLength2 | (printed ? 32 : 0) | idAt << 6;
+}
+function decodeVerdict(code2) {
+  return { stampLength: code2 & 31, idAt: code2 >>> 6, printed: (code2 & 32) !== 0 };
+}
+var WORDS_PER_LINE, DECLINE, END_OF_SOURCE, NO_VERDICT, WRITTEN, READ, DONE, ABANDONED, WAITING, HEADER, CAPACITY, MASK, WAIT_MS, VerdictWriter, VerdictReader;
+var init_verdicts = __esm({
+  "src/core/verdicts.ts"() {
+    "use strict";
+    WORDS_PER_LINE = 2;
+    DECLINE = -1;
+    END_OF_SOURCE = -2;
+    NO_VERDICT = -3;
+    WRITTEN = 0;
+    READ = 1;
+    DONE = 2;
+    ABANDONED = 3;
+    WAITING = 4;
+    HEADER = 8;
+    CAPACITY = 1 << 18;
+    MASK = CAPACITY - 1;
+    WAIT_MS = 50;
+    VerdictWriter = class {
+      header;
+      data;
+      written = 0;
+      readSeen = 0;
+      /** The reader abandoned the ring: nothing more is written. */
+      stopped = false;
+      constructor(ring) {
+        this.header = new Int32Array(ring, 0, HEADER);
+        this.data = new Int32Array(ring, HEADER * 4, CAPACITY);
+      }
+      /** A line's verdict: DECLINE (null) or what `OutputReader` found. */
+      line(length, code2) {
+        this.put(length, code2 ?? DECLINE);
+      }
+      endSource() {
+        this.put(END_OF_SOURCE, END_OF_SOURCE);
+      }
+      /** Makes what was written visible (after each chunk). */
+      flush() {
+        Atomics.store(this.header, WRITTEN, this.written);
+        Atomics.notify(this.header, WRITTEN);
+      }
+      /** Everything is written. */
+      finish() {
+        this.flush();
+        Atomics.store(this.header, DONE, 1);
+        Atomics.notify(this.header, WRITTEN);
+      }
+      put(a, b) {
+        if (this.stopped) return;
+        while ((this.written - this.readSeen | 0) + WORDS_PER_LINE > CAPACITY) {
+          if (!this.room()) return;
+        }
+        const data2 = this.data;
+        data2[this.written & MASK] = a;
+        data2[this.written + 1 & MASK] = b;
+        this.written = this.written + WORDS_PER_LINE | 0;
+      }
+      /** The ring is full: waits until the reader makes room; false when it abandoned the ring. */
+      room() {
+        const header3 = this.header;
+        this.flush();
+        for (; ; ) {
+          if (Atomics.load(header3, ABANDONED) === 1) {
+            this.stopped = true;
+            return false;
+          }
+          const read = Atomics.load(header3, READ);
+          if (read !== this.readSeen) {
+            this.readSeen = read;
+            return true;
+          }
+          Atomics.store(header3, WAITING, 1);
+          Atomics.wait(header3, READ, read, WAIT_MS);
+          Atomics.store(header3, WAITING, 0);
+        }
+      }
+    };
+    VerdictReader = class {
+      header;
+      data;
+      read = 0;
+      writtenSeen = 0;
+      published = 0;
+      /** Verdicts still to come for lines (and ends of sources) this side read itself: passed over. */
+      owed = 0;
+      /** The writer will write no more, and everything it wrote is read. */
+      exhausted = false;
+      /** The two reads differ: no verdict is taken any more. */
+      abandoned = false;
+      constructor(ring) {
+        this.header = new Int32Array(ring, 0, HEADER);
+        this.data = new Int32Array(ring, HEADER * 4, CAPACITY);
+      }
+      /** The verdict for the next line, of `length` characters: a code, DECLINE (-1) or NO_VERDICT. */
+      taken = 0;
+      missed = 0;
+      next(length) {
+        if (!this.take()) {
+          this.missed++;
+          if (!this.abandoned && !this.exhausted) this.owed += WORDS_PER_LINE;
+          return NO_VERDICT;
+        }
+        const data2 = this.data;
+        const seen = data2[this.read & MASK];
+        const code2 = data2[this.read + 1 & MASK];
+        this.read = this.read + WORDS_PER_LINE | 0;
+        this.taken++;
+        if (seen !== length) {
+          this.abandon();
+          return NO_VERDICT;
+        }
+        return code2;
+      }
+      /** The current source ended here too. */
+      endSource() {
+        if (!this.take()) {
+          if (!this.abandoned && !this.exhausted) this.owed += WORDS_PER_LINE;
+          return;
+        }
+        const seen = this.data[this.read & MASK];
+        this.read = this.read + WORDS_PER_LINE | 0;
+        if (seen !== END_OF_SOURCE) this.abandon();
+      }
+      /** Takes no more verdicts: the writer stops when it next needs room. */
+      close() {
+        if (process.env["KD_DEBUG_VERDICTS"]) console.error("verdicts", { read: this.read, owed: this.owed, abandoned: this.abandoned, exhausted: this.exhausted, taken: this.taken, missed: this.missed });
+        this.abandoned = true;
+        closeReader(this.header.buffer);
+      }
+      /** Whether a line's verdict is there to read, after passing over those owed. */
+      take() {
+        if (this.abandoned || this.exhausted) return false;
+        for (; ; ) {
+          let available = this.writtenSeen - this.read | 0;
+          if (available < WORDS_PER_LINE) {
+            this.publish();
+            this.writtenSeen = Atomics.load(this.header, WRITTEN);
+            available = this.writtenSeen - this.read | 0;
+            if (available < WORDS_PER_LINE) {
+              if (Atomics.load(this.header, DONE) === 1 && Atomics.load(this.header, WRITTEN) === this.writtenSeen) this.exhausted = true;
+              return false;
+            }
+          }
+          if (this.owed === 0) {
+            if ((this.read - this.published | 0) >= CAPACITY >> 2) this.publish();
+            return true;
+          }
+          const skip = Math.min(this.owed, available - available % WORDS_PER_LINE);
+          this.read = this.read + skip | 0;
+          this.owed -= skip;
+        }
+      }
+      publish() {
+        if (this.read === this.published) return;
+        this.published = this.read;
+        Atomics.store(this.header, READ, this.read);
+        if (Atomics.load(this.header, WAITING) === 1) Atomics.notify(this.header, READ);
+      }
+      abandon() {
+        this.close();
+      }
+    };
+  }
+});
+
 // src/rules/template.ts
 function fill(template, vars, missing = () => UNKNOWN) {
   return template.replace(AFFIXED, (_whole, prefix2, name, fallback) => {
@@ -5376,6 +5560,10 @@ var init_normalize = __esm({
       get skippable() {
         return this.inEcho ? null : this.wrapped;
       }
+      /** Whether the source carries runner timestamps: null until its first non-empty line. */
+      get decided() {
+        return this.wrapped;
+      }
       /** Counts a line `triage.ts` took as command output; its timestamp, when it has one. */
       skipped(timestamp) {
         if (timestamp !== null) this.lastTimestamp = timestamp;
@@ -6143,13 +6331,16 @@ function prefix(raw, from) {
   i = readWord(raw, i, "DEBUG [");
   return i === -1 ? -1 : skipColours(raw, i);
 }
-var OutputReader, RawLines;
+var WIDE, OutputReader, RawLines, TriageVerdicts;
 var init_triage = __esm({
   "src/core/triage.ts"() {
     "use strict";
+    init_lines();
     init_strings();
     init_normalize();
     init_parse();
+    init_verdicts();
+    WIDE = /[^\x00-\xff]/;
     OutputReader = class {
       constructor(prefilter) {
         this.prefilter = prefilter;
@@ -6172,6 +6363,19 @@ var init_triage = __esm({
       state = 0;
       bytes = null;
       base = 0;
+      /** Takes a verdict `read` gave on another thread (core/verdicts.ts): false for a decline. */
+      accept(code2) {
+        if (code2 < 0) return false;
+        const { stampLength: stampLength2, idAt, printed } = decodeVerdict(code2);
+        this.stampLength = stampLength2;
+        this.idAt = idAt;
+        this.printed = printed;
+        return true;
+      }
+      /** `read`'s verdict as a code for core/verdicts.ts: null for a decline. */
+      verdict(raw, wrapped, bytes, at2) {
+        return this.read(raw, wrapped, bytes, at2) ? encodeVerdict(this.stampLength, this.idAt, this.printed) : null;
+      }
       /** The literal scan of `raw` from `from` to `to` (`RulePrefilter.cleanScan`), over the bytes when there are. */
       scan(raw, from, to, state) {
         const bytes = this.bytes;
@@ -6268,6 +6472,48 @@ var init_triage = __esm({
       }
       text(raw) {
         return new Normalizer(this.wrapped).normalize(raw).text;
+      }
+    };
+    TriageVerdicts = class {
+      constructor(prefilter, writer) {
+        this.writer = writer;
+        this.output = new OutputReader(prefilter);
+      }
+      writer;
+      output;
+      normalizer = new Normalizer();
+      splitter = null;
+      bytes = null;
+      scratch = Buffer.allocUnsafe(0);
+      beginSource() {
+        this.normalizer = new Normalizer();
+        this.splitter = new LineSplitter((line, at2) => this.line(line, at2));
+      }
+      push(chunk2) {
+        if (this.writer.stopped || this.splitter === null) return;
+        if (!WIDE.test(chunk2)) {
+          if (this.scratch.length < chunk2.length) this.scratch = Buffer.allocUnsafe(chunk2.length);
+          this.scratch.write(chunk2, 0, "latin1");
+          this.bytes = this.scratch;
+        }
+        this.splitter.push(chunk2);
+        this.bytes = null;
+        this.writer.flush();
+      }
+      endSource() {
+        this.splitter?.end();
+        this.splitter = null;
+        this.writer.endSource();
+        this.writer.flush();
+      }
+      line(raw, at2) {
+        const wrapped = this.normalizer.decided;
+        if (wrapped === null) {
+          this.normalizer.normalize(raw);
+          this.writer.line(raw.length, null);
+          return;
+        }
+        this.writer.line(raw.length, this.output.verdict(raw, wrapped, at2 === -1 ? null : this.bytes, at2));
       }
     };
   }
@@ -6760,7 +7006,7 @@ function candidatePriority(p, sinceHeader) {
 function shape(text2) {
   return text2.replace(/\d{4}-\d{2}-\d{2}[T ][\d:.]+Z?/g, "T").replace(/\b[0-9a-f]{7,64}\b/gi, "H").replace(/\d+/g, "0").trim();
 }
-var MAX_UNMATCHED, WIDE, MAX_UNMATCHED_CANDIDATES, SEVERITY_WEIGHT, INTERESTING, BORING, NOT_BLANK, PAYLOAD_HEADER, DeployState, OUTCOME_WEIGHT, Analysis;
+var MAX_UNMATCHED, MAX_UNMATCHED_CANDIDATES, SEVERITY_WEIGHT, INTERESTING, BORING, NOT_BLANK, PAYLOAD_HEADER, DeployState, OUTCOME_WEIGHT, Analysis;
 var init_analysis = __esm({
   "src/core/analysis.ts"() {
     "use strict";
@@ -6776,11 +7022,11 @@ var init_analysis = __esm({
     init_provenance();
     init_keyline();
     init_triage();
+    init_verdicts();
     init_infer();
     init_fingerprint();
     init_lock();
     MAX_UNMATCHED = 20;
-    WIDE = /[^\x00-\xff]/;
     MAX_UNMATCHED_CANDIDATES = 400;
     SEVERITY_WEIGHT = { error: 300, warning: 200, info: 100 };
     INTERESTING = /\b(?:error|fatal|failed|failure|exception|denied|refused|cannot|can't|unable|not found|no such|invalid|missing|timed? ?out|unauthorized|forbidden|panic|aborted|killed)\b/i;
@@ -6819,6 +7065,7 @@ var init_analysis = __esm({
         this.active = new DeployState(options2, this.prefilter);
         this.triage = options2.triage !== false;
         this.output = new OutputReader(this.prefilter);
+        this.verdicts = options2.verdicts && this.triage ? new VerdictReader(options2.verdicts) : null;
       }
       options;
       prefilter;
@@ -6839,6 +7086,9 @@ var init_analysis = __esm({
       bytes = null;
       scratch = Buffer.allocUnsafe(0);
       output;
+      verdicts;
+      /** The verdict for the line being read (NO_VERDICT: read it here). */
+      verdict = NO_VERDICT;
       /** The current source's lines kept raw (made with the first one). */
       rawLines = null;
       /** The last command id a kept line had, and its command's kind: output comes in runs. */
@@ -6890,7 +7140,16 @@ var init_analysis = __esm({
        */
       push(chunk2) {
         if (!this.current || !this.normalizer || !this.parser) this.beginSource({ name: "stdin" });
-        if (this.splitter === null) this.splitter = new LineSplitter((line, at2) => this.lineAt(line, at2));
+        if (this.splitter === null) {
+          const verdicts = this.verdicts;
+          this.splitter = new LineSplitter(
+            verdicts === null ? (line, at2) => this.lineAt(line, at2) : (line, at2) => {
+              this.verdict = verdicts.next(line.length);
+              this.lineAt(line, at2);
+              this.verdict = NO_VERDICT;
+            }
+          );
+        }
         if (this.triage && !WIDE.test(chunk2)) {
           if (this.scratch.length < chunk2.length) this.scratch = Buffer.allocUnsafe(chunk2.length);
           this.scratch.write(chunk2, 0, "latin1");
@@ -6941,7 +7200,10 @@ var init_analysis = __esm({
         const wrapped = normalizer.skippable;
         if (wrapped === null || !this.engine.idle) return false;
         const out = this.output;
-        if (!out.read(raw, wrapped, at2 === -1 ? null : this.bytes, at2)) return false;
+        const verdict = this.verdict;
+        if (verdict === NO_VERDICT) {
+          if (!out.read(raw, wrapped, at2 === -1 ? null : this.bytes, at2)) return false;
+        } else if (!out.accept(verdict)) return false;
         const state = this.active;
         let lines = this.rawLines;
         if (lines === null) {
@@ -6972,6 +7234,7 @@ var init_analysis = __esm({
           this.splitter.end();
           this.splitter = null;
         }
+        if (this.current !== null) this.verdicts?.endSource();
         this.engine.endSource();
         this.current = null;
         this.normalizer = null;
@@ -6986,6 +7249,7 @@ var init_analysis = __esm({
        */
       finish() {
         if (this.current) this.endSource();
+        this.verdicts?.close();
         const states = this.deploys.length > 0 ? this.deploys : [this.active];
         const results = states.map((state) => {
           this.active = state;
@@ -47672,14 +47936,14 @@ function attributeReport(report, sources) {
   }
   return report;
 }
-var STAMP, HEADER, StepSegmenter;
+var STAMP, HEADER2, StepSegmenter;
 var init_attribution = __esm({
   "src/github/attribution.ts"() {
     "use strict";
     init_core();
     init_runs();
     STAMP = /^\uFEFF?(\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2})(?:\.\d{1,9})?Z ?/;
-    HEADER = "##[group]Run ";
+    HEADER2 = "##[group]Run ";
     StepSegmenter = class {
       segments = [];
       steps;
@@ -47712,8 +47976,8 @@ var init_attribution = __esm({
         if (this.current === -1) {
           this.enter(0);
         }
-        if (text2.startsWith(HEADER)) {
-          const next = this.stepForHeader(text2.slice(HEADER.length).trim(), time3);
+        if (text2.startsWith(HEADER2)) {
+          const next = this.stepForHeader(text2.slice(HEADER2.length).trim(), time3);
           if (next !== this.current) this.enter(next);
           return;
         }
@@ -66554,6 +66818,7 @@ async function inWorker(script, data2) {
 }
 
 // src/cli/analyze.ts
+init_verdicts();
 init_core();
 init_cache();
 
@@ -66596,6 +66861,10 @@ import path7 from "node:path";
 init_errors3();
 init_input();
 init_tap();
+init_keyline();
+init_triage();
+init_verdicts();
+init_prefilter();
 async function readLogs(files, options2) {
   const unread = [];
   const inputs = await openInputs(files, options2, unread);
@@ -66603,8 +66872,26 @@ async function readLogs(files, options2) {
   const facts = new LogFactsCollector();
   const key = new ContentKey();
   const tapped = options2.side === false ? sources : tapSources(tapSources(sources, facts), key);
-  const report = await diagnose(tapped, { rules: options2.rules, toolVersion: options2.toolVersion });
+  const report = await diagnose(tapped, { rules: options2.rules, toolVersion: options2.toolVersion, ...options2.verdicts ? { verdicts: options2.verdicts } : {} });
   return { report, unread, inputs: inputs.map((input2) => ({ name: input2.name, problems: input2.problems })), facts: facts.facts(), key: key.finish() };
+}
+async function readSide(files, options2) {
+  const inputs = await openInputs(files, options2, []);
+  const facts = new LogFactsCollector();
+  const key = new ContentKey();
+  const writer = options2.verdicts ? new VerdictWriter(options2.verdicts.ring) : null;
+  let sources = tapSources(
+    inputs.map((input2) => ({ name: input2.name, text: readOrNote(input2, () => {
+    }) })),
+    facts
+  );
+  if (writer !== null && options2.verdicts) sources = tapSources(sources, new TriageVerdicts(new RulePrefilter(options2.verdicts.rules, ERROR_WORDS), writer));
+  try {
+    for await (const source of tapSources(sources, key)) for await (const _ of source.text) ;
+  } finally {
+    writer?.finish();
+  }
+  return { facts: facts.facts(), key: key.finish() };
 }
 async function openInputs(files, options2, unread) {
   const opened = [];
@@ -66657,8 +66944,13 @@ function registerAnalyze(program2, io, setExit) {
   });
 }
 async function inParallel(worker, files, options2, io) {
-  const job = { files, cwd: io.cwd, ruleDirs: options2.rules ?? [], toolVersion: VERSION };
-  const [read, side] = await Promise.all([inWorker(worker, { ...job, task: "analyse" }), inWorker(worker, { ...job, task: "side" })]);
+  const verdicts = verdictRing();
+  const job = { files, cwd: io.cwd, ruleDirs: options2.rules ?? [], toolVersion: VERSION, verdicts };
+  const [read, side] = await Promise.all([
+    inWorker(worker, { ...job, task: "analyse" }).finally(() => closeReader(verdicts)),
+    // A side worker that fails costs only time: this thread reads the facts and the key then.
+    inWorker(worker, { ...job, task: "side" }).finally(() => closeWriter(verdicts)).catch(() => readSide(files, { cwd: io.cwd }))
+  ]);
   return { ...read, ...side };
 }
 var PARALLEL_MIN_BYTES = 32 * 1024 * 1024;

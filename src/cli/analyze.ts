@@ -5,13 +5,14 @@ import type { Command } from "commander";
 import { statSync } from "node:fs";
 import type { WorkerJob } from "../core/analysis-worker.js";
 import { inWorker, workerScript } from "../core/parallel.js";
+import { closeReader, closeWriter, verdictRing } from "../core/verdicts.js";
 import { configArgs, lockDestination, withLock } from "../core/index.js";
 import { openCache } from "../memory/cache.js";
 import { recordLocal } from "../memory/local.js";
 import { VERSION } from "../version.js";
 import { addConfigOptions, withConfig, type AnalyzeConfigOptions } from "./config.js";
 import { CliError, EXIT, type CliIO } from "./io.js";
-import { readLogs, type ReadLogs, type SideFacts } from "./read-logs.js";
+import { readLogs, readSide, type ReadLogs, type SideFacts } from "./read-logs.js";
 import { addCacheOption, addReportOptions, exitCodeFor, loadRules, printReport, type CacheOptions, type ReportOptions } from "./report-options.js";
 
 export function registerAnalyze(program: Command, io: CliIO, setExit: (code: number) => void): void {
@@ -57,8 +58,16 @@ export function registerAnalyze(program: Command, io: CliIO, setExit: (code: num
  * thread waits (docs/performance.md).
  */
 async function inParallel(worker: URL, files: string[], options: ReportOptions, io: CliIO): Promise<ReadLogs> {
-  const job: Omit<WorkerJob, "task"> = { files, cwd: io.cwd, ruleDirs: options.rules ?? [], toolVersion: VERSION };
-  const [read, side] = await Promise.all([inWorker<ReadLogs>(worker, { ...job, task: "analyse" }), inWorker<SideFacts>(worker, { ...job, task: "side" })]);
+  const verdicts = verdictRing();
+  const job: Omit<WorkerJob, "task"> = { files, cwd: io.cwd, ruleDirs: options.rules ?? [], toolVersion: VERSION, verdicts };
+  // Whichever stops first, however it stops, the other does not wait for it.
+  const [read, side] = await Promise.all([
+    inWorker<ReadLogs>(worker, { ...job, task: "analyse" }).finally(() => closeReader(verdicts)),
+    // A side worker that fails costs only time: this thread reads the facts and the key then.
+    inWorker<SideFacts>(worker, { ...job, task: "side" })
+      .finally(() => closeWriter(verdicts))
+      .catch(() => readSide(files, { cwd: io.cwd })),
+  ]);
   return { ...read, ...side };
 }
 

@@ -17,6 +17,8 @@ export interface WorkerJob {
    * content key (cli/read-logs.ts `readSide`), in a second worker beside the first.
    */
   task: "analyse" | "side";
+  /** The triage's verdicts, written by "side" and taken by "analyse" (core/verdicts.ts). */
+  verdicts?: SharedArrayBuffer;
 }
 
 const port = parentPort;
@@ -24,7 +26,12 @@ if (port === null) throw new Error("core/analysis-worker runs as a worker thread
 const job = workerData as WorkerJob;
 let message: FromWorker<ReadLogs | SideFacts>;
 try {
-  const result = job.task === "side" ? await readSide(job.files, { cwd: job.cwd }) : await readLogs(job.files, { cwd: job.cwd, rules: await loadRules(job.ruleDirs), toolVersion: job.toolVersion, side: false });
+  const rules = await loadRules(job.ruleDirs);
+  const ring = job.verdicts;
+  const result =
+    job.task === "side"
+      ? await readSide(job.files, { cwd: job.cwd, ...(ring ? { verdicts: { ring, rules } } : {}) })
+      : await readLogs(job.files, { cwd: job.cwd, rules, toolVersion: job.toolVersion, side: false, ...(ring ? { verdicts: ring } : {}) });
   message = { t: "done", result };
 } catch (error) {
   message = { t: "error", message: error instanceof Error ? error.message : String(error), stack: error instanceof Error ? (error.stack ?? null) : null };

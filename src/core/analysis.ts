@@ -17,14 +17,13 @@ import { RulePrefilter } from "../rules/prefilter.js";
 import type { Category, CommandKind, LineKind, Phase } from "../vocabulary.js";
 import { ProvenanceTracker, commandKind } from "./provenance.js";
 import { ERROR_WORDS, KeyLineTracker, isBoilerplate, withoutStreamPrefix, type KeyLine } from "./keyline.js";
-import { OutputReader, RawLines } from "./triage.js";
+import { OutputReader, RawLines, WIDE } from "./triage.js";
+import { NO_VERDICT, VerdictReader } from "./verdicts.js";
 import { inferredFor, inferredWords, stoppedWords } from "./infer.js";
 import { fingerprint } from "./fingerprint.js";
 import { withLock } from "./lock.js";
 
 export const MAX_UNMATCHED = 20;
-/** A character a Latin-1 byte cannot hold: such a chunk is triaged from its string. */
-const WIDE = /[^\x00-\xff]/;
 const MAX_UNMATCHED_CANDIDATES = 400;
 const SEVERITY_WEIGHT = { error: 300, warning: 200, info: 100 } as const;
 export const INTERESTING = /\b(?:error|fatal|failed|failure|exception|denied|refused|cannot|can't|unable|not found|no such|invalid|missing|timed? ?out|unauthorized|forbidden|panic|aborted|killed)\b/i;
@@ -72,6 +71,11 @@ export interface AnalysisOptions {
    * the same either way.
    */
   triage?: boolean;
+  /**
+   * The triage's verdicts, computed on another thread from the same text (core/verdicts.ts): a
+   * line whose verdict is there is not read here. Only for sources fed with `push`.
+   */
+  verdicts?: SharedArrayBuffer;
 }
 
 interface Candidate extends UnmatchedLine {
@@ -139,6 +143,9 @@ export class Analysis {
   private bytes: Uint8Array | null = null;
   private scratch: Buffer = Buffer.allocUnsafe(0);
   private readonly output: OutputReader;
+  private readonly verdicts: VerdictReader | null;
+  /** The verdict for the line being read (NO_VERDICT: read it here). */
+  private verdict = NO_VERDICT;
   /** The current source's lines kept raw (made with the first one). */
   private rawLines: RawLines | null = null;
   /** The last command id a kept line had, and its command's kind: output comes in runs. */
@@ -150,6 +157,7 @@ export class Analysis {
     this.active = new DeployState(options, this.prefilter);
     this.triage = options.triage !== false;
     this.output = new OutputReader(this.prefilter);
+    this.verdicts = options.verdicts && this.triage ? new VerdictReader(options.verdicts) : null;
   }
 
   private get model(): DeployModel {
@@ -200,7 +208,18 @@ export class Analysis {
    */
   push(chunk: string): void {
     if (!this.current || !this.normalizer || !this.parser) this.beginSource({ name: "stdin" });
-    if (this.splitter === null) this.splitter = new LineSplitter((line, at) => this.lineAt(line, at));
+    if (this.splitter === null) {
+      const verdicts = this.verdicts;
+      this.splitter = new LineSplitter(
+        verdicts === null
+          ? (line, at) => this.lineAt(line, at)
+          : (line, at) => {
+              this.verdict = verdicts.next(line.length);
+              this.lineAt(line, at);
+              this.verdict = NO_VERDICT;
+            },
+      );
+    }
     if (this.triage && !WIDE.test(chunk)) {
       if (this.scratch.length < chunk.length) this.scratch = Buffer.allocUnsafe(chunk.length);
       this.scratch.write(chunk, 0, "latin1");
@@ -257,7 +276,10 @@ export class Analysis {
     const wrapped = normalizer.skippable;
     if (wrapped === null || !this.engine.idle) return false;
     const out = this.output;
-    if (!out.read(raw, wrapped, at === -1 ? null : this.bytes, at)) return false;
+    const verdict = this.verdict;
+    if (verdict === NO_VERDICT) {
+      if (!out.read(raw, wrapped, at === -1 ? null : this.bytes, at)) return false;
+    } else if (!out.accept(verdict)) return false;
     const state = this.active;
     let lines = this.rawLines;
     if (lines === null) {
@@ -289,6 +311,7 @@ export class Analysis {
       this.splitter.end();
       this.splitter = null;
     }
+    if (this.current !== null) this.verdicts?.endSource();
     this.engine.endSource();
     this.current = null;
     this.normalizer = null;
@@ -304,6 +327,7 @@ export class Analysis {
    */
   finish(): Report {
     if (this.current) this.endSource();
+    this.verdicts?.close();
     const states = this.deploys.length > 0 ? this.deploys : [this.active];
     const results = states.map((state) => {
       this.active = state;

@@ -72,6 +72,11 @@ export class Normalizer {
     return this.inEcho ? null : this.wrapped;
   }
 
+  /** Whether the source carries runner timestamps: null until its first non-empty line. */
+  get decided(): boolean | null {
+    return this.wrapped;
+  }
+
   /** Counts a line `triage.ts` took as command output; its timestamp, when it has one. */
   skipped(timestamp: string | null): number {
     if (timestamp !== null) this.lastTimestamp = timestamp;

@@ -5,9 +5,14 @@
 // is not sure of goes the full way (normalize → parse → model → rules); it only ever declines.
 
 import type { RulePrefilter } from "../rules/prefilter.js";
+import { LineSplitter } from "./lines.js";
 import { detach } from "./strings.js";
 import { Normalizer } from "./normalize.js";
 import { LineParser, type ParsedLine } from "./parse.js";
+import { decodeVerdict, encodeVerdict, type VerdictWriter } from "./verdicts.js";
+
+/** A character a Latin-1 byte cannot hold: such a chunk is triaged from its string. */
+export const WIDE = /[^\x00-\xff]/;
 
 /**
  * The length of the runner timestamp the line starts with, exactly as
@@ -158,6 +163,21 @@ export class OutputReader {
 
   constructor(private readonly prefilter: RulePrefilter) {}
 
+  /** Takes a verdict `read` gave on another thread (core/verdicts.ts): false for a decline. */
+  accept(code: number): boolean {
+    if (code < 0) return false;
+    const { stampLength, idAt, printed } = decodeVerdict(code);
+    this.stampLength = stampLength;
+    this.idAt = idAt;
+    this.printed = printed;
+    return true;
+  }
+
+  /** `read`'s verdict as a code for core/verdicts.ts: null for a decline. */
+  verdict(raw: string, wrapped: boolean, bytes: Uint8Array | null, at: number): number | null {
+    return this.read(raw, wrapped, bytes, at) ? encodeVerdict(this.stampLength, this.idAt, this.printed) : null;
+  }
+
   /** The literal scan of `raw` from `from` to `to` (`RulePrefilter.cleanScan`), over the bytes when there are. */
   private scan(raw: string, from: number, to: number, state: number): number {
     const bytes = this.bytes;
@@ -281,5 +301,60 @@ export class RawLines {
 
   text(raw: string): string {
     return new Normalizer(this.wrapped).normalize(raw).text;
+  }
+}
+
+/**
+ * The triage of every line of the sources it is shown, as the analysis would run it (the same
+ * lines, the same decision on runner timestamps, the same bytes), written for the analysis to
+ * take on another thread (core/verdicts.ts). A line before its source's first non-empty one is
+ * declined: the analysis reads those the full way.
+ */
+export class TriageVerdicts {
+  private readonly output: OutputReader;
+  private normalizer = new Normalizer();
+  private splitter: LineSplitter | null = null;
+  private bytes: Uint8Array | null = null;
+  private scratch: Buffer = Buffer.allocUnsafe(0);
+
+  constructor(
+    prefilter: RulePrefilter,
+    private readonly writer: VerdictWriter,
+  ) {
+    this.output = new OutputReader(prefilter);
+  }
+
+  beginSource(): void {
+    this.normalizer = new Normalizer();
+    this.splitter = new LineSplitter((line, at) => this.line(line, at));
+  }
+
+  push(chunk: string): void {
+    if (this.writer.stopped || this.splitter === null) return;
+    if (!WIDE.test(chunk)) {
+      if (this.scratch.length < chunk.length) this.scratch = Buffer.allocUnsafe(chunk.length);
+      this.scratch.write(chunk, 0, "latin1");
+      this.bytes = this.scratch;
+    }
+    this.splitter.push(chunk);
+    this.bytes = null;
+    this.writer.flush();
+  }
+
+  endSource(): void {
+    this.splitter?.end();
+    this.splitter = null;
+    this.writer.endSource();
+    this.writer.flush();
+  }
+
+  private line(raw: string, at: number): void {
+    const wrapped = this.normalizer.decided;
+    if (wrapped === null) {
+      this.normalizer.normalize(raw);
+      this.writer.line(raw.length, null);
+      return;
+    }
+    this.writer.line(raw.length, this.output.verdict(raw, wrapped, at === -1 ? null : this.bytes, at));
   }
 }
