@@ -6,7 +6,13 @@ import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, writeFil
 import { tmpdir } from "node:os";
 import path from "node:path";
 import { gzipSync } from "node:zlib";
+import { pathToFileURL } from "node:url";
 import { describe, expect, it } from "vitest";
+import { inParallel } from "../src/cli/analyze.js";
+import type { CliIO } from "../src/cli/io.js";
+import { readLogs } from "../src/cli/read-logs.js";
+import { loadRules } from "../src/rules/builtin.js";
+import { VERSION } from "../src/version.js";
 import { logsUnder } from "./support/logs.js";
 import { makeZip } from "./support/zip.js";
 
@@ -84,6 +90,19 @@ describe("the analysis in a worker thread", () => {
     expect(JSON.parse(out.stdout).sources).toHaveLength(2);
   });
 
+  it("reads the logs again on the main thread when a worker runs out of memory, and says so", () => {
+    // A 1 MiB old generation (KAMAL_DOCTOR_WORKER_HEAP_MB) is less than the analysis needs.
+    const args = ["fixtures/config/app-port/deploy.log", fixtures[0] as string, "--format", "json"];
+    const local = cli(args, "off");
+    const bounded = cli(args, "on", { KAMAL_DOCTOR_WORKER_HEAP_MB: "1" });
+    expect(bounded.stderr).toBe(
+      `${local.stderr}kamal-doctor: the analysis worker ran out of memory (its bound is 1 MiB: KAMAL_DOCTOR_WORKER_HEAP_MB sets it); the logs were read again on the main thread\n`,
+    );
+    expect({ ...bounded, stderr: local.stderr }).toEqual(local);
+    // A bound that is not a whole number of MiB is the default's: the workers do their work.
+    expect(cli(args, "on", { KAMAL_DOCTOR_WORKER_HEAP_MB: "1.5" })).toEqual(local);
+  });
+
   it("refuses what it refuses the same way: nothing readable at all", () => {
     const out = sameEitherWay(["no-such-file.log"]);
     expect(out.status).toBe(2);
@@ -136,5 +155,39 @@ describe("an input opened before it is read", () => {
     expect(stderr).not.toContain("unexpected error");
     expect(stderr).toContain("cut.log.gz: the gzip data is truncated");
     expect(status).toBe(1);
+  });
+});
+
+describe("a worker that fails", () => {
+  const distWorker = path.join(root, "dist/analysis-worker.js");
+  const io = (stderr: string[]): CliIO => ({
+    stdin: process.stdin,
+    stdout: { write: () => true },
+    stderr: { write: (text: string) => (stderr.push(text), true) },
+    env: {},
+    cwd: path.join(root, "fixtures/config/app-port"),
+  });
+  /** A worker script that throws for `task`, and is the real worker for the other. */
+  function failingFor(task: "analyse" | "side"): URL {
+    const script = path.join(mkdtempSync(path.join(tmpdir(), "kd-failing-worker-")), "worker.mjs");
+    writeFileSync(
+      script,
+      `import { workerData } from "node:worker_threads";\nif (workerData.task === ${JSON.stringify(task)}) throw new Error("broken on purpose");\nawait import(${JSON.stringify(pathToFileURL(distWorker).href)});\n`,
+    );
+    return pathToFileURL(script);
+  }
+
+  it.each(["analyse", "side"] as const)("costs only time when it is the %s worker: what it was to read is read on this thread", async (task) => {
+    const rules = await loadRules([]);
+    const files = ["deploy.log"];
+    const here = () => readLogs(files, { cwd: path.join(root, "fixtures/config/app-port"), rules, toolVersion: VERSION });
+    const expected = await here();
+    const stderr: string[] = [];
+    const got = await inParallel(failingFor(task), files, { format: "json" }, io(stderr), here);
+    expect(JSON.stringify(got)).toBe(JSON.stringify(expected));
+    expect(got.facts.listening.length).toBeGreaterThan(0);
+    const which = task === "analyse" ? "analysis" : "side";
+    const what = task === "analyse" ? "the logs were" : "the config facts were";
+    expect(stderr).toEqual([`kamal-doctor: the ${which} worker failed (broken on purpose); ${what} read again on the main thread\n`]);
   });
 });

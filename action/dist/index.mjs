@@ -66793,14 +66793,15 @@ import { statSync as statSync4 } from "node:fs";
 // src/core/parallel.ts
 import { existsSync } from "node:fs";
 import { fileURLToPath } from "node:url";
-var YOUNG_GENERATION_MB = 12;
+var HEAP_BOUNDS = { analyse: { young: 12, old: 1024 }, side: { young: 6, old: 1024 } };
 function workerScript() {
   const url2 = new URL("./analysis-worker.js", import.meta.url);
   return url2.protocol === "file:" && existsSync(fileURLToPath(url2)) ? url2 : null;
 }
-async function inWorker(script, data2) {
+async function inWorker(script, data2, bounds) {
   const { Worker } = await import("node:worker_threads");
-  const worker = new Worker(script, { workerData: data2, resourceLimits: { maxYoungGenerationSizeMb: YOUNG_GENERATION_MB } });
+  const resourceLimits = { maxYoungGenerationSizeMb: bounds.young, maxOldGenerationSizeMb: bounds.old };
+  const worker = new Worker(script, { workerData: data2, resourceLimits });
   try {
     return await new Promise((resolve2, reject) => {
       worker.once("message", (message) => {
@@ -66921,7 +66922,8 @@ function registerAnalyze(program2, io, setExit) {
     }
     if (files.filter((file2) => file2 === "-").length > 1) throw new CliError("'-' (stdin) can be given only once", EXIT.USAGE);
     const worker = parallelScript(files, io);
-    const { report: analysed, unread, inputs, facts, key } = worker ? await inParallel(worker, files, options2, io) : await readLogs(files, { cwd: io.cwd, stdin: io.stdin, rules, toolVersion: VERSION });
+    const here = () => readLogs(files, { cwd: io.cwd, stdin: io.stdin, rules, toolVersion: VERSION });
+    const { report: analysed, unread, inputs, facts, key } = worker ? await inParallel(worker, files, options2, io, here) : await here();
     if (unread.length > 0 && inputs.every((input2) => unread.some((u) => u.name === input2.name))) {
       for (const { message } of unread.slice(0, -1)) io.stderr.write(`kamal-doctor: ${message}
 `);
@@ -66943,15 +66945,36 @@ function registerAnalyze(program2, io, setExit) {
     setExit(incomplete && code2 === EXIT.OK ? EXIT.USAGE : code2);
   });
 }
-async function inParallel(worker, files, options2, io) {
+async function inParallel(worker, files, options2, io, here) {
   const verdicts = verdictRing();
   const job = { files, cwd: io.cwd, ruleDirs: options2.rules ?? [], toolVersion: VERSION, verdicts };
-  const [read, side] = await Promise.all([
-    inWorker(worker, { ...job, task: "analyse" }).finally(() => closeReader(verdicts)),
-    // A side worker that fails costs only time: this thread reads the facts and the key then.
-    inWorker(worker, { ...job, task: "side" }).finally(() => closeWriter(verdicts)).catch(() => readSide(files, { cwd: io.cwd }))
+  const old = heapBound(io.env);
+  const bounds = (task) => ({ ...HEAP_BOUNDS[task], ...old === null ? {} : { old } });
+  const [read, side] = await Promise.allSettled([
+    inWorker(worker, { ...job, task: "analyse" }, bounds("analyse")).finally(() => closeReader(verdicts)),
+    inWorker(worker, { ...job, task: "side" }, bounds("side")).finally(() => closeWriter(verdicts))
   ]);
-  return { ...read, ...side };
+  if (read.status === "rejected") {
+    io.stderr.write(`kamal-doctor: ${workerFailure("analysis", read.reason, bounds("analyse").old)}; the logs were read again on the main thread
+`);
+    return here();
+  }
+  if (side.status === "rejected") {
+    io.stderr.write(`kamal-doctor: ${workerFailure("side", side.reason, bounds("side").old)}; the config facts were read again on the main thread
+`);
+    return { ...read.value, ...await readSide(files, { cwd: io.cwd }) };
+  }
+  return { ...read.value, ...side.value };
+}
+function heapBound(env2) {
+  const value = env2["KAMAL_DOCTOR_WORKER_HEAP_MB"]?.trim() ?? "";
+  return /^[1-9]\d{0,5}$/.test(value) ? Number(value) : null;
+}
+function workerFailure(which, reason, old) {
+  if (reason?.code === "ERR_WORKER_OUT_OF_MEMORY") {
+    return `the ${which} worker ran out of memory (its bound is ${old} MiB: KAMAL_DOCTOR_WORKER_HEAP_MB sets it)`;
+  }
+  return `the ${which} worker failed (${reason instanceof Error ? reason.message : String(reason)})`;
 }
 var PARALLEL_MIN_BYTES = 32 * 1024 * 1024;
 function parallelScript(files, io) {

@@ -4,7 +4,7 @@ import path from "node:path";
 import type { Command } from "commander";
 import { statSync } from "node:fs";
 import type { WorkerJob } from "../core/analysis-worker.js";
-import { inWorker, workerScript } from "../core/parallel.js";
+import { HEAP_BOUNDS, inWorker, workerScript } from "../core/parallel.js";
 import { closeReader, closeWriter, verdictRing } from "../core/verdicts.js";
 import { configArgs, lockDestination, withLock } from "../core/index.js";
 import { openCache } from "../memory/cache.js";
@@ -30,7 +30,8 @@ export function registerAnalyze(program: Command, io: CliIO, setExit: (code: num
     // One input that cannot be read (missing, binary) does not cost the others: it is named on
     // stderr and left out of the report. Only when nothing at all can be read is it an error.
     const worker = parallelScript(files, io);
-    const { report: analysed, unread, inputs, facts, key } = worker ? await inParallel(worker, files, options, io) : await readLogs(files, { cwd: io.cwd, stdin: io.stdin, rules, toolVersion: VERSION });
+    const here = () => readLogs(files, { cwd: io.cwd, stdin: io.stdin, rules, toolVersion: VERSION });
+    const { report: analysed, unread, inputs, facts, key } = worker ? await inParallel(worker, files, options, io, here) : await here();
     if (unread.length > 0 && inputs.every((input) => unread.some((u) => u.name === input.name))) {
       for (const { message } of unread.slice(0, -1)) io.stderr.write(`kamal-doctor: ${message}\n`);
       throw new CliError((unread[unread.length - 1] as { message: string }).message, EXIT.USAGE);
@@ -53,22 +54,44 @@ export function registerAnalyze(program: Command, io: CliIO, setExit: (code: num
 }
 
 /**
- * One worker analyses the files while a second reads them again for the config facts and the
- * content key (a sixth of the work on a long log), each with a bounded young generation; this
- * thread waits (docs/performance.md).
+ * One worker analyses the files while a second reads them again for the config facts, the content
+ * key and the triage's verdicts, each with a bounded heap; this thread waits (docs/performance.md).
+ * A worker that fails (out of memory past its bound, say) costs only time: what it was to read is
+ * read again here, with a note on stderr.
  */
-async function inParallel(worker: URL, files: string[], options: ReportOptions, io: CliIO): Promise<ReadLogs> {
+export async function inParallel(worker: URL, files: string[], options: ReportOptions, io: CliIO, here: () => Promise<ReadLogs>): Promise<ReadLogs> {
   const verdicts = verdictRing();
   const job: Omit<WorkerJob, "task"> = { files, cwd: io.cwd, ruleDirs: options.rules ?? [], toolVersion: VERSION, verdicts };
+  const old = heapBound(io.env);
+  const bounds = (task: WorkerJob["task"]) => ({ ...HEAP_BOUNDS[task], ...(old === null ? {} : { old }) });
   // Whichever stops first, however it stops, the other does not wait for it.
-  const [read, side] = await Promise.all([
-    inWorker<ReadLogs>(worker, { ...job, task: "analyse" }).finally(() => closeReader(verdicts)),
-    // A side worker that fails costs only time: this thread reads the facts and the key then.
-    inWorker<SideFacts>(worker, { ...job, task: "side" })
-      .finally(() => closeWriter(verdicts))
-      .catch(() => readSide(files, { cwd: io.cwd })),
+  const [read, side] = await Promise.allSettled([
+    inWorker<ReadLogs>(worker, { ...job, task: "analyse" }, bounds("analyse")).finally(() => closeReader(verdicts)),
+    inWorker<SideFacts>(worker, { ...job, task: "side" }, bounds("side")).finally(() => closeWriter(verdicts)),
   ]);
-  return { ...read, ...side };
+  if (read.status === "rejected") {
+    io.stderr.write(`kamal-doctor: ${workerFailure("analysis", read.reason, bounds("analyse").old)}; the logs were read again on the main thread\n`);
+    return here();
+  }
+  if (side.status === "rejected") {
+    io.stderr.write(`kamal-doctor: ${workerFailure("side", side.reason, bounds("side").old)}; the config facts were read again on the main thread\n`);
+    return { ...read.value, ...(await readSide(files, { cwd: io.cwd })) };
+  }
+  return { ...read.value, ...side.value };
+}
+
+/** KAMAL_DOCTOR_WORKER_HEAP_MB: the workers' old generation in MiB, when it is a whole number above 0. */
+function heapBound(env: CliIO["env"]): number | null {
+  const value = env["KAMAL_DOCTOR_WORKER_HEAP_MB"]?.trim() ?? "";
+  return /^[1-9]\d{0,5}$/.test(value) ? Number(value) : null;
+}
+
+/** What stopped a worker, in one clause. */
+function workerFailure(which: string, reason: unknown, old: number): string {
+  if ((reason as { code?: unknown } | null)?.code === "ERR_WORKER_OUT_OF_MEMORY") {
+    return `the ${which} worker ran out of memory (its bound is ${old} MiB: KAMAL_DOCTOR_WORKER_HEAP_MB sets it)`;
+  }
+  return `the ${which} worker failed (${reason instanceof Error ? reason.message : String(reason)})`;
 }
 
 /** Below this much input the worker's start (about 30 ms) is not worth it. */
